@@ -1,0 +1,275 @@
+"""The mock server's one source of time, so tests travel in time instead of sleeping.
+
+Every deadline in the mock (retry backoff, 24 h windows, idempotency expiry, token TTLs, event
+retention, scheduled sends, webhook redelivery) is a timer on a `Clock`. A real clock follows
+wall time (optionally faster: ``Clock(time_scale=60)`` makes a minute pass per second); a
+`FrozenClock` only moves when told to. Either can be moved forward with ``await
+clock.advance(seconds)``, which fires every timer that falls due, in time order, each at its own
+instant, and waits for the work they start to settle before returning, so a test can assert
+right after.
+
+Background work that must be waited for is started with `Clock.spawn`. A spawned task counts as
+idle while it waits on `Clock.sleep_until` (it can only progress when time moves), so settling
+never deadlocks on a task parked in the future.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+__all__ = ["Clock", "FrozenClock", "Timer"]
+
+_T = TypeVar("_T")
+
+_SETTLE_TIMEOUT_SECONDS = 60.0
+"""Real seconds `settle` waits for busy tasks before giving up: a stuck task is a bug to surface."""
+
+
+@dataclass(order=True)
+class Timer:
+    """A callback due at a clock instant; `cancel` stops it from firing."""
+
+    when: float
+    sequence: int
+    callback: Callable[[], object] = field(compare=False)
+    cancelled: bool = field(default=False, compare=False)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class Clock:
+    """Wall time, optionally scaled, with timers that fire in real time or when advanced.
+
+    ``time_scale`` is clock seconds per real second. ``frozen`` clocks ignore real time
+    entirely. ``start`` is the clock's reading now (unix seconds), defaulting to the wall time.
+    """
+
+    def __init__(
+        self, *, time_scale: float = 1.0, start: float | None = None, frozen: bool = False
+    ) -> None:
+        if time_scale <= 0:
+            raise ValueError(f"time_scale must be positive, got {time_scale!r}")
+        self._time_scale = float(time_scale)
+        self._frozen = frozen
+        self._origin = time.time() if start is None else float(start)
+        self._monotonic_origin = time.monotonic()
+        self._offset = 0.0
+        self._timers: list[Timer] = []
+        self._sequence = itertools.count()
+        self._wakeup: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._parked: set[asyncio.Task[Any]] = set()
+        self._changed: asyncio.Event | None = None
+        self._advancing = asyncio.Lock()
+
+    @property
+    def time_scale(self) -> float:
+        return self._time_scale
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen
+
+    def now(self) -> float:
+        """The clock's reading in unix seconds."""
+        if self._frozen:
+            return self._origin + self._offset
+        elapsed = (time.monotonic() - self._monotonic_origin) * self._time_scale
+        return self._origin + elapsed + self._offset
+
+    def datetime(self, when: float | None = None) -> datetime:
+        """An aware UTC datetime for ``when`` (default: now)."""
+        return datetime.fromtimestamp(self.now() if when is None else when, tz=timezone.utc)
+
+    def isoformat(self, when: float | None = None) -> str:
+        """RFC 3339 UTC text (``2026-11-21T08:00:00Z``), the API's timestamp format."""
+        moment = self.datetime(when)
+        text = moment.isoformat(timespec="milliseconds" if moment.microsecond else "seconds")
+        return text.replace("+00:00", "Z")
+
+    # -- timers ------------------------------------------------------------------------------
+
+    def call_at(self, when: float, callback: Callable[[], object]) -> Timer:
+        """Run ``callback`` once the clock reaches ``when`` (on the next advance if frozen)."""
+        timer = Timer(when, next(self._sequence), callback)
+        heapq.heappush(self._timers, timer)
+        self._arm()
+        return timer
+
+    def call_later(self, delay: float, callback: Callable[[], object]) -> Timer:
+        return self.call_at(self.now() + delay, callback)
+
+    async def sleep_until(self, when: float) -> None:
+        """Wait until the clock reaches ``when``; the waiting task counts as idle meanwhile."""
+        if when <= self.now():
+            await asyncio.sleep(0)
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        task = asyncio.current_task()
+
+        def wake() -> None:
+            # Busy again from this instant, so a settle in progress waits for the task.
+            if task is not None:
+                self._parked.discard(task)
+            if not future.done():
+                future.set_result(None)
+
+        timer = self.call_at(when, wake)
+        if task is not None:
+            self._parked.add(task)
+            self._signal()
+        try:
+            await future
+        finally:
+            timer.cancel()
+            if task is not None:
+                self._parked.discard(task)
+
+    async def sleep(self, seconds: float) -> None:
+        await self.sleep_until(self.now() + seconds)
+
+    def next_deadline(self) -> float | None:
+        self._drop_cancelled()
+        return self._timers[0].when if self._timers else None
+
+    # -- tracked background work -------------------------------------------------------------
+
+    def spawn(self, coroutine: Coroutine[Any, Any, _T]) -> asyncio.Task[_T]:
+        """Start background work that `advance` and `settle` wait for."""
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    async def settle(self) -> None:
+        """Wait until every spawned task is finished or parked on the clock."""
+        deadline = time.monotonic() + _SETTLE_TIMEOUT_SECONDS
+        while True:
+            # Let callbacks scheduled by the last step (timers, done callbacks) run first.
+            for _ in range(3):
+                await asyncio.sleep(0)
+            busy = [task for task in self._tasks if task not in self._parked]
+            if not busy:
+                return
+            changed = self._changed_event()
+            changed.clear()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{len(busy)} mock background task(s) did not settle")
+            waiter = asyncio.ensure_future(changed.wait())
+            try:
+                await asyncio.wait(
+                    [waiter, *busy], timeout=remaining, return_when="FIRST_COMPLETED"
+                )
+            finally:
+                waiter.cancel()
+
+    async def advance(self, seconds: float) -> None:
+        """Move the clock forward, firing due timers in order and settling after each."""
+        if seconds < 0:
+            raise ValueError(f"the clock only moves forward; got advance({seconds!r})")
+        async with self._advancing:
+            target = self.now() + seconds
+            await self.settle()
+            while True:
+                self._drop_cancelled()
+                if not self._timers or self._timers[0].when > target:
+                    break
+                timer = heapq.heappop(self._timers)
+                if timer.when > self.now():
+                    self._offset += timer.when - self.now()
+                timer.callback()
+                await self.settle()
+            if target > self.now():
+                self._offset += target - self.now()
+            self._arm()
+            await self.settle()
+
+    async def advance_to(self, when: float) -> None:
+        await self.advance(max(0.0, when - self.now()))
+
+    async def aclose(self) -> None:
+        """Cancel spawned work and stop the real-time wakeup (for app shutdown)."""
+        if self._wakeup is not None:
+            self._wakeup.cancel()
+            self._wakeup = None
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _drop_cancelled(self) -> None:
+        while self._timers and self._timers[0].cancelled:
+            heapq.heappop(self._timers)
+
+    def _arm(self) -> None:
+        """Keep one real-time wakeup for the earliest timer (none when frozen)."""
+        if self._frozen:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._loop = loop
+        if self._wakeup is not None:
+            self._wakeup.cancel()
+            self._wakeup = None
+        deadline = self.next_deadline()
+        if deadline is not None:
+            delay = max(0.0, (deadline - self.now()) / self._time_scale)
+            self._wakeup = loop.call_later(delay, self._fire_due)
+
+    def _fire_due(self) -> None:
+        self._wakeup = None
+        now = self.now()
+        while True:
+            self._drop_cancelled()
+            if not self._timers or self._timers[0].when > now:
+                break
+            heapq.heappop(self._timers).callback()
+        self._arm()
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        self._parked.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # Surface failures of background work instead of losing them with the task.
+            loop = task.get_loop()
+            loop.call_exception_handler(
+                {
+                    "message": "mock background task failed",
+                    "exception": task.exception(),
+                    "task": task,
+                }
+            )
+        self._signal()
+
+    def _changed_event(self) -> asyncio.Event:
+        if self._changed is None:
+            self._changed = asyncio.Event()
+        return self._changed
+
+    def _signal(self) -> None:
+        if self._changed is not None:
+            self._changed.set()
+
+
+class FrozenClock(Clock):
+    """A clock that only moves on `advance`, for deterministic tests.
+
+    Starts at ``start`` (default: the wall time when created).
+    """
+
+    def __init__(self, start: float | None = None) -> None:
+        super().__init__(start=start, frozen=True)

@@ -1,0 +1,112 @@
+"""The mock clock: time travel, timers in order, settling background work."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ccx.mock._clock import Clock, FrozenClock
+
+START = 1_795_000_000.0
+
+
+def test_frozen_clock_only_moves_on_advance() -> None:
+    clock = FrozenClock(start=START)
+    assert clock.now() == START
+    assert clock.now() == START
+
+
+async def test_advance_moves_time_and_fires_due_timers_in_order() -> None:
+    clock = FrozenClock(start=START)
+    fired: list[tuple[str, float]] = []
+    clock.call_at(START + 30, lambda: fired.append(("b", clock.now())))
+    clock.call_at(START + 10, lambda: fired.append(("a", clock.now())))
+    clock.call_at(START + 100, lambda: fired.append(("late", clock.now())))
+
+    await clock.advance(60)
+
+    assert fired == [("a", START + 10), ("b", START + 30)]
+    assert clock.now() == START + 60
+
+
+async def test_cancelled_timer_never_fires() -> None:
+    clock = FrozenClock(start=START)
+    fired: list[str] = []
+    timer = clock.call_later(5, lambda: fired.append("x"))
+    timer.cancel()
+    await clock.advance(10)
+    assert fired == []
+
+
+async def test_advance_settles_spawned_work_that_chains_sleeps() -> None:
+    clock = FrozenClock(start=START)
+    seen: list[float] = []
+
+    async def worker() -> None:
+        for _ in range(3):
+            await clock.sleep(2)
+            seen.append(clock.now())
+
+    clock.spawn(worker())
+    await clock.advance(5)
+    assert seen == [START + 2, START + 4]
+    await clock.advance(1)
+    assert seen == [START + 2, START + 4, START + 6]
+
+
+async def test_settle_waits_for_busy_tasks_but_not_parked_ones() -> None:
+    clock = FrozenClock(start=START)
+    done: list[str] = []
+
+    async def busy() -> None:
+        for _ in range(10):
+            await asyncio.sleep(0)
+        done.append("busy")
+
+    async def parked() -> None:
+        await clock.sleep(3600)
+        done.append("parked")
+
+    clock.spawn(parked())
+    clock.spawn(busy())
+    await clock.settle()
+    assert done == ["busy"]
+    await clock.aclose()
+
+
+async def test_scaled_clock_fires_timers_in_real_time() -> None:
+    clock = Clock(time_scale=10_000, start=START)
+    fired = asyncio.Event()
+    clock.call_later(60, fired.set)  # 6 ms of real time
+    await asyncio.wait_for(fired.wait(), timeout=5)
+    assert clock.now() >= START + 60
+
+
+def test_negative_advance_and_bad_scale_are_refused() -> None:
+    with pytest.raises(ValueError, match="time_scale"):
+        Clock(time_scale=0)
+    with pytest.raises(ValueError, match="forward"):
+        asyncio.run(FrozenClock().advance(-1))
+
+
+def test_isoformat_is_rfc3339_utc() -> None:
+    clock = FrozenClock(start=1_800_000_000.0)
+    assert clock.isoformat() == "2027-01-15T08:00:00Z"
+    assert clock.isoformat(1_800_000_000.25) == "2027-01-15T08:00:00.250Z"
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1e6), min_size=1, max_size=30))
+def test_timers_fire_sorted_by_deadline(delays: list[float]) -> None:
+    async def scenario() -> list[float]:
+        clock = FrozenClock(start=START)
+        fired: list[float] = []
+        for delay in delays:
+            clock.call_later(delay, lambda: fired.append(clock.now()))
+        await clock.advance(1e6)
+        return fired
+
+    fired = asyncio.run(scenario())
+    assert fired == sorted(START + delay for delay in delays)
