@@ -63,7 +63,8 @@ ALL_SCOPES: tuple[str, ...] = (
     "audit:read",
 )
 
-Environment: TypeAlias = Literal["live", "staging", "sandbox"]
+Environment: TypeAlias = Literal["live", "test", "staging"]
+"""``test`` is the sandbox: the only environment test helpers accept."""
 TemplateCategory: TypeAlias = Literal["marketing", "utility", "authentication"]
 TemplateStatus: TypeAlias = Literal["pending", "approved", "rejected", "paused"]
 ExportFormat: TypeAlias = Literal["csv", "jsonl"]
@@ -72,7 +73,7 @@ ExportStatus: TypeAlias = Literal["pending", "ready", "failed"]
 TOKEN_PREFIXES: Mapping[Environment, str] = {
     "live": "ccx_live_",
     "staging": "ccx_stg_",
-    "sandbox": "ccx_test_",
+    "test": "ccx_test_",
 }
 
 _ALPHABET = string.ascii_letters + string.digits
@@ -140,7 +141,7 @@ class TokenRecord:
 
     @property
     def is_sandbox(self) -> bool:
-        return self.environment == "sandbox"
+        return self.environment == "test"
 
     def is_expired(self, now: float) -> bool:
         return self.expires_at is not None and now >= self.expires_at
@@ -272,7 +273,7 @@ class MockState:
         workspace: Workspace,
         *,
         scopes: Iterable[str] = ALL_SCOPES,
-        environment: Environment = "sandbox",
+        environment: Environment = "test",
         name: str | None = None,
         ttl_seconds: float | None = None,
         secret: str | None = None,
