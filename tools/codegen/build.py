@@ -165,6 +165,8 @@ class Builder:
         if "allOf" in schema and len(schema["allOf"]) == 1:
             return self.annotation(schema["allOf"][0], module, hint)
         kind = schema.get("type")
+        if kind == "null":
+            return "None"
         if isinstance(kind, list):
             return _union(self.annotation({**schema, "type": k}, module, hint) for k in kind)
         if kind == "array":

@@ -219,7 +219,13 @@ def _docstring(op: OperationDef) -> str:
     return "\n".join(lines)
 
 
+_LIST_TYPE = re.compile(r"\blist\[")
+
+
 def _method_view(spec: Spec, op: OperationDef) -> MethodView:
+    # Inside a resource class a method may be called `list`, so annotations name the builtin.
+    parameters = [replace(p, annotation=_LIST_TYPE.sub("builtins.list[", p.annotation)) for p in op.parameters]
+    op = replace(op, parameters=parameters)
     returns = op.return_type
     sync_return = {"page": f"SyncCursorPage[{returns}]", "stream": f"Stream[{returns}]"}.get(op.kind, returns)
     async_return = {"page": f"AsyncPaginator[{returns}]", "stream": f"AsyncStream[{returns}]"}.get(op.kind, returns)
@@ -313,7 +319,7 @@ def render_mock_spec(spec: Spec, operations: list[OperationDef]) -> str:
         module.objects.append(replace(mock.object(pascal(operation["operationId"]) + "Query", schema, module), forbid_extra=False))
     for obj in module.objects:
         obj.properties = [_with_field(p) for p in obj.properties]
-    used = _names(module_text(module)) | {"Literal"}
+    used = _names(module_text(module)) | {"Literal"} | ({"TypeAlias"} if module.aliases else set())
     return _ENVIRONMENT.get_template("mock_spec.py.jinja").render(
         version=spec.version,
         stdlib_imports=stdlib_imports(used - {"Field"}),
