@@ -24,12 +24,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
-__all__ = ["Clock", "FrozenClock", "Timer"]
+__all__ = ["Clock", "FrozenClock", "Timer", "isoformat"]
 
 _T = TypeVar("_T")
 
 _SETTLE_TIMEOUT_SECONDS = 60.0
 """Real seconds `settle` waits for busy tasks before giving up: a stuck task is a bug to surface."""
+
+
+def isoformat(when: float) -> str:
+    """RFC 3339 UTC text (``2026-11-21T08:00:00Z``), the API's timestamp format."""
+    moment = datetime.fromtimestamp(when, tz=timezone.utc)
+    text = moment.isoformat(timespec="milliseconds" if moment.microsecond else "seconds")
+    return text.replace("+00:00", "Z")
 
 
 @dataclass(order=True)
@@ -91,10 +98,8 @@ class Clock:
         return datetime.fromtimestamp(self.now() if when is None else when, tz=timezone.utc)
 
     def isoformat(self, when: float | None = None) -> str:
-        """RFC 3339 UTC text (``2026-11-21T08:00:00Z``), the API's timestamp format."""
-        moment = self.datetime(when)
-        text = moment.isoformat(timespec="milliseconds" if moment.microsecond else "seconds")
-        return text.replace("+00:00", "Z")
+        """RFC 3339 UTC text for ``when`` (default: now)."""
+        return isoformat(self.now() if when is None else when)
 
     # -- timers ------------------------------------------------------------------------------
 
