@@ -1,0 +1,104 @@
+"""Rate-limit headers: the ``RateLimit`` value, ``Retry-After`` parsing and throttling."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+
+__all__ = [
+    "RateLimit",
+    "RateLimitState",
+    "parse_rate_limit",
+    "parse_retry_after",
+    "parse_seconds",
+    "throttle_delay",
+]
+
+RateLimitHook = Callable[["RateLimit"], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """The token's request window as the server last reported it."""
+
+    limit: int
+    remaining: int
+    reset: float
+    """Seconds until the window resets, as sent by the server."""
+    reset_at: float
+    """Wall-clock time (seconds since the epoch) at which the window resets."""
+    warning: bool
+    """Whether the server flagged that the window is nearly used up."""
+
+
+def parse_seconds(value: str | None) -> float | None:
+    """A non-negative finite number of seconds, or ``None`` for anything else."""
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if number >= 0 and number != float("inf") else None
+
+
+def parse_rate_limit(headers: Mapping[str, str], now: float) -> RateLimit | None:
+    """Reads ``X-RateLimit-*``; ``None`` unless limit, remaining and reset are all present."""
+    limit = parse_seconds(headers.get("x-ratelimit-limit"))
+    remaining = parse_seconds(headers.get("x-ratelimit-remaining"))
+    reset = parse_seconds(headers.get("x-ratelimit-reset"))
+    if limit is None or remaining is None or reset is None:
+        return None
+    return RateLimit(
+        limit=int(limit),
+        remaining=int(remaining),
+        reset=reset,
+        reset_at=now + reset,
+        warning="x-ratelimit-warning" in headers,
+    )
+
+
+def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:
+    """Seconds the server asked us to wait: ``Retry-After`` as seconds or an HTTP date."""
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    seconds = parse_seconds(value.strip())
+    if seconds is not None:
+        return seconds
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, moment.timestamp() - now)
+
+
+def throttle_delay(rate_limit: RateLimit | None, now: float) -> float:
+    """How long to hold a request the server would refuse because the window is spent."""
+    if rate_limit is None or rate_limit.remaining > 0:
+        return 0.0
+    return max(0.0, rate_limit.reset_at - now)
+
+
+class RateLimitState:
+    """The last ``RateLimit`` seen by a client, shared by its copies, threads and tasks."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._current: RateLimit | None = None
+        self._warned_until = float("-inf")
+
+    @property
+    def current(self) -> RateLimit | None:
+        return self._current
+
+    def update(self, rate_limit: RateLimit, now: float) -> bool:
+        """Records ``rate_limit``; true when its warning is the first one of its window."""
+        with self._lock:
+            self._current = rate_limit
+            if not rate_limit.warning or now < self._warned_until:
+                return False
+            self._warned_until = rate_limit.reset_at
+            return True

@@ -1,0 +1,290 @@
+"""``SyncAPIResource`` / ``AsyncAPIResource``: the only machinery generated resources call."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+import httpx
+from typing_extensions import Self
+
+from ._operation import CallOptions, Operation
+from ._pagination import AsyncCursorPage, AsyncPaginator, PageBody, SyncCursorPage
+from ._response import APIResponse, parse_json
+from ._streaming import AsyncStream, Stream
+from ._types import Body, Query
+
+if TYPE_CHECKING:
+    from ._client import CCX, AsyncCCX
+
+__all__ = ["AsyncAPIResource", "SyncAPIResource"]
+
+T = TypeVar("T")
+
+_STREAM_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
+
+
+def _result_parser(cast_to: Any) -> Callable[[httpx.Response], Any]:
+    if cast_to is None:
+        return lambda response: None
+    if cast_to is bytes:
+        return lambda response: response.content
+    return lambda response: parse_json(response.content, cast_to)
+
+
+def _page_query(query: Query | None, cursor: str | None) -> Query | None:
+    if cursor is None:
+        return query
+    return {**(query or {}), "starting_after": cursor}
+
+
+def _stream_headers(last_event_id: str | None) -> Mapping[str, str]:
+    if last_event_id is None:
+        return _STREAM_HEADERS
+    return {**_STREAM_HEADERS, "Last-Event-ID": last_event_id}
+
+
+class _Resource:
+    _raw_response: bool = False
+
+    def _raw(self) -> Self:
+        """A copy whose methods return the ``APIResponse`` instead of the parsed result."""
+        raw = copy.copy(self)
+        raw._raw_response = True
+        return raw
+
+
+class SyncAPIResource(_Resource):
+    """Base of every generated sync resource."""
+
+    def __init__(self, client: CCX) -> None:
+        self._client = client
+
+    @overload
+    def _call(
+        self,
+        operation: Operation,
+        *,
+        cast_to: type[T],
+        path: Mapping[str, object] | None = None,
+        query: Query | None = None,
+        body: Body | None = None,
+        options: CallOptions,
+    ) -> T: ...
+
+    @overload
+    def _call(
+        self,
+        operation: Operation,
+        *,
+        cast_to: None,
+        path: Mapping[str, object] | None = None,
+        query: Query | None = None,
+        body: Body | None = None,
+        options: CallOptions,
+    ) -> None: ...
+
+    def _call(
+        self,
+        operation: Operation,
+        *,
+        cast_to: type[T] | None,
+        path: Mapping[str, object] | None = None,
+        query: Query | None = None,
+        body: Body | None = None,
+        options: CallOptions,
+    ) -> T | None:
+        response: APIResponse[T | None] = self._client._request(
+            operation,
+            parser=_result_parser(cast_to),
+            path=path,
+            query=query,
+            body=body,
+            options=options,
+        )
+        if self._raw_response:
+            return response  # type: ignore[return-value]  # typed by to_raw_response_wrapper
+        return response.parse()
+
+    def _page(
+        self,
+        operation: Operation,
+        *,
+        item: type[T],
+        path: Mapping[str, object] | None = None,
+        query: Query | None = None,
+        options: CallOptions,
+    ) -> SyncCursorPage[T]:
+        body_type: Any = PageBody[item]  # type: ignore[valid-type]
+
+        def fetch(cursor: str | None) -> APIResponse[SyncCursorPage[T]]:
+            return self._client._request(
+                operation,
+                parser=lambda response: SyncCursorPage(
+                    parse_json(response.content, body_type), next_page
+                ),
+                path=path,
+                query=_page_query(query, cursor),
+                options=options,
+            )
+
+        def next_page(cursor: str) -> SyncCursorPage[T]:
+            return fetch(cursor).parse()
+
+        first = fetch(None)
+        if self._raw_response:
+            return first  # type: ignore[return-value]  # typed by to_raw_response_wrapper
+        return first.parse()
+
+    def _stream(
+        self,
+        operation: Operation,
+        *,
+        event: Any,
+        path: Mapping[str, object] | None = None,
+        query: Query | None = None,
+        options: CallOptions,
+    ) -> Stream[Any]:
+        client = self._client
+
+        def connect(last_event_id: str | None) -> APIResponse[Stream[Any]]:
+            return client._request(
+                operation,
+                parser=lambda response: Stream(
+                    response,
+                    reconnect=lambda last_id: connect(last_id).http_response,
+                    parse=lambda data: parse_json(data, event),
+                    sleep=client._sleep,
+                ),
+                path=path,
+                query=query,
+                options=options,
+                headers=_stream_headers(last_event_id),
+                stream=True,
+            )
+
+        first = connect(None)
+        if self._raw_response:
+            return first  # type: ignore[return-value]  # typed by to_raw_response_wrapper
+        return first.parse()
+
+
+class AsyncAPIResource(_Resource):
+    """Base of every generated async resource."""
+
+    def __init__(self, client: AsyncCCX) -> None:
+        self._client = client
+
+    @overload
+    async def _call(
+        self,
+        operation: Operation,
+        *,
+        cast_to: type[T],
+        path: Mapping[str, object] | None = None,
+        query: Query | None = None,
+        body: Body | None = None,
+        options: CallOptions,
+    ) -> T: ...
+
+    @overload
+    async def _call(
+        self,
+        operation: Operation,
+        *,
+        cast_to: None,
+        path: Mapping[str, object] | None = None,
+        query: Query | None = None,
+        body: Body | None = None,
+        options: CallOptions,
+    ) -> None: ...
+
+    async def _call(
+        self,
+        operation: Operation,
+        *,
+        cast_to: type[T] | None,
+        path: Mapping[str, object] | None = None,
+        query: Query | None = None,
+        body: Body | None = None,
+        options: CallOptions,
+    ) -> T | None:
+        response: APIResponse[T | None] = await self._client._request(
+            operation,
+            parser=_result_parser(cast_to),
+            path=path,
+            query=query,
+            body=body,
+            options=options,
+        )
+        if self._raw_response:
+            return response  # type: ignore[return-value]  # typed by async_to_raw_response_wrapper
+        return response.parse()
+
+    def _page(
+        self,
+        operation: Operation,
+        *,
+        item: type[T],
+        path: Mapping[str, object] | None = None,
+        query: Query | None = None,
+        options: CallOptions,
+    ) -> AsyncPaginator[T]:
+        body_type: Any = PageBody[item]  # type: ignore[valid-type]
+
+        async def fetch(cursor: str | None) -> APIResponse[AsyncCursorPage[T]]:
+            return await self._client._request(
+                operation,
+                parser=lambda response: AsyncCursorPage(
+                    parse_json(response.content, body_type), next_page
+                ),
+                path=path,
+                query=_page_query(query, cursor),
+                options=options,
+            )
+
+        async def next_page(cursor: str) -> AsyncCursorPage[T]:
+            return (await fetch(cursor)).parse()
+
+        async def first_page() -> AsyncCursorPage[T]:
+            first = await fetch(None)
+            if self._raw_response:
+                return first  # type: ignore[return-value]  # typed by async_paginator_raw_wrapper
+            return first.parse()
+
+        return AsyncPaginator(first_page)
+
+    def _stream(
+        self,
+        operation: Operation,
+        *,
+        event: Any,
+        path: Mapping[str, object] | None = None,
+        query: Query | None = None,
+        options: CallOptions,
+    ) -> AsyncStream[Any]:
+        client = self._client
+
+        async def open_stream(last_event_id: str | None) -> APIResponse[AsyncStream[Any]]:
+            return await client._request(
+                operation,
+                parser=lambda response: AsyncStream(
+                    response, connect=reconnect, parse=parse, sleep=client._sleep
+                ),
+                path=path,
+                query=query,
+                options=options,
+                headers=_stream_headers(last_event_id),
+                stream=True,
+            )
+
+        async def reconnect(last_event_id: str | None) -> httpx.Response:
+            return (await open_stream(last_event_id)).http_response
+
+        def parse(data: str) -> Any:
+            return parse_json(data, event)
+
+        if self._raw_response:
+            return open_stream(None)  # type: ignore[return-value]  # typed by async_stream_raw_wrapper
+        return AsyncStream(None, connect=reconnect, parse=parse, sleep=client._sleep)

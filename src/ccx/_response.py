@@ -1,0 +1,121 @@
+"""Raw responses (``APIResponse``) and parsing response bodies into models."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+
+import httpx
+import pydantic
+from typing_extensions import ParamSpec, override
+
+from ._ratelimit import RateLimit
+
+if TYPE_CHECKING:
+    from ._pagination import AsyncCursorPage, AsyncPaginator
+    from ._streaming import AsyncStream
+
+__all__ = [
+    "APIResponse",
+    "async_paginator_raw_wrapper",
+    "async_stream_raw_wrapper",
+    "async_to_raw_response_wrapper",
+    "parse_json",
+    "to_raw_response_wrapper",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+P = ParamSpec("P")
+
+_UNSET: Any = object()
+
+
+@functools.lru_cache(maxsize=512)
+def _adapter(type_: Any) -> pydantic.TypeAdapter[Any]:
+    return pydantic.TypeAdapter(type_)
+
+
+def parse_json(content: bytes | str, cast_to: Any) -> Any:
+    """Validates raw JSON straight into ``cast_to`` (a model, or any type pydantic knows)."""
+    if isinstance(cast_to, type) and issubclass(cast_to, pydantic.BaseModel):
+        model: type[pydantic.BaseModel] = cast_to
+        return model.model_validate_json(content)
+    return _adapter(cast(Any, cast_to)).validate_json(content)
+
+
+class APIResponse(Generic[T]):
+    """A response as received, with its metadata; ``parse()`` gives the typed body."""
+
+    def __init__(
+        self,
+        http_response: httpx.Response,
+        *,
+        parser: Callable[[httpx.Response], T],
+        rate_limit: RateLimit | None,
+        retries_taken: int,
+    ) -> None:
+        self.http_response = http_response
+        self.rate_limit = rate_limit
+        self.retries_taken = retries_taken
+        self._parser = parser
+        self._parsed: T = _UNSET
+
+    @property
+    def status_code(self) -> int:
+        return self.http_response.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        return self.http_response.headers
+
+    @property
+    def request_id(self) -> str | None:
+        request_id: str | None = self.http_response.headers.get("x-request-id")
+        return request_id
+
+    @property
+    def idempotent_replayed(self) -> bool:
+        """True when the server answered from its idempotency cache instead of acting again."""
+        replayed: str = self.http_response.headers.get("idempotent-replayed", "")
+        return replayed.lower() == "true"
+
+    def parse(self) -> T:
+        """The body as its declared type; parsed once, then cached."""
+        if self._parsed is _UNSET:
+            self._parsed = self._parser(self.http_response)
+        return self._parsed
+
+    @override
+    def __repr__(self) -> str:
+        return (
+            f"<APIResponse [{self.status_code}] request_id={self.request_id!r} "
+            f"retries_taken={self.retries_taken}>"
+        )
+
+
+def to_raw_response_wrapper(function: Callable[P, R]) -> Callable[P, APIResponse[R]]:
+    """Types a method of a raw resource (see ``_raw()``), which returns ``APIResponse``."""
+    return cast("Callable[P, APIResponse[R]]", function)
+
+
+def async_to_raw_response_wrapper(
+    function: Callable[P, Awaitable[R]],
+) -> Callable[P, Awaitable[APIResponse[R]]]:
+    """The async twin of ``to_raw_response_wrapper``."""
+    return cast("Callable[P, Awaitable[APIResponse[R]]]", function)
+
+
+def async_paginator_raw_wrapper(
+    function: Callable[P, AsyncPaginator[T]],
+) -> Callable[P, Awaitable[APIResponse[AsyncCursorPage[T]]]]:
+    """Types an async raw ``list``: awaiting it gives the first page's ``APIResponse``."""
+    return cast("Callable[P, Awaitable[APIResponse[AsyncCursorPage[T]]]]", function)
+
+
+def async_stream_raw_wrapper(
+    function: Callable[P, AsyncStream[T]],
+) -> Callable[P, Awaitable[APIResponse[AsyncStream[T]]]]:
+    """Types an async raw stream: awaiting it connects and gives the ``APIResponse``."""
+    return cast("Callable[P, Awaitable[APIResponse[AsyncStream[T]]]]", function)
