@@ -9,7 +9,6 @@ one.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 import string
@@ -216,7 +215,6 @@ class IdempotencyRecord:
 
     fingerprint: str
     created_at: float
-    done: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
     status: int | None = None
     body: bytes = field(default=b"", repr=False)
     headers: tuple[tuple[str, str], ...] = ()

@@ -1,0 +1,72 @@
+"""``python -m ccx.mock`` / ``ccx-mock``: serve the mock API on a local port.
+
+ccx-mock --port 4010 --time-scale 60 --faults "error_rate=0.1,status=503"
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from ._app import create_app
+from ._demo import DEMO_TOKEN, OTHER_TOKEN
+from ._state import MockConfig
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ccx-mock",
+        description="Serve the CCX mock API: the whole API in memory, with a demo workspace.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
+    parser.add_argument("--port", type=int, default=4010, help="port to listen on")
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("CCX_MOCK_TOKEN"),
+        help="secret of the demo sandbox token (default: $CCX_MOCK_TOKEN, else the documented one)",
+    )
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="mock seconds per real second (60: a minute passes every second)",
+    )
+    parser.add_argument(
+        "--faults", default=None, help='faults on every request, e.g. "error_rate=0.1,status=503"'
+    )
+    parser.add_argument("--access-log", action="store_true", help="log every request")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    arguments = _parser().parse_args(argv)
+    if arguments.time_scale <= 0:
+        raise SystemExit("--time-scale must be positive")
+    if arguments.token is not None and not arguments.token.startswith("ccx_test_"):
+        raise SystemExit("--token must be a sandbox token starting with ccx_test_")
+    config = MockConfig(
+        time_scale=arguments.time_scale, faults=arguments.faults, sandbox_token=arguments.token
+    )
+    app = create_app(config)
+    url = f"http://{arguments.host}:{arguments.port}"
+    print(f"CCX mock API on {url}", file=sys.stderr)
+    print(f"  CCX_BASE_URL={url}", file=sys.stderr)
+    print(f"  CCX_API_KEY={arguments.token or DEMO_TOKEN}  (Demo Workspace)", file=sys.stderr)
+    print(f"  second workspace token: {OTHER_TOKEN}", file=sys.stderr)
+    uvicorn.run(
+        app,
+        host=arguments.host,
+        port=arguments.port,
+        log_level="info" if arguments.access_log else "warning",
+        access_log=arguments.access_log,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,380 @@
+"""The mock's ASGI app: the spec's route table served with the API's full request semantics.
+
+Every operation runs one pipeline: authenticate, check the API version, parse the body, replay
+an idempotent request already answered, count it against the token's rate limit, check scope
+and sandbox, validate against the generated models, run the handler, save the idempotent
+outcome, add the rate-limit headers and write the audit log. A pure ASGI wrapper outside
+everything stamps ``X-Request-Id`` on every response and turns anything unexpected into an
+error envelope, never a bare 500 page.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import AsyncGenerator, Callable, Mapping
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any, cast
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import _idempotency
+from ._audit import record_call
+from ._auth import authenticate, check_api_version, check_sandbox, check_scope
+from ._clock import Clock
+from ._demo import seed_demo_world
+from ._engine import Engine
+from ._errors import DropConnection, MockAPIError, error_response, json_response
+from ._faults import FaultMiddleware
+from ._ratelimit import RateLimiter
+from ._registry import RequestContext, handler_for
+from ._state import MockConfig, MockState, TokenRecord, Workspace, new_id
+from ._validation import check_path_params, parse_json_body, too_large, validate_model
+from .handlers import load_handlers
+
+if TYPE_CHECKING:
+    from ._spec import Route as SpecRoute
+
+__all__ = ["REQUEST_ID_SCOPE_KEY", "create_app", "mock_state"]
+
+logger = logging.getLogger("ccx.mock")
+
+REQUEST_ID_SCOPE_KEY = "ccx.request_id"
+_TRACEPARENT = re.compile(r"[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}")
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def _internal_error() -> MockAPIError:
+    return MockAPIError(
+        500,
+        "api_error",
+        "internal_error",
+        "The mock server failed unexpectedly; this is a bug in the mock, please report it.",
+        retryable=True,
+    )
+
+
+def _trace_id(traceparent: str | None) -> str:
+    """The W3C trace id the caller propagates, or a new one, so events join the caller's trace."""
+    if traceparent is not None:
+        match = _TRACEPARENT.fullmatch(traceparent.strip())
+        if match is not None and match.group(1) != "0" * 32:
+            return match.group(1)
+    return secrets.token_hex(16)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _query(request: Request) -> dict[str, Any]:
+    query: dict[str, Any] = {}
+    for name, value in request.query_params.multi_items():
+        previous = query.get(name)
+        if previous is None:
+            query[name] = value
+        elif isinstance(previous, list):
+            cast("list[str]", previous).append(value)
+        else:
+            query[name] = [previous, value]
+    return query
+
+
+class _Operation:
+    """One route of the spec bound to its handler: the request pipeline."""
+
+    def __init__(self, route: SpecRoute, state: MockState, limiter: RateLimiter) -> None:
+        self.route = route
+        self.state = state
+        self.limiter = limiter
+        self.resource = route.operation_id.split(".")[-2].removesuffix("s")
+
+    async def handle(self, request: Request) -> Response:
+        request_id: str = request.scope[REQUEST_ID_SCOPE_KEY]
+        state = self.state
+        token: TokenRecord | None = None
+        workspace: Workspace | None = None
+        rate_headers: Mapping[str, str] = {}
+        try:
+            token = authenticate(state, request.headers.get("authorization"))
+            workspace = state.workspaces[token.workspace_id]
+            response, rate_headers = await self._run(request, request_id, token, workspace)
+        except MockAPIError as error:
+            response = error_response(error, request_id)
+        response.headers.update(rate_headers)
+        if workspace is not None:
+            record_call(
+                workspace,
+                now=state.clock.now(),
+                token_id=None if token is None else token.id,
+                method=request.method,
+                path=request.url.path,
+                status=response.status_code,
+                request_id=request_id,
+            )
+        return response
+
+    async def _run(
+        self, request: Request, request_id: str, token: TokenRecord, workspace: Workspace
+    ) -> tuple[Response, Mapping[str, str]]:
+        route, state, config = self.route, self.state, self.state.config
+        check_api_version(request.headers.get("ccx-version"))
+        path_params: dict[str, str] = request.path_params
+        check_path_params(path_params, route.operation_id)
+        data: dict[str, Any] = {}
+        if request.method in _BODY_METHODS:
+            raw = await _read_body(request, config.max_body_bytes)
+            data = parse_json_body(
+                raw, request.headers.get("content-type"), max_depth=config.max_json_depth
+            )
+
+        now = state.clock.now()
+        key: str | None = None
+        fingerprint = ""
+        if route.idempotency is not None:
+            fingerprint = _idempotency.fingerprint(route.operation_id, request.url.path, data)
+            key = _idempotency.request_key(
+                route.idempotency, request.headers.get("idempotency-key"), data, fingerprint
+            )
+        if key is not None:
+            saved = _idempotency.lookup(
+                workspace, key, fingerprint, now, config.idempotency_ttl_seconds
+            )
+            if saved is not None and saved.status is not None:
+                replay = Response(saved.body, saved.status, dict(saved.headers))
+                replay.headers["Idempotent-Replayed"] = "true"
+                return replay, self.limiter.peek(token.id, now)
+
+        try:
+            rate_headers = self.limiter.consume(token.id, now)
+        except MockAPIError as error:
+            return error_response(error, request_id), error.headers
+        try:
+            check_scope(token, route.scope)
+            if route.sandbox_only:
+                check_sandbox(token)
+            body = self._validate_body(data)
+            query = (
+                validate_model(route.query_model, _query(request), "query")
+                if route.query_model is not None
+                else {}
+            )
+            handler = handler_for(route.operation_id)
+            if handler is None:
+                raise MockAPIError(
+                    501,
+                    "api_error",
+                    "not_implemented",
+                    f"The mock does not implement {route.operation_id} yet.",
+                )
+        except MockAPIError as error:
+            return error_response(error, request_id), rate_headers
+
+        context = RequestContext(
+            state=state,
+            workspace=workspace,
+            token=token,
+            operation_id=route.operation_id,
+            request_id=request_id,
+            trace_id=_trace_id(request.headers.get("traceparent")),
+            path_params=path_params,
+            query=query,
+            body=body,
+            headers=request.headers,
+            idempotency_key=key,
+            success_status=route.success_status,
+        )
+        record = None
+        if key is not None:
+            record = _idempotency.reserve(
+                workspace, key, fingerprint, now, config.idempotency_ttl_seconds
+            )
+        try:
+            response = self._respond(await handler(context))
+        except MockAPIError as error:
+            response = error_response(error, request_id)
+        except DropConnection:
+            if record is not None and key is not None:
+                _idempotency.abandon(workspace, key, record)
+            raise
+        except Exception:
+            logger.exception("handler for %s failed", route.operation_id)
+            response = error_response(_internal_error(), request_id)
+        if record is not None and key is not None:
+            if response.status_code < 500 and hasattr(response, "body"):
+                _idempotency.complete(
+                    record, response.status_code, bytes(response.body), response.headers
+                )
+            else:
+                _idempotency.abandon(workspace, key, record)
+        return response, rate_headers
+
+    def _validate_body(self, data: dict[str, Any]) -> dict[str, Any]:
+        model = self.route.body_model
+        if model is not None:
+            return validate_model(model, data, "body")
+        if data:
+            field_name = next(iter(data))
+            raise MockAPIError(
+                400,
+                "invalid_request_error",
+                "invalid_request",
+                f"Unknown field '{field_name}': this operation takes no request body.",
+                param=field_name,
+            )
+        return {}
+
+    @staticmethod
+    def _respond(result: tuple[int, Any] | Response) -> Response:
+        if isinstance(result, Response):
+            return result
+        status, payload = result
+        if payload is None:
+            return Response(status_code=status)
+        return json_response(status, payload)
+
+
+class _RequestIdMiddleware:
+    """Outermost layer: a request id on every response, and an envelope for any failure."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = new_id("req", 24)
+        scope[REQUEST_ID_SCOPE_KEY] = request_id
+        header = (b"x-request-id", request_id.encode())
+        progress = {"started": False, "finished": False}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                progress["started"] = True
+                message["headers"] = [*message.get("headers", ()), header]
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                progress["finished"] = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except DropConnection:
+            raise
+        except Exception:
+            if progress["finished"]:
+                return  # already answered (by the error handler below) and logged there
+            if progress["started"]:
+                raise
+            logger.exception("unhandled error in the mock server")
+            await error_response(_internal_error(), request_id)(scope, receive, send_with_id)
+
+
+class _MockApp(Starlette):
+    """Starlette with the request-id and fault layers outside its own error handling."""
+
+    def __init__(self, state: MockState, **kwargs: Any) -> None:
+        self.mock_state = state
+        super().__init__(**kwargs)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        inner = super().build_middleware_stack()
+        return _RequestIdMiddleware(FaultMiddleware(inner, self.mock_state))
+
+
+def mock_state(app: Starlette) -> MockState:
+    """The state behind an app made by `create_app`."""
+    if not isinstance(app, _MockApp):
+        raise TypeError("not an app made by ccx.mock.create_app")
+    return app.mock_state
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
+    """404 for unknown paths and 405 for wrong methods, in the API's envelope."""
+    assert isinstance(exc, HTTPException)
+    request_id: str = request.scope.get(REQUEST_ID_SCOPE_KEY, "")
+    if exc.status_code == 405:
+        error = MockAPIError(
+            405,
+            "invalid_request_error",
+            "method_not_allowed",
+            f"{request.method} is not allowed on {request.url.path[:200]}; "
+            f"allowed: {(exc.headers or {}).get('Allow', 'none')}.",
+            headers=exc.headers,
+        )
+    elif exc.status_code == 404:
+        error = MockAPIError(
+            404,
+            "not_found_error",
+            "unknown_endpoint",
+            f"No endpoint {request.method} {request.url.path[:200]}; "
+            "the API's paths are listed at /v1/openapi.json.",
+        )
+    else:
+        error = MockAPIError(exc.status_code, "invalid_request_error", "http_error", exc.detail)
+    return error_response(error, request_id)
+
+
+def _unexpected_error(request: Request, exc: Exception) -> Response:
+    logger.error("unhandled error in the mock server", exc_info=exc)
+    return error_response(_internal_error(), request.scope.get(REQUEST_ID_SCOPE_KEY, ""))
+
+
+def create_app(
+    config: MockConfig | None = None, *, clock: Clock | None = None, seed_demo: bool = True
+) -> Starlette:
+    """A fresh mock API with its own in-memory state (and the demo world, unless told not to).
+
+    ``clock`` defaults to a real clock running at ``config.time_scale``; pass a
+    `FrozenClock` to move time only when a test says so.
+    """
+    from ._spec import ROUTES, SPEC_JSON
+
+    config = config or MockConfig()
+    state = MockState(clock=clock or Clock(time_scale=config.time_scale), config=config)
+    if seed_demo:
+        seed_demo_world(state)
+    state.engine = Engine(state)
+    load_handlers()
+    limiter = RateLimiter(config.rate_limit_per_minute, config.burst_per_second)
+
+    def serve_spec(request: Request) -> Response:
+        del request
+        return Response(SPEC_JSON, media_type="application/json")
+
+    routes = [Route("/v1/openapi.json", serve_spec, methods=["GET"])]
+    routes += [
+        Route(route.path, _Operation(route, state, limiter).handle, methods=[route.method])
+        for route in ROUTES
+    ]
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncGenerator[None, None]:
+        del app
+        await state.engine.start()
+        try:
+            yield
+        finally:
+            await state.engine.stop()
+
+    handlers: dict[Any, Callable[[Request, Exception], Response]] = {
+        HTTPException: _http_error,
+        Exception: _unexpected_error,
+    }
+    return _MockApp(state, routes=routes, lifespan=lifespan, exception_handlers=handlers)

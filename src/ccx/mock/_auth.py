@@ -1,0 +1,99 @@
+"""Who is calling, and may they: bearer tokens, scopes, sandbox-only helpers, API versions.
+
+Every refusal names what is wrong and how to fix it, but never echoes the secret.
+"""
+
+from __future__ import annotations
+
+from ._errors import MockAPIError
+from ._state import CURRENT_API_VERSION, SUPPORTED_API_VERSIONS, MockState, TokenRecord
+
+__all__ = ["authenticate", "check_api_version", "check_sandbox", "check_scope"]
+
+_BEARER = "bearer "
+
+
+def _unauthorized(code: str, message: str) -> MockAPIError:
+    return MockAPIError(
+        401,
+        "authentication_error",
+        code,
+        message,
+        headers={"WWW-Authenticate": 'Bearer realm="ccx"'},
+    )
+
+
+def authenticate(state: MockState, authorization: str | None) -> TokenRecord:
+    """The live token behind an ``Authorization: Bearer <secret>`` header, or a 401."""
+    if not authorization:
+        raise _unauthorized(
+            "missing_token",
+            "No API token: send the header 'Authorization: Bearer <your token>'.",
+        )
+    if authorization[: len(_BEARER)].lower() != _BEARER:
+        raise _unauthorized(
+            "malformed_token",
+            "The Authorization header must be 'Bearer <your token>'.",
+        )
+    secret = authorization[len(_BEARER) :].strip()
+    token = state.tokens_by_secret.get(secret)
+    if token is None:
+        raise _unauthorized(
+            "invalid_token",
+            "The API token is not valid; check that it was copied whole, from this environment.",
+        )
+    now = state.clock.now()
+    if token.revoked_at is not None:
+        raise _unauthorized("token_revoked", f"Token {token.id} was revoked; create a new one.")
+    if token.is_expired(now):
+        raise _unauthorized("token_expired", f"Token {token.id} has expired; create a new one.")
+    if secret != token.secret:
+        expires_at = token.previous_secret_expires_at
+        if expires_at is None or now >= expires_at:
+            # The overlap is over: forget the old secret so it stops resolving at all.
+            state.tokens_by_secret.pop(secret, None)
+            raise _unauthorized(
+                "token_rotated",
+                f"This secret of token {token.id} was rotated out; use the new secret.",
+            )
+    token.last_used_at = now
+    return token
+
+
+def check_api_version(version: str | None) -> str:
+    """The API version a request asks for (absent: the current one), or a 400."""
+    if version is None:
+        return CURRENT_API_VERSION
+    if version not in SUPPORTED_API_VERSIONS:
+        raise MockAPIError(
+            400,
+            "invalid_request_error",
+            "invalid_version",
+            f"Unknown CCX-Version {version[:40]!r}; supported: "
+            f"{', '.join(sorted(SUPPORTED_API_VERSIONS))} (omit the header for the current one).",
+            param="CCX-Version",
+        )
+    return version
+
+
+def check_scope(token: TokenRecord, scope: str | None) -> None:
+    if scope is not None and scope not in token.scopes:
+        raise MockAPIError(
+            403,
+            "permission_error",
+            "missing_scope",
+            f"Token {token.id} lacks the scope {scope!r} this operation needs; "
+            "create a token with that scope.",
+            param=None,
+        )
+
+
+def check_sandbox(token: TokenRecord) -> None:
+    if not token.is_sandbox:
+        raise MockAPIError(
+            403,
+            "permission_error",
+            "sandbox_only",
+            "Test helpers only accept sandbox tokens (ccx_test_...); "
+            f"token {token.id} is a {token.environment} token.",
+        )

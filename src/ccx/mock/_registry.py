@@ -1,0 +1,119 @@
+"""Handlers by operation id, the context they receive, and the one cursor paginator.
+
+A handler module registers ``@handles("tokens.create") async def create(ctx) -> HandlerResult``;
+the app routes each operation of the generated route table to its handler. Auth, validation,
+idempotency, rate limits and auditing happen before and after, so a handler only applies the
+operation's own rules to an already valid request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeAlias, TypeVar
+
+from starlette.responses import Response
+
+from ._errors import MockAPIError
+from ._state import MockState, TokenRecord, Workspace
+
+__all__ = [
+    "Handler",
+    "HandlerResult",
+    "RequestContext",
+    "handler_for",
+    "handles",
+    "paginate",
+]
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """One authenticated, validated request as a handler sees it."""
+
+    state: MockState
+    workspace: Workspace
+    token: TokenRecord
+    operation_id: str
+    request_id: str
+    trace_id: str
+    path_params: Mapping[str, str]
+    query: dict[str, Any]
+    """Validated query parameters (wire names, JSON types, only those the caller set)."""
+    body: dict[str, Any]
+    """Validated body (wire names, JSON types, only the fields the caller set)."""
+    headers: Mapping[str, str]
+    idempotency_key: str | None
+    """The key this request is deduplicated on (given, or derived from the body), if any."""
+    success_status: int
+    """The status the spec gives this operation's success response."""
+
+    @property
+    def now(self) -> float:
+        return self.state.clock.now()
+
+    def timestamp(self, when: float | None) -> str | None:
+        """RFC 3339 text for a clock reading, ``None`` staying ``None``."""
+        return None if when is None else self.state.clock.isoformat(when)
+
+
+HandlerResult: TypeAlias = "tuple[int, Any] | Response"
+Handler: TypeAlias = Callable[[RequestContext], Awaitable[HandlerResult]]
+
+_HANDLERS: dict[str, Handler] = {}
+
+
+def handles(operation_id: str) -> Callable[[Handler], Handler]:
+    """Register the decorated coroutine as the implementation of ``operation_id``."""
+
+    def register(handler: Handler) -> Handler:
+        if operation_id in _HANDLERS:
+            raise RuntimeError(f"two handlers registered for {operation_id!r}")
+        _HANDLERS[operation_id] = handler
+        return handler
+
+    return register
+
+
+def handler_for(operation_id: str) -> Handler | None:
+    return _HANDLERS.get(operation_id)
+
+
+def paginate(
+    items: Sequence[_T],
+    query: Mapping[str, Any],
+    render: Callable[[_T], Any],
+    *,
+    key: Callable[[_T], str],
+    default_limit: int = 20,
+) -> dict[str, Any]:
+    """One page of ``items`` (already in list order) after the ``starting_after`` cursor.
+
+    The cursor is the id of the last item the caller saw, so it stays valid while newer items
+    arrive. An id this list does not hold (garbage, deleted, another tenant's) is a 400 that
+    reveals nothing about which.
+    """
+    limit = int(query.get("limit", default_limit))
+    start = 0
+    cursor = query.get("starting_after")
+    if cursor is not None:
+        start = next((index + 1 for index, item in enumerate(items) if key(item) == cursor), -1)
+        if start < 0:
+            raise MockAPIError(
+                400,
+                "invalid_request_error",
+                "invalid_cursor",
+                f"starting_after {cursor!r} is not an id from this list; pass the "
+                "next_cursor of the previous page, or omit it to start from the beginning.",
+                param="starting_after",
+            )
+    page = items[start : start + limit]
+    has_more = start + limit < len(items)
+    return {
+        "object": "list",
+        "data": [render(item) for item in page],
+        "has_more": has_more,
+        "next_cursor": key(page[-1]) if has_more and page else None,
+    }

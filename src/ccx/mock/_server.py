@@ -1,0 +1,161 @@
+"""`MockServer`: the mock on a real loopback socket, in a background thread, for tests and demos.
+
+```python
+with MockServer(clock=FrozenClock()) as server:
+    client = server.client()
+    client.messages.send(...)
+    server.advance(60)  # fire everything due in the next mock minute, then return
+```
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Coroutine
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import uvicorn
+from typing_extensions import Self
+
+from ._app import create_app, mock_state
+from ._demo import DEMO_TOKEN, OTHER_TOKEN
+from ._state import MockConfig, MockState
+
+if TYPE_CHECKING:
+    from ccx._client import CCX, AsyncCCX
+
+    from ._clock import Clock
+
+__all__ = ["MockServer"]
+
+_T = TypeVar("_T")
+_START_TIMEOUT_SECONDS = 30.0
+_POLL_SECONDS = 0.005
+
+
+class MockServer:
+    """A running mock API on ``127.0.0.1`` and a free port; a context manager.
+
+    ``token`` is the demo workspace's all-scopes sandbox token, ``second_token`` the other
+    workspace's, for tenancy tests. ``advance`` moves the mock clock (a `FrozenClock` for
+    deterministic tests) and returns once everything that fell due has run.
+    """
+
+    def __init__(
+        self,
+        config: MockConfig | None = None,
+        *,
+        clock: Clock | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed_demo: bool = True,
+        access_log: bool = False,
+    ) -> None:
+        self.config = config or MockConfig()
+        self.app = create_app(self.config, clock=clock, seed_demo=seed_demo)
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        self.host, self.port = self._socket.getsockname()[:2]
+        self._server = uvicorn.Server(
+            uvicorn.Config(
+                self.app,
+                log_level="warning",
+                access_log=access_log,
+                lifespan="on",
+                timeout_graceful_shutdown=1,
+            )
+        )
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ready = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def state(self) -> MockState:
+        return mock_state(self.app)
+
+    @property
+    def token(self) -> str:
+        return self.config.sandbox_token or DEMO_TOKEN
+
+    @property
+    def second_token(self) -> str:
+        return OTHER_TOKEN
+
+    def start(self) -> Self:
+        if self._thread is not None:
+            return self
+        self._thread = threading.Thread(target=self._run, name="ccx-mock-server", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(_START_TIMEOUT_SECONDS) or self._failure is not None:
+            self.stop()
+            raise RuntimeError(f"the mock server did not start on {self.url}") from self._failure
+        return self
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._serve())
+        except BaseException as error:  # reported to the starting thread
+            self._failure = error
+            self._ready.set()
+
+    async def _serve(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        serving = asyncio.ensure_future(self._server.serve(sockets=[self._socket]))
+        # uvicorn offers a flag, not an event, for "listening": poll it briefly.
+        while not self._server.started and not serving.done():
+            await asyncio.sleep(_POLL_SECONDS)
+        self._ready.set()
+        await serving
+
+    def stop(self) -> None:
+        """Shut the server down (running the app's shutdown) and wait for its thread."""
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self._socket.close()
+
+    def run(self, coroutine: Coroutine[Any, Any, _T], timeout: float | None = 60.0) -> _T:
+        """Run ``coroutine`` on the server's event loop (where its state lives) and wait."""
+        if self._loop is None:
+            coroutine.close()
+            raise RuntimeError("the mock server is not running; use it as a context manager")
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+
+    def advance(self, seconds: float) -> None:
+        """Move the mock clock forward, firing and settling everything that falls due."""
+        self.run(self.state.clock.advance(seconds))
+
+    def client(self, **options: Any) -> CCX:
+        """A `ccx.CCX` pointed at this server with the demo token (override with options)."""
+        from ccx._client import CCX
+
+        return CCX(**self._client_options(options))
+
+    def async_client(self, **options: Any) -> AsyncCCX:
+        from ccx._client import AsyncCCX
+
+        return AsyncCCX(**self._client_options(options))
+
+    def _client_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        return {"api_key": self.token, "base_url": self.url, **options}
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
