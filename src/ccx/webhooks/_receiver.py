@@ -1,0 +1,89 @@
+"""What the framework helpers share: where the secret comes from, and the 400 they answer."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Final
+
+from typing_extensions import override
+
+from ccx._constants import WEBHOOK_SECRET_ENV
+
+from ._errors import WebhookSecretMissingError, WebhookVerificationError
+from ._events import parse_event
+from ._signature import (
+    DEFAULT_TOLERANCE,
+    HeaderLookup,
+    NoTolerance,
+    Secret,
+    SigningKeys,
+    check_signature,
+    checked_tolerance,
+    signature_header,
+    signing_keys,
+)
+
+if TYPE_CHECKING:
+    from ccx.types.events import Event, UnknownEvent
+
+__all__ = ["REJECTED_STATUS", "Receiver", "environment_secret", "error_body", "error_detail"]
+
+REJECTED_STATUS: Final = 400
+"""Every rejection is a 400, a missing signature too: the caller is CCX (or an impostor), not a
+user who could authenticate, and one status keeps the sender's redelivery logic simple."""
+
+
+def environment_secret() -> str | None:
+    return os.environ.get(WEBHOOK_SECRET_ENV)
+
+
+class Receiver:
+    """Verifies and parses requests for one decorated view or dependency.
+
+    An explicit secret is checked and keyed once, when the view is decorated. Without one, the
+    secret is looked up (``fallback``) on every request, so configuration loaded after import
+    is seen; a missing secret then raises ``WebhookSecretMissingError``: a server error, not a
+    400, because the server is misconfigured rather than the request bad.
+    """
+
+    __slots__ = ("_fallback", "_keys", "_tolerance")
+
+    def __init__(
+        self,
+        secret: Secret | None,
+        tolerance: float | NoTolerance = DEFAULT_TOLERANCE,
+        fallback: Callable[[], str | None] = environment_secret,
+    ) -> None:
+        self._keys = None if secret is None else signing_keys(secret)
+        self._tolerance = checked_tolerance(tolerance)
+        self._fallback = fallback
+
+    def receive(self, body: bytes, headers: HeaderLookup) -> Event | UnknownEvent:
+        """The typed event of a request; raise ``WebhookVerificationError`` to answer 400."""
+        keys = self._keys if self._keys is not None else self._configured_keys()
+        check_signature(body, signature_header(headers), keys, self._tolerance, None)
+        return parse_event(body)
+
+    def _configured_keys(self) -> SigningKeys:
+        secret = self._fallback()
+        if not secret:
+            raise WebhookSecretMissingError(
+                "No webhook secret configured: pass secret='whsec_...' to the webhook helper, "
+                f"or set the {WEBHOOK_SECRET_ENV} environment variable."
+            )
+        return signing_keys(secret)
+
+    @override
+    def __repr__(self) -> str:
+        source = "given" if self._keys is not None else "from configuration"
+        return f"Receiver(secret={source}, tolerance={self._tolerance!r})"
+
+
+def error_detail(error: WebhookVerificationError) -> dict[str, str]:
+    return {"type": "webhook_verification_error", "code": error.code, "message": str(error)}
+
+
+def error_body(error: WebhookVerificationError) -> dict[str, dict[str, str]]:
+    """The 400 body, shaped like the API's errors: ``{"error": {"type", "code", "message"}}``."""
+    return {"error": error_detail(error)}
