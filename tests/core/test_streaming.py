@@ -6,13 +6,13 @@ import json
 
 import httpx
 import pytest
+from httpx_sse import EventSource
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from httpx_sse import EventSource
 
 from ccx._constants import STREAM_MAX_RECONNECTS
 from ccx._exceptions import APIConnectionError, NotFoundError
-from ccx._streaming import SSEDecoder, ServerSentEvent
+from ccx._streaming import ServerSentEvent, SSEDecoder
 
 from ._resources import AsyncMessages, Completed, Messages, Progress
 from ._server import Reply, ScriptedServer, Seen, error
@@ -197,7 +197,7 @@ def test_stream_resumes_after_a_drop_without_loss_or_repeat(
 
     assert events == EXPECTED
     assert clock.sleeps == [0.025]
-    first, second = server.seen("GET", EVENTS_PATH)
+    first, _ = server.seen("GET", EVENTS_PATH)
     assert first.headers["accept"] == "text/event-stream"
     assert "last-event-id" not in first.headers
 
