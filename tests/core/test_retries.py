@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import email.utils
+import socket
 import uuid
 
 import pytest
 
 from ccx._client import CCX
 from ccx._exceptions import (
+    APIConnectionError,
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
@@ -142,7 +144,7 @@ def test_retries_give_up_after_max_retries(
     assert len(server.seen("POST", "/v1/messages")) == 4
     assert len(clock.sleeps) == 3
     # Exponential backoff with at most 25% jitter: 0.5, 1, 2.
-    for sleep, base in zip(clock.sleeps, [0.5, 1.0, 2.0]):
+    for sleep, base in zip(clock.sleeps, [0.5, 1.0, 2.0], strict=True):
         assert base * 0.75 <= sleep <= base
 
 
@@ -232,12 +234,16 @@ def test_timeouts_raise_api_timeout_error_after_retries(
 
 
 def test_connection_errors_are_retried_then_raised(clock: FakeClock) -> None:
-    from ccx._exceptions import APIConnectionError
+    with socket.socket() as probe:  # a port that was free a moment ago: connection refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base_url = f"http://127.0.0.1:{port}"
 
-    # Port 9 on localhost (discard) is closed in the test environment: connection refused.
-    with CCX(API_KEY, base_url="http://127.0.0.1:9", sleep=clock.sleep, now=clock.now) as client:
-        with pytest.raises(APIConnectionError) as raised:
-            Messages(client).retrieve("msg_1")
+    with (
+        CCX(API_KEY, base_url=base_url, sleep=clock.sleep, now=clock.now) as client,
+        pytest.raises(APIConnectionError) as raised,
+    ):
+        Messages(client).retrieve("msg_1")
 
     assert not isinstance(raised.value, APITimeoutError)
     assert len(clock.sleeps) == 2
