@@ -1,0 +1,227 @@
+"""Outbound webhooks: endpoints, signed POSTs, redelivery on the clock, per-message ordering.
+
+Every event an endpoint subscribes to is POSTed with ``CCX-Signature`` (signed by the SDK's own
+``sign``, so the mock and the SDK verifier share one implementation), ``CCX-Event-Id`` and
+``CCX-Event-Type``. Any 2xx within 10 s acknowledges. Anything else is redelivered with
+exponential backoff for up to 24 h on the clock; a 410 disables the endpoint and drops what was
+pending for it. Events sharing an ordering key (a message id) form one chain per endpoint: a
+later event waits until the earlier one is acknowledged or given up.
+
+Every attempt is logged in `Deliverer.attempts` so tests (and the pytest plugin) can assert on
+what the receiver saw.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import httpx
+
+from ccx.webhooks._signature import sign
+
+from ._clock import Clock, isoformat
+from ._errors import json_bytes
+from ._events import EventRecord
+
+__all__ = [
+    "ACK_TIMEOUT_SECONDS",
+    "MAX_CONCURRENT_DELIVERIES",
+    "REDELIVERY_WINDOW_SECONDS",
+    "Deliverer",
+    "DeliveryAttempt",
+    "EndpointRecord",
+    "new_endpoint_secret",
+    "redelivery_delay",
+    "signed_headers",
+]
+
+ACK_TIMEOUT_SECONDS = 10.0
+"""Real seconds a receiver has to answer 2xx before the attempt counts as failed."""
+FIRST_REDELIVERY_SECONDS = 10.0
+REDELIVERY_WINDOW_SECONDS = 24 * 3600.0
+MAX_CONCURRENT_DELIVERIES = 32
+"""Open POSTs at once, so a million-event burst does not open a million sockets."""
+
+
+def new_endpoint_secret() -> str:
+    return f"whsec_{secrets.token_urlsafe(24)}"
+
+
+def redelivery_delay(attempt: int) -> float | None:
+    """Wait before attempt ``attempt + 1`` (10 s, doubling), or None past the 24 h window."""
+    delay = FIRST_REDELIVERY_SECONDS * float(2 ** (attempt - 1))
+    waited_so_far = delay - FIRST_REDELIVERY_SECONDS
+    if waited_so_far + delay > REDELIVERY_WINDOW_SECONDS:
+        return None
+    return delay
+
+
+def signed_headers(
+    event_id: str, event_type: str, body: bytes, secrets_: Sequence[str], now: float
+) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        "CCX-Signature": sign(body, tuple(secrets_), timestamp=int(now)),
+        "CCX-Event-Id": event_id,
+        "CCX-Event-Type": event_type,
+    }
+
+
+@dataclass(slots=True, eq=False)
+class EndpointRecord:
+    """A webhook endpoint. The secrets never appear in its repr or its payload."""
+
+    id: str
+    url: str
+    events: tuple[str, ...]
+    created_at: float
+    secret: str = field(repr=False)
+    description: str | None = None
+    status: Literal["enabled", "disabled"] = "enabled"
+    disabled_reason: str | None = None
+    previous_secret: str | None = field(default=None, repr=False)
+    previous_secret_expires_at: float | None = None
+
+    def subscribes(self, event_type: str) -> bool:
+        return "*" in self.events or event_type in self.events
+
+    def signing_secrets(self, now: float) -> tuple[str, ...]:
+        """The current secret, plus the previous one while the rotation overlap lasts."""
+        expires = self.previous_secret_expires_at
+        if self.previous_secret is not None and expires is not None and now < expires:
+            return (self.secret, self.previous_secret)
+        return (self.secret,)
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "object": "webhook_endpoint",
+            "url": self.url,
+            "events": list(self.events),
+            "description": self.description,
+            "status": self.status,
+            "disabled_reason": self.disabled_reason,
+            "created_at": isoformat(self.created_at),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryAttempt:
+    """One POST to one endpoint; ``status`` is None when no response came back."""
+
+    endpoint_id: str
+    event_id: str
+    event_type: str
+    attempt: int
+    status: int | None
+    error: str | None
+    at: float
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+@dataclass(eq=False)
+class _Chain:
+    endpoint: EndpointRecord
+    pending: deque[EventRecord] = field(default_factory=deque[EventRecord])
+
+
+class Deliverer:
+    """Delivers events to endpoints on the clock, one ordered chain per endpoint and key."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._chains: dict[tuple[str, str], _Chain] = {}
+        self._client: httpx.AsyncClient | None = None
+        self._slots: asyncio.Semaphore | None = None
+        self.attempts: list[DeliveryAttempt] = []
+
+    def enqueue(
+        self, endpoint: EndpointRecord, event: EventRecord, *, subscribed_only: bool = True
+    ) -> None:
+        """Queue ``event`` for ``endpoint`` behind earlier events with the same ordering key."""
+        if endpoint.status != "enabled" or (
+            subscribed_only and not endpoint.subscribes(event.type)
+        ):
+            return
+        key = (endpoint.id, event.ordering_key or event.id)
+        chain = self._chains.get(key)
+        if chain is not None:
+            chain.pending.append(event)
+            return
+        chain = _Chain(endpoint)
+        chain.pending.append(event)
+        self._chains[key] = chain
+        self._clock.spawn(self._run(key, chain))
+
+    def drop_endpoint(self, endpoint_id: str) -> None:
+        """Forget everything pending for an endpoint (disabled or deleted)."""
+        for key, chain in list(self._chains.items()):
+            if key[0] == endpoint_id:
+                chain.pending.clear()
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def _run(self, key: tuple[str, str], chain: _Chain) -> None:
+        try:
+            while chain.pending and chain.endpoint.status == "enabled":
+                await self._deliver_with_retries(chain.endpoint, chain.pending[0])
+                if chain.pending:
+                    chain.pending.popleft()
+        finally:
+            del self._chains[key]
+
+    async def _deliver_with_retries(self, endpoint: EndpointRecord, event: EventRecord) -> None:
+        body = json_bytes(event.envelope(isoformat))
+        attempt = 1
+        while endpoint.status == "enabled":
+            status = await self._post(endpoint, event, body, attempt)
+            if status is not None and 200 <= status < 300:
+                return
+            if status == 410:
+                endpoint.status = "disabled"
+                endpoint.disabled_reason = "The endpoint answered 410 Gone."
+                self.drop_endpoint(endpoint.id)
+                return
+            delay = redelivery_delay(attempt)
+            if delay is None:
+                return
+            await self._clock.sleep(delay)
+            attempt += 1
+
+    async def _post(
+        self, endpoint: EndpointRecord, event: EventRecord, body: bytes, attempt: int
+    ) -> int | None:
+        client, slots = self._connection()
+        now = self._clock.now()
+        headers = signed_headers(event.id, event.type, body, endpoint.signing_secrets(now), now)
+        status: int | None = None
+        error: str | None = None
+        async with slots:
+            try:
+                response = await client.post(endpoint.url, content=body, headers=headers)
+                status = response.status_code
+            except httpx.HTTPError as exc:
+                error = f"{type(exc).__name__}: {exc}"
+        self.attempts.append(
+            DeliveryAttempt(endpoint.id, event.id, event.type, attempt, status, error, now)
+        )
+        return status
+
+    def _connection(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
+        if self._client is None or self._slots is None:
+            self._client = httpx.AsyncClient(
+                timeout=ACK_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False
+            )
+            self._slots = asyncio.Semaphore(MAX_CONCURRENT_DELIVERIES)
+        return self._client, self._slots

@@ -1,0 +1,276 @@
+"""Fault injection: make the mock fail the way real networks and servers do, on purpose.
+
+Faults come from two places, with one syntax (comma-separated ``key=value``):
+
+- server-wide: ``MockConfig.faults`` / ``ccx-mock --faults "..."``, applied to every API
+  request except ``/v1/test_helpers/*`` and ``/v1/openapi.json`` (so a test can still drive
+  the clock while the API misbehaves);
+- per request: the ``CCX-Mock-Fault`` header, honoured for sandbox (``ccx_test_…``) tokens
+  only; a live or staging token sending it gets 403.
+
+Keys:
+
+==================  ===========================================================================
+``error_rate=P``    with probability P answer ``status`` instead of running the request
+``status=N``        the status of injected errors: 500, 502, 503 (default) or 429
+``latency_ms=N``    wait N real milliseconds before handling (also ``latency=200ms`` / ``=1.5s``)
+``drop_before=P``   with probability P close the connection without running the request
+``drop_after=P``    with probability P run the request (it takes effect: the message exists)
+                    and close the connection instead of answering
+``drop=before``     shorthand for ``drop_before`` (and ``drop=after`` for ``drop_after``)
+``burst_429=P``     with probability P start a burst of 429s lasting ``burst_seconds`` on the
+                    clock (default 1): every request in it gets 429 with ``Retry-After``
+``retry_after=N``   the ``Retry-After`` seconds of injected 429/503 answers (default 1)
+``rate=P``          the probability of the faults this spec names without one (header sugar:
+                    ``status=503,rate=0.3``); without it such faults always fire
+``seed=N``          seed the random draws so rates are reproducible
+==================  ===========================================================================
+
+Examples: ``CCX-Mock-Fault: status=503`` (always 503), ``drop=after``, ``latency=200ms``,
+``--faults "error_rate=0.2,status=503,drop_before=0.05,drop_after=0.05,latency_ms=50,seed=7"``.
+
+A dropped connection is real: the server closes the socket without a status line, so an HTTP
+client sees ``httpx.RemoteProtocolError`` (in-process, ``httpx.ASGITransport`` raises
+`DropConnection`). Uvicorn logs each drop as an ASGI exception; that is expected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import random
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ._errors import DropConnection, ErrorType, MockAPIError, error_response
+
+if TYPE_CHECKING:
+    from ._state import MockState
+
+__all__ = ["FAULT_HEADER", "FaultMiddleware", "FaultSpec", "FaultSpecError", "parse_faults"]
+
+FAULT_HEADER = "CCX-Mock-Fault"
+_FAULT_HEADER_KEY = FAULT_HEADER.lower().encode()
+_EXEMPT_PREFIXES = ("/v1/test_helpers/", "/v1/openapi.json")
+_SANDBOX_BEARER = b"bearer ccx_test_"
+# h11 and httptools both refuse this header name after uvicorn has marked the response started,
+# so uvicorn closes the socket instead of answering 500: the only way to drop from inside ASGI.
+_UNSENDABLE_START: Message = {
+    "type": "http.response.start",
+    "status": 500,
+    "headers": [(b"ccx mock dropped", b"1")],
+}
+_ERRORS: dict[int, tuple[ErrorType, str, str]] = {
+    500: ("api_error", "internal_error", "Injected fault: the server failed; retry."),
+    502: ("upstream_error", "upstream_failure", "Injected fault: the upstream failed; retry."),
+    503: ("maintenance_error", "service_unavailable", "Injected fault: unavailable; retry."),
+    429: ("rate_limit_error", "rate_limited", "Injected fault: too many requests; retry later."),
+}
+
+
+@dataclass(frozen=True)
+class FaultSpec:
+    """Parsed faults; all probabilities in [0, 1]."""
+
+    error_rate: float = 0.0
+    status: int = 503
+    latency_ms: float = 0.0
+    drop_before: float = 0.0
+    drop_after: float = 0.0
+    burst_429: float = 0.0
+    burst_seconds: float = 1.0
+    retry_after: int = 1
+    seed: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(
+            (self.error_rate, self.latency_ms, self.drop_before, self.drop_after, self.burst_429)
+        )
+
+
+class FaultSpecError(ValueError):
+    """A fault spec that cannot be read; the message names the key and the fix."""
+
+
+def _probability(key: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 1.0:
+        raise FaultSpecError(f"{key}={text!r}: give a probability between 0 and 1, like 0.05.")
+    return value
+
+
+def _latency_ms(key: str, text: str) -> float:
+    number, scale = text, 1.0
+    if text.endswith("ms"):
+        number = text[:-2]
+    elif text.endswith("s"):
+        number, scale = text[:-1], 1000.0
+    try:
+        value = float(number) * scale
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 60_000:
+        raise FaultSpecError(f"{key}={text!r}: give a latency like 200ms or 1.5s (at most 60s).")
+    return value
+
+
+def _integer(key: str, text: str, allowed: range | tuple[int, ...]) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise FaultSpecError(f"{key}={text!r}: give a whole number.") from None
+    if value not in allowed:
+        raise FaultSpecError(f"{key}={text!r}: must be one of {list(allowed)[:8]}.")
+    return value
+
+
+def parse_faults(text: str) -> FaultSpec:
+    """Read a fault spec (the syntax in the module docstring); raises `FaultSpecError`."""
+    values: dict[str, float | int | None] = {}
+    implied: list[str] = []
+    rate: float | None = None
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, separator, value = item.partition("=")
+        key, value = key.strip().lower(), value.strip()
+        if not separator or not value:
+            raise FaultSpecError(f"{item!r}: write faults as key=value, comma separated.")
+        if key in ("error_rate", "drop_before", "drop_after", "burst_429"):
+            values[key] = _probability(key, value)
+        elif key == "rate":
+            rate = _probability(key, value)
+        elif key == "status":
+            values["status"] = _integer(key, value, tuple(_ERRORS))
+            implied.append("error_rate")
+        elif key == "drop":
+            if value not in ("before", "after"):
+                raise FaultSpecError(f"drop={value!r}: use drop=before or drop=after.")
+            implied.append(f"drop_{value}")
+        elif key in ("latency", "latency_ms"):
+            values["latency_ms"] = _latency_ms(key, value if key == "latency" else value + "ms")
+        elif key == "retry_after":
+            values["retry_after"] = _integer(key, value, range(86_401))
+        elif key == "burst_seconds":
+            values["burst_seconds"] = _latency_ms(key, value + "s") / 1000
+        elif key == "seed":
+            values["seed"] = _integer(key, value, range(2**63))
+        else:
+            raise FaultSpecError(
+                f"unknown fault {key!r}: use error_rate, status, latency_ms, drop_before, "
+                "drop_after, drop, burst_429, burst_seconds, retry_after, rate or seed."
+            )
+    for key in implied:
+        values.setdefault(key, 1.0 if rate is None else rate)
+    return replace(FaultSpec(), **values)  # type: ignore[arg-type]
+
+
+class FaultMiddleware:
+    """ASGI middleware applying server-wide and per-request faults (see the module docstring)."""
+
+    def __init__(self, app: ASGIApp, state: MockState) -> None:
+        self.app = app
+        self.state = state
+        configured = state.config.faults
+        self.server_faults = parse_faults(configured) if configured else FaultSpec()
+        self._random = random.Random(self.server_faults.seed)
+        self._burst_until = -math.inf
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        header = headers.get(_FAULT_HEADER_KEY)
+        path: str = scope["path"]
+        if header is not None:
+            try:
+                faults = _header_faults(headers, header)
+            except MockAPIError as refusal:
+                await self._answer(refusal, scope, receive, send)
+                return
+            draw = random.Random(faults.seed) if faults.seed is not None else self._random
+        elif self.server_faults.active and not path.startswith(_EXEMPT_PREFIXES):
+            faults, draw = self.server_faults, self._random
+        else:
+            await self.app(scope, receive, send)
+            return
+        await self._apply(faults, draw, scope, receive, send)
+
+    async def _apply(
+        self, faults: FaultSpec, draw: random.Random, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        if draw.random() < faults.drop_before:
+            await _drop(send)
+        if draw.random() < faults.error_rate:
+            await self._answer(_injected(faults.status, faults.retry_after), scope, receive, send)
+            return
+        now = self.state.clock.now()
+        if now >= self._burst_until and draw.random() < faults.burst_429:
+            self._burst_until = now + faults.burst_seconds
+        if now < self._burst_until:
+            wait = max(1, math.ceil(self._burst_until - now))
+            await self._answer(_injected(429, wait), scope, receive, send)
+            return
+        if faults.latency_ms:
+            await asyncio.sleep(faults.latency_ms / 1000)
+        if draw.random() < faults.drop_after:
+            await self.app(scope, receive, _dropping_send(send))
+            return
+        await self.app(scope, receive, send)
+
+    async def _answer(
+        self, error: MockAPIError, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        from ._app import REQUEST_ID_SCOPE_KEY  # the app imports this module
+
+        await error_response(error, scope.get(REQUEST_ID_SCOPE_KEY, ""))(scope, receive, send)
+
+
+def _header_faults(headers: dict[bytes, bytes], header: bytes) -> FaultSpec:
+    """The request's own faults, or the refusal (live token, unreadable spec)."""
+    if not headers.get(b"authorization", b"").lower().startswith(_SANDBOX_BEARER):
+        raise MockAPIError(
+            403,
+            "permission_error",
+            "sandbox_only",
+            f"The {FAULT_HEADER} header works with sandbox (ccx_test_...) tokens only.",
+            param=FAULT_HEADER,
+        )
+    try:
+        return parse_faults(header.decode("latin-1"))
+    except FaultSpecError as error:
+        raise MockAPIError(
+            400, "invalid_request_error", "invalid_fault", str(error), param=FAULT_HEADER
+        ) from None
+
+
+def _injected(status: int, retry_after: int) -> MockAPIError:
+    error_type, code, message = _ERRORS[status]
+    headers = {"Retry-After": str(retry_after)} if status in (429, 503) else None
+    upstream = {"code": 131000, "message": "Something went wrong"} if status == 502 else None
+    return MockAPIError(
+        status, error_type, code, message, retryable=True, upstream=upstream, headers=headers
+    )
+
+
+async def _drop(send: Send) -> None:
+    with contextlib.suppress(Exception):
+        await send(_UNSENDABLE_START)
+    raise DropConnection("fault injection closed the connection")
+
+
+def _dropping_send(send: Send) -> Send:
+    """A send that, once the handler has answered (so its work is done), drops instead."""
+
+    async def dropping(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            await _drop(send)
+        await send(message)
+
+    return dropping

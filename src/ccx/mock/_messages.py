@@ -1,0 +1,424 @@
+"""Messages: the send rules a request must pass, the record kept per message, and its lifecycle.
+
+The rules are plain functions that raise `MockAPIError` naming the field and the fix, so the
+handlers stay a few lines. The lifecycle decisions (what the magic sandbox recipients do, when
+to retry an upstream failure) are pure too; `Engine` applies them on the clock.
+
+Magic sandbox recipients (phone number, or the email address for the email channel):
+
+- ``+15550000001`` / ``delivered@sandbox.ccx.co``: delivered, then read.
+- ``+15550000002`` / ``undeliverable@sandbox.ccx.co``: fails undeliverable (upstream 131026)
+  and triggers ``fallback`` (on WhatsApp or email; SMS reaches the number, so an SMS fallback
+  is delivered).
+- ``+15550000003`` / ``upstream-failure@sandbox.ccx.co``: every attempt fails upstream (502,
+  retryable): the retry buffer retries it, then it is ``failed``.
+- ``+15550000004`` / ``sent-only@sandbox.ccx.co``: never leaves ``sent``.
+- anything else: queued -> sent -> delivered.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Literal, TypeAlias
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ._clock import Timer, isoformat
+from ._errors import MockAPIError
+from ._pricing import BillingCategory, billable
+from ._state import TemplateRecord, Workspace
+
+__all__ = [
+    "CONTENT_KINDS",
+    "DELIVERY_SECONDS",
+    "MAX_ATTEMPTS",
+    "PRIORITY_RANK",
+    "READ_SECONDS",
+    "RETRY_DELAYS",
+    "MessageRecord",
+    "MessageStatus",
+    "Outcome",
+    "check_address",
+    "check_fallback",
+    "check_template",
+    "content_kind",
+    "forced_failure_error",
+    "new_message_id",
+    "outcome_for",
+    "parse_schedule_at",
+    "parse_timestamp",
+    "retry_delay",
+    "undeliverable_error",
+    "upstream_failure_error",
+]
+
+MessageStatus: TypeAlias = Literal[
+    "scheduled", "queued", "sent", "delivered", "read", "failed", "canceled", "received"
+]
+CONTENT_KINDS: tuple[str, ...] = ("template", "text", "media", "interactive")
+PRIORITY_RANK: Mapping[str, int] = {"critical": 0, "high": 1, "default": 2, "low": 3}
+"""Lower ranks leave the workspace queue first."""
+
+DELIVERY_SECONDS = 1.0
+"""Clock seconds from ``sent`` to the handset's delivery receipt."""
+READ_SECONDS = 2.0
+"""Clock seconds from ``delivered`` to ``read`` for the recipient that reads."""
+RETRY_DELAYS: tuple[float, ...] = (2, 4, 8, 16, 32, 60, 300, 1800)
+"""The retry buffer's backoff after each failed upstream attempt."""
+MAX_ATTEMPTS = 7
+"""Upstream attempts before a retryable failure becomes ``failed``."""
+
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EVENT_STATUS: Mapping[str, MessageStatus] = {
+    "message.queued": "queued",
+    "message.sent": "sent",
+    "message.delivered": "delivered",
+    "message.read": "read",
+    "message.failed": "failed",
+    "message.reply": "received",
+}
+
+
+class Outcome(enum.Enum):
+    DELIVER = "deliver"
+    DELIVER_AND_READ = "deliver_and_read"
+    UNDELIVERABLE = "undeliverable"
+    UPSTREAM_FAILURE = "upstream_failure"
+    STAY_SENT = "stay_sent"
+
+
+_MAGIC_RECIPIENTS: Mapping[str, Outcome] = {
+    "+15550000001": Outcome.DELIVER_AND_READ,
+    "delivered@sandbox.ccx.co": Outcome.DELIVER_AND_READ,
+    "+15550000002": Outcome.UNDELIVERABLE,
+    "undeliverable@sandbox.ccx.co": Outcome.UNDELIVERABLE,
+    "+15550000003": Outcome.UPSTREAM_FAILURE,
+    "upstream-failure@sandbox.ccx.co": Outcome.UPSTREAM_FAILURE,
+    "+15550000004": Outcome.STAY_SENT,
+    "sent-only@sandbox.ccx.co": Outcome.STAY_SENT,
+}
+
+
+def new_message_id() -> str:
+    # token_hex is one urandom call: cheap enough for a million broadcast recipients.
+    return f"msg_{secrets.token_hex(8)}"
+
+
+@dataclass(slots=True, eq=False)
+class MessageRecord:
+    """One message, kept small: broadcast recipients share ``content`` and ``metadata``."""
+
+    id: str
+    workspace_id: str
+    direction: Literal["outbound", "inbound"]
+    contact: str
+    """The customer's address: the recipient of an outbound message, the sender of an inbound."""
+    channel: str
+    kind: str
+    content: Any
+    priority: str
+    status: MessageStatus
+    category: BillingCategory
+    created_at: float
+    trace_id: str | None = None
+    conversation_id: str | None = None
+    broadcast_id: str | None = None
+    metadata: Mapping[str, Any] | None = None
+    fallback: tuple[str, ...] = ()
+    fallback_from: str | None = None
+    schedule_at: float | None = None
+    queued_at: float | None = None
+    sent_at: float | None = None
+    delivered_at: float | None = None
+    read_at: float | None = None
+    failed_at: float | None = None
+    canceled_at: float | None = None
+    error: Mapping[str, Any] | None = None
+    attempts: int = 0
+    next_attempt_at: float | None = None
+    timer: Timer | None = None
+    """The pending lifecycle step, cancelled when a test helper forces a status."""
+
+    def payload(self) -> dict[str, Any]:
+        """The ``Message`` resource (optional fields left out while unset)."""
+        delivered = self.status in ("delivered", "read")
+        fields: dict[str, Any] = {
+            "id": self.id,
+            "object": "message",
+            "direction": self.direction,
+            "to" if self.direction == "outbound" else "from": self.contact,
+            "channel": self.channel,
+            "status": self.status,
+            "priority": self.priority,
+            self.kind: self.content,
+            "fallback": list(self.fallback),
+            "fallback_from": self.fallback_from,
+            "metadata": dict(self.metadata) if self.metadata else {},
+            "conversation_id": self.conversation_id,
+            "broadcast_id": self.broadcast_id,
+            "schedule_at": _stamp(self.schedule_at, None),
+            "attempts": self.attempts,
+            "error": dict(self.error) if self.error and self.status == "failed" else None,
+            "billable": billable(self.category, self.channel) if delivered else None,
+            "trace_id": self.trace_id,
+            **self._timestamps(None),
+        }
+        return {name: value for name, value in fields.items() if value is not None}
+
+    def event_data(self, event_type: str, at: float) -> dict[str, Any]:
+        """The ``MessageEventData`` of ``event_type``: the message as it was at ``at``."""
+        status = _EVENT_STATUS.get(event_type, self.status)
+        delivered = status in ("delivered", "read")
+        fields: dict[str, Any] = {
+            "message_id": self.id,
+            "status": status,
+            "direction": self.direction,
+            "to" if self.direction == "outbound" else "from": self.contact,
+            "channel": self.channel,
+            "conversation_id": self.conversation_id,
+            "broadcast_id": self.broadcast_id,
+            "template": self.content["name"] if self.kind == "template" else None,
+            "text": self.content if self.kind == "text" else None,
+            "fallback_from": self.fallback_from,
+            "metadata": dict(self.metadata) if self.metadata else None,
+            "attempts": self.attempts,
+            "billable": billable(self.category, self.channel) if delivered else None,
+            "error": dict(self.error) if self.error and status == "failed" else None,
+            **self._timestamps(at),
+        }
+        if self.direction == "inbound":
+            fields["received_at"] = _stamp(self.created_at, at)
+        return {name: value for name, value in fields.items() if value is not None}
+
+    def _timestamps(self, at: float | None) -> dict[str, str | None]:
+        return {
+            "created_at": _stamp(self.created_at, at),
+            "queued_at": _stamp(self.queued_at, at),
+            "sent_at": _stamp(self.sent_at, at),
+            "delivered_at": _stamp(self.delivered_at, at),
+            "read_at": _stamp(self.read_at, at),
+            "failed_at": _stamp(self.failed_at, at),
+            "canceled_at": _stamp(self.canceled_at, at),
+        }
+
+
+def _stamp(value: float | None, at: float | None) -> str | None:
+    """RFC 3339 text, or None when unset or later than ``at`` (rendering the past)."""
+    if value is None or (at is not None and value > at):
+        return None
+    return isoformat(value)
+
+
+# -- send rules --------------------------------------------------------------------------------
+
+
+def _invalid(code: str, message: str, param: str | None) -> MockAPIError:
+    return MockAPIError(400, "invalid_request_error", code, message, param=param)
+
+
+def content_kind(body: Mapping[str, Any]) -> str:
+    """The one content field a send carries; zero or several is a 400 naming them."""
+    given = [kind for kind in CONTENT_KINDS if body.get(kind) is not None]
+    if len(given) == 1:
+        return given[0]
+    if not given:
+        raise _invalid(
+            "missing_content",
+            "A message needs exactly one of template, text, media or interactive; none was given.",
+            "template",
+        )
+    raise _invalid(
+        "ambiguous_content",
+        f"A message carries exactly one of template, text, media or interactive; got "
+        f"{' and '.join(given)}. Send them as separate messages.",
+        given[1],
+    )
+
+
+def check_address(channel: str, address: str, *, param: str = "to") -> None:
+    if channel == "email":
+        if not _EMAIL.match(address):
+            raise _invalid(
+                "invalid_recipient",
+                f"{param} must be an email address for the email channel, got {address!r}.",
+                param,
+            )
+    elif not _E164.match(address):
+        raise _invalid(
+            "invalid_recipient",
+            f"{param} must be an E.164 phone number like +5511999990000 for the {channel} "
+            f"channel, got {address!r}.",
+            param,
+        )
+
+
+def check_fallback(channel: str, to: str, fallback: Sequence[str]) -> tuple[str, ...]:
+    """Fallback channels in order: distinct, not the primary, and able to reach ``to``."""
+    seen: list[str] = []
+    for index, candidate in enumerate(fallback):
+        param = f"fallback[{index}]"
+        if candidate == channel or candidate in seen:
+            raise _invalid(
+                "invalid_fallback",
+                f"{param} repeats channel {candidate!r}; list each fallback channel once, "
+                "without the primary channel.",
+                param,
+            )
+        try:
+            check_address(candidate, to, param="to")
+        except MockAPIError:
+            raise _invalid(
+                "invalid_fallback",
+                f"{param} is {candidate!r}, which cannot reach {to!r}; drop it from fallback.",
+                param,
+            ) from None
+        seen.append(candidate)
+    return tuple(seen)
+
+
+def check_template(
+    workspace: Workspace,
+    name: str,
+    language: str | None,
+    variables: Mapping[str, Any] | Sequence[Any] | None,
+    *,
+    param: str = "template",
+) -> TemplateRecord:
+    """The approved template a send may use, or the refusal naming what is wrong."""
+    template = workspace.templates.get(name)
+    if template is None:
+        raise MockAPIError(
+            404,
+            "not_found_error",
+            "template_not_found",
+            f"No template named {name!r} exists in this workspace; create it or fix the name.",
+            param=f"{param}.name",
+        )
+    if template.status != "approved":
+        raise MockAPIError(
+            409,
+            "conflict_error",
+            "template_not_approved",
+            f"Template {name!r} is {template.status}; only approved templates can be sent.",
+            param=f"{param}.name",
+        )
+    if language is not None and language != template.language:
+        raise MockAPIError(
+            422,
+            "unprocessable_error",
+            "template_language_mismatch",
+            f"Template {name!r} exists in {template.language!r}, not {language!r}.",
+            param=f"{param}.language",
+        )
+    expected = template.variables
+    if isinstance(variables, Mapping):
+        matches = set(variables) == set(expected)
+    else:
+        matches = len(variables or ()) == len(expected)
+    if not matches:
+        raise MockAPIError(
+            422,
+            "unprocessable_error",
+            "template_variables_mismatch",
+            f"Template {name!r} takes {len(expected)} variable(s) "
+            f"({', '.join(expected) or 'none'}); got {len(variables or ())}.",
+            param=f"{param}.variables",
+        )
+    return template
+
+
+def _parse_datetime(value: str, param: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise _invalid(
+            "invalid_timestamp",
+            f"{param} must be an RFC 3339 timestamp like 2026-11-28T09:00:00-03:00, got {value!r}.",
+            param,
+        ) from None
+
+
+def parse_timestamp(value: str, param: str) -> float:
+    """Unix seconds for an RFC 3339 request value (a naive one is read as UTC)."""
+    moment = _parse_datetime(value, param)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+def parse_schedule_at(
+    value: str, timezone_name: str | None, now: float, *, param: str = "schedule_at"
+) -> float:
+    """Unix seconds for an RFC 3339 ``schedule_at``; a naive time is read in ``timezone``."""
+    moment = _parse_datetime(value, param)
+    if moment.tzinfo is None:
+        if timezone_name is None:
+            raise _invalid(
+                "invalid_schedule_at",
+                f"{param} {value!r} has no UTC offset; add one or pass timezone.",
+                param,
+            )
+        try:
+            moment = moment.replace(tzinfo=ZoneInfo(timezone_name))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise _invalid(
+                "invalid_timezone",
+                f"timezone {timezone_name!r} is not an IANA zone name like America/Sao_Paulo.",
+                "timezone",
+            ) from None
+    when = moment.timestamp()
+    if when <= now:
+        raise _invalid(
+            "schedule_at_in_past",
+            f"{param} {value!r} is in the past; schedule a future time or omit it to send now.",
+            param,
+        )
+    return when
+
+
+# -- lifecycle decisions -----------------------------------------------------------------------
+
+
+def outcome_for(message: MessageRecord) -> Outcome:
+    outcome = _MAGIC_RECIPIENTS.get(message.contact, Outcome.DELIVER)
+    if outcome is Outcome.UNDELIVERABLE and message.channel == "sms":
+        # 131026 is WhatsApp's verdict on the number; SMS still reaches it, so fallback works.
+        return Outcome.DELIVER
+    return outcome
+
+
+def retry_delay(attempt: int) -> float:
+    """Backoff after failed attempt number ``attempt`` (1-based)."""
+    return float(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1])
+
+
+def undeliverable_error() -> dict[str, Any]:
+    return {
+        "code": "undeliverable",
+        "message": "WhatsApp could not deliver this message to the recipient.",
+        "upstream_code": 131026,
+    }
+
+
+def upstream_failure_error(attempts: int) -> dict[str, Any]:
+    return {
+        "code": "upstream_unavailable",
+        "message": f"The upstream provider kept failing (502); gave up after {attempts} attempts.",
+        "upstream_code": 502,
+    }
+
+
+def forced_failure_error(upstream_code: int | None) -> dict[str, Any]:
+    """The error a test helper's forced ``failed`` carries."""
+    if upstream_code is None:
+        return undeliverable_error()
+    return {
+        "code": "upstream_error",
+        "message": f"Failed by the set_status test helper with upstream code {upstream_code}.",
+        "upstream_code": upstream_code,
+    }

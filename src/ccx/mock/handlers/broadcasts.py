@@ -1,0 +1,142 @@
+"""Broadcasts: create (or dry-run), list, retrieve, pause/resume/cancel and the live SSE stream."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import StreamingResponse
+
+from ccx.mock._broadcasts import BroadcastRecord, cost_preview, new_broadcast_id
+from ccx.mock._errors import MockAPIError, not_found
+from ccx.mock._messages import check_template, parse_schedule_at
+from ccx.mock._registry import HandlerResult, RequestContext, handles, paginate
+
+
+def _lookup(ctx: RequestContext) -> BroadcastRecord:
+    broadcast_id = ctx.path_params["id"]
+    broadcast = ctx.state.engine.domain(ctx.workspace.id).broadcasts.get(broadcast_id)
+    if broadcast is None:
+        raise not_found("broadcast", broadcast_id)
+    return broadcast
+
+
+def _conflict(broadcast: BroadcastRecord, action: str, allowed: str) -> MockAPIError:
+    return MockAPIError(
+        409,
+        "conflict_error",
+        "broadcast_state_conflict",
+        f"Broadcast {broadcast.id} is {broadcast.status}; only {allowed} broadcasts can be "
+        f"{action}.",
+    )
+
+
+@handles("broadcasts.create")
+async def create(ctx: RequestContext) -> HandlerResult:
+    body = ctx.body
+    segment = ctx.workspace.segments.get(body["segment_id"])
+    if segment is None:
+        raise not_found("segment", body["segment_id"], param="segment_id")
+    template = check_template(
+        ctx.workspace,
+        body["template"],
+        body.get("language"),
+        body.get("variables"),
+        param="template",
+    )
+    template_input: dict[str, Any] = {
+        "name": template.name,
+        "language": template.language,
+        "variables": body.get("variables") or {},
+    }
+    schedule_at = None
+    if body.get("schedule_at") is not None:
+        schedule_at = parse_schedule_at(body["schedule_at"], body.get("timezone"), ctx.now)
+    broadcast = BroadcastRecord(
+        id=new_broadcast_id(),
+        workspace_id=ctx.workspace.id,
+        name=body["name"],
+        template=template_input,
+        category=template.category,
+        segment_id=segment.id,
+        recipients=segment.recipients,
+        rate_limit_per_minute=body.get("rate_limit_per_minute", 6000),
+        priority=body.get("priority", "default"),
+        created_at=ctx.now,
+        engine=ctx.state.engine,
+        trace_id=ctx.trace_id,
+        idempotency_key=ctx.idempotency_key,
+        schedule_at=schedule_at,
+        timezone=body.get("timezone"),
+    )
+    preview = cost_preview(len(segment.recipients), template.category, broadcast.channel)
+    if body.get("dry_run"):
+        broadcast.status = "dry_run"
+        return ctx.success_status, {**broadcast.payload(), "preview": preview}
+    ctx.state.engine.domain(ctx.workspace.id).broadcasts[broadcast.id] = broadcast
+    broadcast.begin()
+    return ctx.success_status, {**broadcast.payload(), "preview": preview}
+
+
+@handles("broadcasts.list")
+async def list_broadcasts(ctx: RequestContext) -> HandlerResult:
+    wanted = ctx.query.get("status")
+    broadcasts = [
+        broadcast
+        for broadcast in reversed(ctx.state.engine.domain(ctx.workspace.id).broadcasts.values())
+        if wanted in (None, broadcast.status)
+    ]
+    return ctx.success_status, paginate(
+        broadcasts, ctx.query, BroadcastRecord.payload, key=lambda item: item.id
+    )
+
+
+@handles("broadcasts.retrieve")
+async def retrieve(ctx: RequestContext) -> HandlerResult:
+    return ctx.success_status, _lookup(ctx).payload()
+
+
+@handles("broadcasts.pause")
+async def pause(ctx: RequestContext) -> HandlerResult:
+    broadcast = _lookup(ctx)
+    if broadcast.status != "running":
+        raise _conflict(broadcast, "paused", "running")
+    broadcast.pause()
+    return ctx.success_status, broadcast.payload()
+
+
+@handles("broadcasts.resume")
+async def resume(ctx: RequestContext) -> HandlerResult:
+    broadcast = _lookup(ctx)
+    if broadcast.status != "paused":
+        raise _conflict(broadcast, "resumed", "paused")
+    broadcast.resume()
+    return ctx.success_status, broadcast.payload()
+
+
+@handles("broadcasts.cancel")
+async def cancel(ctx: RequestContext) -> HandlerResult:
+    broadcast = _lookup(ctx)
+    if broadcast.finished:
+        raise _conflict(broadcast, "canceled", "scheduled, running or paused")
+    broadcast.cancel()
+    return ctx.success_status, broadcast.payload()
+
+
+@handles("broadcasts.events")
+async def events(ctx: RequestContext) -> HandlerResult:
+    broadcast = _lookup(ctx)
+    last_event_id = ctx.headers.get("last-event-id", "0")
+    if not last_event_id.isdigit():
+        raise MockAPIError(
+            400,
+            "invalid_request_error",
+            "invalid_last_event_id",
+            f"Last-Event-ID must be the integer id of an event from this stream, got "
+            f"{last_event_id[:40]!r}.",
+            param="Last-Event-ID",
+        )
+    return StreamingResponse(
+        broadcast.events_after(int(last_event_id)),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,84 @@
+"""The event log: list and retrieve (30 days on the clock), and replay a window to an endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ccx.mock._clock import isoformat
+from ccx.mock._errors import MockAPIError, not_found
+from ccx.mock._events import RETENTION_SECONDS, EventRecord
+from ccx.mock._messages import parse_timestamp
+from ccx.mock._registry import HandlerResult, RequestContext, handles, paginate
+
+
+def _render(event: EventRecord) -> dict[str, Any]:
+    return event.envelope(isoformat)
+
+
+@handles("events.list")
+async def list_events(ctx: RequestContext) -> HandlerResult:
+    log = ctx.state.engine.domain(ctx.workspace.id).events
+    log.expire(ctx.now)
+    query = ctx.query
+    after = (
+        parse_timestamp(query["created_after"], "created_after")
+        if "created_after" in query
+        else None
+    )
+    before = (
+        parse_timestamp(query["created_before"], "created_before")
+        if "created_before" in query
+        else None
+    )
+    events = [
+        event
+        for event in log.newest_first()
+        if query.get("event") in (None, event.type)
+        and (after is None or event.created_at > after)
+        and (before is None or event.created_at < before)
+    ]
+    return ctx.success_status, paginate(events, query, _render, key=lambda event: event.id)
+
+
+@handles("events.retrieve")
+async def retrieve(ctx: RequestContext) -> HandlerResult:
+    log = ctx.state.engine.domain(ctx.workspace.id).events
+    log.expire(ctx.now)
+    event = log.get(ctx.path_params["id"])
+    if event is None:
+        raise not_found("event", ctx.path_params["id"])
+    return ctx.success_status, _render(event)
+
+
+@handles("events.replay")
+async def replay(ctx: RequestContext) -> HandlerResult:
+    """Redeliver ``[from, to)`` to one endpoint, in order, keeping the original event ids."""
+    body = ctx.body
+    engine = ctx.state.engine
+    domain = engine.domain(ctx.workspace.id)
+    endpoint = domain.endpoints.get(body["endpoint_id"])
+    if endpoint is None:
+        raise not_found("webhook endpoint", body["endpoint_id"], param="endpoint_id")
+    start, end = parse_timestamp(body["from"], "from"), parse_timestamp(body["to"], "to")
+    if end <= start or start < ctx.now - RETENTION_SECONDS:
+        raise MockAPIError(
+            400,
+            "invalid_request_error",
+            "parameter_invalid",
+            "The replay window must have from before to and lie within the last 30 days "
+            "(older events are no longer kept).",
+            param="from" if end > start else "to",
+        )
+    domain.events.expire(ctx.now)
+    replayed = 0
+    for event in domain.events.between(start, end):
+        if endpoint.subscribes(event.type):
+            engine.deliverer.enqueue(endpoint, event)
+            replayed += 1
+    return ctx.success_status, {
+        "object": "event_replay",
+        "endpoint_id": endpoint.id,
+        "from": isoformat(start),
+        "to": isoformat(end),
+        "event_count": replayed,
+    }

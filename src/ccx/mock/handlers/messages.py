@@ -1,0 +1,140 @@
+"""Messages: send (with the domain rules of the API), list, retrieve and cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ccx.mock._conversations import window_applies
+from ccx.mock._errors import MockAPIError, not_found
+from ccx.mock._messages import (
+    MessageRecord,
+    check_address,
+    check_fallback,
+    check_template,
+    content_kind,
+    parse_schedule_at,
+    parse_timestamp,
+)
+from ccx.mock._pricing import BillingCategory
+from ccx.mock._registry import HandlerResult, RequestContext, handles, paginate
+
+__all__ = ["lookup_message", "send_message"]
+
+
+def send_message(ctx: RequestContext, body: Mapping[str, Any], *, priority: str) -> MessageRecord:
+    """Apply every send rule to ``body`` and register the message (queued or scheduled)."""
+    kind = content_kind(body)
+    channel: str = body["channel"]
+    to: str = body["to"]
+    check_address(channel, to)
+    fallback = check_fallback(channel, to, body.get("fallback") or ())
+    engine = ctx.state.engine
+    category: BillingCategory
+    if kind == "template":
+        template_input: Mapping[str, Any] = body["template"]
+        template = check_template(
+            ctx.workspace,
+            template_input["name"],
+            template_input.get("language"),
+            template_input.get("variables"),
+        )
+        category = template.category
+    else:
+        if kind == "interactive" and channel != "whatsapp":
+            raise MockAPIError(
+                400,
+                "invalid_request_error",
+                "unsupported_content",
+                f"interactive messages exist only on whatsapp; send text on {channel}.",
+                param="interactive",
+            )
+        conversation = engine.domain(ctx.workspace.id).conversations_by_contact.get((channel, to))
+        if window_applies(channel) and not (conversation and conversation.window_open(ctx.now)):
+            raise MockAPIError(
+                422,
+                "unprocessable_error",
+                "window_closed",
+                f"No customer-care window is open with {to}: free-form {kind} needs an inbound "
+                "message from the contact in the last 24 h. Send a template to open the "
+                "conversation.",
+                param=kind,
+            )
+        category = "service"
+    schedule_at = None
+    if body.get("schedule_at") is not None:
+        schedule_at = parse_schedule_at(body["schedule_at"], body.get("timezone"), ctx.now)
+    return engine.create_message(
+        ctx.workspace.id,
+        to=to,
+        channel=channel,
+        kind=kind,
+        content=body[kind],
+        category=category,
+        priority=priority,
+        trace_id=ctx.trace_id,
+        metadata=body.get("metadata"),
+        fallback=fallback,
+        schedule_at=schedule_at,
+    )
+
+
+def lookup_message(ctx: RequestContext, message_id: str) -> MessageRecord:
+    message = ctx.state.engine.domain(ctx.workspace.id).messages.get(message_id)
+    if message is None:
+        raise not_found("message", message_id)
+    return message
+
+
+@handles("messages.send")
+async def send(ctx: RequestContext) -> HandlerResult:
+    message = send_message(ctx, ctx.body, priority=ctx.body.get("priority", "default"))
+    return ctx.success_status, message.payload()
+
+
+@handles("messages.retrieve")
+async def retrieve(ctx: RequestContext) -> HandlerResult:
+    return ctx.success_status, lookup_message(ctx, ctx.path_params["id"]).payload()
+
+
+@handles("messages.list")
+async def list_messages(ctx: RequestContext) -> HandlerResult:
+    query = ctx.query
+    created_after = _optional_timestamp(query, "created_after")
+    created_before = _optional_timestamp(query, "created_before")
+
+    def wanted(message: MessageRecord) -> bool:
+        return (
+            query.get("status") in (None, message.status)
+            and query.get("conversation_id") in (None, message.conversation_id)
+            and query.get("to") in (None, message.contact)
+            and query.get("channel") in (None, message.channel)
+            and query.get("broadcast_id") in (None, message.broadcast_id)
+            and (created_after is None or message.created_at > created_after)
+            and (created_before is None or message.created_at < created_before)
+        )
+
+    messages = ctx.state.engine.domain(ctx.workspace.id).messages.values()
+    selected = [message for message in reversed(messages) if wanted(message)]
+    return ctx.success_status, paginate(
+        selected, query, MessageRecord.payload, key=lambda message: message.id
+    )
+
+
+@handles("messages.cancel")
+async def cancel(ctx: RequestContext) -> HandlerResult:
+    message = lookup_message(ctx, ctx.path_params["id"])
+    if message.status != "scheduled":
+        raise MockAPIError(
+            409,
+            "conflict_error",
+            "message_not_cancelable",
+            f"Message {message.id} is {message.status}; only scheduled messages can be canceled.",
+        )
+    ctx.state.engine.cancel(message)
+    return ctx.success_status, message.payload()
+
+
+def _optional_timestamp(query: Mapping[str, Any], param: str) -> float | None:
+    value = query.get(param)
+    return None if value is None else parse_timestamp(str(value), param)
