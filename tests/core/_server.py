@@ -28,6 +28,7 @@ class Seen:
 
     method: str
     path: str
+    raw_path: str
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
@@ -120,7 +121,8 @@ class ScriptedServer:
     async def _handle(self, request: Request) -> Response:
         seen = Seen(
             method=request.method,
-            path=request.url.path,
+            path=request.scope["path"],
+            raw_path=request.scope["raw_path"].decode(),
             query=dict(request.query_params),
             headers={name.lower(): value for name, value in request.headers.items()},
             body=await request.body(),
