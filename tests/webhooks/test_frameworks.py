@@ -1,0 +1,141 @@
+"""The FastAPI, Flask and Django helpers, each in its real framework served over a socket.
+
+Every framework must behave the same: a signed event reaches the view typed, anything else gets
+a 400 JSON error before the view runs (FastAPI nests it under its usual ``detail`` key).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from ccx.webhooks import SIGNATURE_HEADER, sign
+
+from ._apps import django_app, fastapi_app, flask_app
+from ._servers import SECRET, event_body, serve_asgi, serve_wsgi
+
+OLD_SECRET = "whsec_before_rotation_77aa01"
+
+
+@pytest.fixture(scope="module", params=["fastapi", "flask", "django"])
+def framework(request: pytest.FixtureRequest) -> Iterator[tuple[str, httpx.Client]]:
+    name: str = request.param
+    serve = {
+        "fastapi": lambda: serve_asgi(fastapi_app()),
+        "flask": lambda: serve_wsgi(flask_app()),
+        "django": lambda: serve_wsgi(django_app()),
+    }[name]
+    with serve() as base_url, httpx.Client(base_url=base_url) as client:
+        yield name, client
+
+
+def post(
+    client: httpx.Client, body: bytes, signature: str | None, path: str = "/webhooks"
+) -> httpx.Response:
+    headers = {"Content-Type": "application/json"}
+    if signature is not None:
+        headers[SIGNATURE_HEADER] = signature
+    return client.post(path, content=body, headers=headers)
+
+
+def rejection(name: str, response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body: dict[str, Any] = response.json()
+    error: dict[str, Any] = body["detail"] if name == "fastapi" else body["error"]
+    assert error["type"] == "webhook_verification_error"
+    assert SECRET not in response.text
+    return error
+
+
+def test_a_signed_event_reaches_the_view_as_its_typed_model(
+    framework: tuple[str, httpx.Client],
+) -> None:
+    _, client = framework
+    body = event_body("message.delivered")
+    response = post(client, body, sign(body, SECRET))
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "model": "MessageDeliveredEvent",
+        "id": "evt_0xK91A",
+        "event": "message.delivered",
+    }
+
+
+def test_an_event_type_newer_than_the_sdk_reaches_the_view_as_unknown_event(
+    framework: tuple[str, httpx.Client],
+) -> None:
+    _, client = framework
+    body = event_body("message.teleported")
+    response = post(client, body, sign(body, SECRET))
+    assert response.status_code == 200, response.text
+    assert response.json()["model"] == "UnknownEvent"
+
+
+def test_a_tampered_body_is_a_400_signature_mismatch(framework: tuple[str, httpx.Client]) -> None:
+    name, client = framework
+    body = event_body()
+    signature = sign(body, SECRET)
+    error = rejection(name, post(client, body.replace(b"+5511", b"+5599"), signature))
+    assert error["code"] == "signature_mismatch"
+    assert "raw request bytes" in error["message"]
+
+
+def test_an_unsigned_request_is_rejected_before_its_body_is_parsed(
+    framework: tuple[str, httpx.Client],
+) -> None:
+    name, client = framework
+    error = rejection(name, post(client, b"{not json", None))
+    assert error["code"] == "missing_signature"
+
+
+def test_a_stale_signature_is_a_400(framework: tuple[str, httpx.Client]) -> None:
+    name, client = framework
+    body = event_body()
+    stale = sign(body, SECRET, timestamp=int(time.time()) - 3600)
+    assert rejection(name, post(client, body, stale))["code"] == "timestamp_outside_tolerance"
+
+
+def test_a_malformed_signature_is_a_400(framework: tuple[str, httpx.Client]) -> None:
+    name, client = framework
+    assert rejection(name, post(client, event_body(), "v1=abc"))["code"] == "malformed_signature"
+
+
+def test_a_signed_body_that_is_not_an_event_is_a_400(framework: tuple[str, httpx.Client]) -> None:
+    name, client = framework
+    body = b'{"event": "message.delivered", "data": {}}'
+    assert rejection(name, post(client, body, sign(body, SECRET)))["code"] == "invalid_payload"
+
+
+def test_during_a_rotation_the_double_signature_is_accepted(
+    framework: tuple[str, httpx.Client],
+) -> None:
+    _, client = framework
+    body = event_body()
+    response = post(client, body, sign(body, [OLD_SECRET, SECRET]))
+    assert response.status_code == 200, response.text
+
+
+def test_without_a_secret_argument_the_environment_secret_is_used(
+    framework: tuple[str, httpx.Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name, client = framework
+    monkeypatch.setenv("CCX_WEBHOOK_SECRET", OLD_SECRET)
+    body = event_body()
+    assert post(client, body, sign(body, OLD_SECRET), "/configured").status_code == 200
+    error = rejection(name, post(client, body, sign(body, SECRET), "/configured"))
+    assert error["code"] == "signature_mismatch"
+
+
+def test_with_no_secret_anywhere_the_server_fails_rather_than_accepting(
+    framework: tuple[str, httpx.Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, client = framework
+    monkeypatch.delenv("CCX_WEBHOOK_SECRET", raising=False)
+    body = event_body()
+    # A misconfigured server is a 5xx (CCX redelivers later), never a 2xx that drops the event.
+    assert post(client, body, sign(body, SECRET), "/configured").status_code == 500
