@@ -21,7 +21,7 @@ from ._signature import (
 )
 
 if TYPE_CHECKING:
-    from ccx.types.events import Event, UnknownEvent
+    from ccx.types import Event, UnknownEvent
 
 __all__ = ["AsyncWebhooks", "Webhooks"]
 

@@ -26,7 +26,7 @@ from ._signature import (
 )
 
 if TYPE_CHECKING:
-    from ccx.types.events import Event, UnknownEvent
+    from ccx.types import Event, UnknownEvent
 
 __all__ = ["parse_event", "verify"]
 
@@ -36,7 +36,7 @@ _LISTED_ERRORS = 3
 
 @functools.cache
 def _event_adapter() -> pydantic.TypeAdapter[Event]:
-    from ccx.types.events import Event
+    from ccx.types import Event
 
     return pydantic.TypeAdapter(Event)
 
@@ -48,7 +48,7 @@ def parse_event(body: bytes) -> Event | UnknownEvent:
     except pydantic.ValidationError as error:
         if not _is_unknown_event_type(error):
             raise _invalid_payload(error) from error
-    from ccx.types.events import UnknownEvent
+    from ccx.types import UnknownEvent
 
     try:
         return UnknownEvent.model_validate_json(body)

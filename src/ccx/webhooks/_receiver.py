@@ -25,7 +25,7 @@ from ._signature import (
 )
 
 if TYPE_CHECKING:
-    from ccx.types.events import Event, UnknownEvent
+    from ccx.types import Event, UnknownEvent
 
 __all__ = ["REJECTED_STATUS", "Receiver", "environment_secret", "error_body", "error_detail"]
 
