@@ -204,6 +204,7 @@ class Engine:
         fallback: tuple[str, ...] = (),
         fallback_from: str | None = None,
         schedule_at: float | None = None,
+        timezone: str | None = None,
         broadcast: BroadcastRecord | None = None,
     ) -> MessageRecord:
         """Register an outbound message: queued now, or scheduled for ``schedule_at``."""
@@ -230,6 +231,7 @@ class Engine:
             fallback=fallback,
             fallback_from=fallback_from,
             schedule_at=schedule_at,
+            timezone=timezone,
         )
         domain.messages[message.id] = message
         if schedule_at is None:

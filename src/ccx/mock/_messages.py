@@ -45,6 +45,7 @@ __all__ = [
     "check_address",
     "check_fallback",
     "check_template",
+    "check_timezone",
     "content_kind",
     "forced_failure_error",
     "new_message_id",
@@ -132,6 +133,8 @@ class MessageRecord:
     fallback: tuple[str, ...] = ()
     fallback_from: str | None = None
     schedule_at: float | None = None
+    timezone: str | None = None
+    """The caller's zone for ``schedule_at``, echoed back for display."""
     queued_at: float | None = None
     sent_at: float | None = None
     delivered_at: float | None = None
@@ -162,6 +165,7 @@ class MessageRecord:
             "conversation_id": self.conversation_id,
             "broadcast_id": self.broadcast_id,
             "schedule_at": _stamp(self.schedule_at, None),
+            "timezone": self.timezone,
             "attempts": self.attempts,
             "error": dict(self.error) if self.error and self.status == "failed" else None,
             "billable": billable(self.category, self.channel) if delivered else None,
@@ -351,27 +355,22 @@ def parse_timestamp(value: str, param: str) -> float:
     return moment.timestamp()
 
 
-def parse_schedule_at(
-    value: str, timezone_name: str | None, now: float, *, param: str = "schedule_at"
-) -> float:
-    """Unix seconds for an RFC 3339 ``schedule_at``; a naive time is read in ``timezone``."""
-    moment = _parse_datetime(value, param)
-    if moment.tzinfo is None:
-        if timezone_name is None:
-            raise _invalid(
-                "invalid_schedule_at",
-                f"{param} {value!r} has no UTC offset; add one or pass timezone.",
-                param,
-            )
-        try:
-            moment = moment.replace(tzinfo=ZoneInfo(timezone_name))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise _invalid(
-                "invalid_timezone",
-                f"timezone {timezone_name!r} is not an IANA zone name like America/Sao_Paulo.",
-                "timezone",
-            ) from None
-    when = moment.timestamp()
+def check_timezone(name: str) -> str:
+    """An IANA zone name (``America/Sao_Paulo``), or a 400 naming ``timezone``."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _invalid(
+            "invalid_timezone",
+            f"timezone {name!r} is not an IANA zone name like America/Sao_Paulo.",
+            "timezone",
+        ) from None
+    return name
+
+
+def parse_schedule_at(value: str, now: float, *, param: str = "schedule_at") -> float:
+    """Unix seconds for a future RFC 3339 ``schedule_at`` (the spec requires an offset)."""
+    when = parse_timestamp(value, param)
     if when <= now:
         raise _invalid(
             "schedule_at_in_past",

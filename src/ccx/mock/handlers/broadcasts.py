@@ -8,7 +8,7 @@ from starlette.responses import StreamingResponse
 
 from ccx.mock._broadcasts import BroadcastRecord, cost_preview, new_broadcast_id
 from ccx.mock._errors import MockAPIError, not_found
-from ccx.mock._messages import check_template, parse_schedule_at
+from ccx.mock._messages import check_template, check_timezone, parse_schedule_at
 from ccx.mock._registry import HandlerResult, RequestContext, handles, paginate
 
 
@@ -50,7 +50,7 @@ async def create(ctx: RequestContext) -> HandlerResult:
     }
     schedule_at = None
     if body.get("schedule_at") is not None:
-        schedule_at = parse_schedule_at(body["schedule_at"], body.get("timezone"), ctx.now)
+        schedule_at = parse_schedule_at(body["schedule_at"], ctx.now)
     broadcast = BroadcastRecord(
         id=new_broadcast_id(),
         workspace_id=ctx.workspace.id,
@@ -66,7 +66,7 @@ async def create(ctx: RequestContext) -> HandlerResult:
         trace_id=ctx.trace_id,
         idempotency_key=ctx.idempotency_key,
         schedule_at=schedule_at,
-        timezone=body.get("timezone"),
+        timezone=check_timezone(body["timezone"]) if body.get("timezone") else None,
     )
     preview = cost_preview(len(segment.recipients), template.category, broadcast.channel)
     if body.get("dry_run"):

@@ -12,6 +12,7 @@ from ccx.mock._messages import (
     check_address,
     check_fallback,
     check_template,
+    check_timezone,
     content_kind,
     parse_schedule_at,
     parse_timestamp,
@@ -63,7 +64,8 @@ def send_message(ctx: RequestContext, body: Mapping[str, Any], *, priority: str)
         category = "service"
     schedule_at = None
     if body.get("schedule_at") is not None:
-        schedule_at = parse_schedule_at(body["schedule_at"], body.get("timezone"), ctx.now)
+        schedule_at = parse_schedule_at(body["schedule_at"], ctx.now)
+    timezone = check_timezone(body["timezone"]) if body.get("timezone") else None
     return engine.create_message(
         ctx.workspace.id,
         to=to,
@@ -76,6 +78,7 @@ def send_message(ctx: RequestContext, body: Mapping[str, Any], *, priority: str)
         metadata=body.get("metadata"),
         fallback=fallback,
         schedule_at=schedule_at,
+        timezone=timezone,
     )
 
 
