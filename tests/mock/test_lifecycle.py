@@ -1,0 +1,187 @@
+"""The message lifecycle on the clock: statuses, magic recipients, fallback, retries, priority."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from messaging_helpers import (
+    CUSTOMER,
+    READS,
+    SENT_ONLY,
+    UNDELIVERABLE,
+    UPSTREAM_FAILURE,
+    message,
+    recipients,
+)
+
+from ccx.mock._clock import FrozenClock
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
+
+
+async def send(asgi: httpx.AsyncClient, body: dict[str, Any], **headers: str) -> dict[str, Any]:
+    response = await asgi.post("/v1/messages", json=body, headers=headers)
+    assert response.status_code == 202, response.text
+    sent: dict[str, Any] = response.json()
+    return sent
+
+
+async def fetch(asgi: httpx.AsyncClient, message_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = (await asgi.get(f"/v1/messages/{message_id}")).json()
+    return found
+
+
+async def events_of(asgi: httpx.AsyncClient, message_id: str) -> list[dict[str, Any]]:
+    listed = (await asgi.get("/v1/events", params={"limit": 100})).json()["data"]
+    mine = [event for event in listed if event["data"].get("message_id") == message_id]
+    return list(reversed(mine))
+
+
+async def test_ordinary_recipient_is_sent_then_delivered_with_billing(
+    asgi: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    sent = await send(asgi, message(CUSTOMER))
+    await clock.advance(0)
+    assert (await fetch(asgi, sent["id"]))["status"] == "sent"
+    await clock.advance(1)
+    delivered = await fetch(asgi, sent["id"])
+    assert delivered["status"] == "delivered"
+    assert delivered["billable"] == {"category": "utility", "price": 0.16, "currency": "BRL"}
+    assert delivered["delivered_at"] > delivered["sent_at"]
+    await clock.advance(3600)
+    assert (await fetch(asgi, sent["id"]))["status"] == "delivered"
+
+
+async def test_every_transition_emits_its_event_with_the_request_trace_id(
+    asgi: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    sent = await send(asgi, message(READS), traceparent=TRACEPARENT)
+    await clock.advance(10)
+    events = await events_of(asgi, sent["id"])
+    assert [event["event"] for event in events] == [
+        "message.queued",
+        "message.sent",
+        "message.delivered",
+        "message.read",
+    ]
+    assert {event["trace_id"] for event in events} == {TRACE_ID}
+    assert [event["data"]["status"] for event in events] == ["queued", "sent", "delivered", "read"]
+    # Each event shows the message as it was then, not as it is now.
+    assert "delivered_at" not in events[1]["data"]
+    assert events[2]["data"]["billable"]["currency"] == "BRL"
+
+
+async def test_undeliverable_whatsapp_fails_and_falls_back_to_sms(
+    asgi: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    sent = await send(asgi, message(UNDELIVERABLE, fallback=["sms"]))
+    await clock.advance(5)
+    failed = await fetch(asgi, sent["id"])
+    assert failed["status"] == "failed"
+    assert failed["error"]["upstream_code"] == 131026
+    listed = (await asgi.get("/v1/messages", params={"to": UNDELIVERABLE})).json()["data"]
+    fallback = next(item for item in listed if item["id"] != sent["id"])
+    assert fallback["channel"] == "sms"
+    assert fallback["fallback_from"] == sent["id"]
+    assert fallback["status"] == "delivered"
+
+
+async def test_undeliverable_without_fallback_just_fails(
+    asgi: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    sent = await send(asgi, message(UNDELIVERABLE))
+    await clock.advance(5)
+    assert (await fetch(asgi, sent["id"]))["status"] == "failed"
+    listed = (await asgi.get("/v1/messages", params={"to": UNDELIVERABLE})).json()["data"]
+    assert [item["id"] for item in listed] == [sent["id"]]
+
+
+async def test_upstream_failures_go_through_the_retry_buffer_then_fail(
+    asgi: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    sent = await send(asgi, message(UPSTREAM_FAILURE))
+    await clock.advance(0)
+    # Attempt n+1 comes 2, 4, 8, 16, 32 and 60 s after attempt n; the 7th attempt is the last.
+    for attempt, wait in enumerate((2, 4, 8, 16, 32, 60), start=1):
+        current = await fetch(asgi, sent["id"])
+        assert (current["status"], current["attempts"]) == ("queued", attempt)
+        await clock.advance(wait - 0.01)
+        assert (await fetch(asgi, sent["id"]))["attempts"] == attempt
+        await clock.advance(0.01)
+    failed = await fetch(asgi, sent["id"])
+    assert (failed["status"], failed["attempts"]) == ("failed", 7)
+    assert failed["error"]["code"] == "upstream_unavailable"
+    assert failed["error"]["upstream_code"] == 502
+
+
+async def test_sent_only_recipient_never_leaves_sent(
+    asgi: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    sent = await send(asgi, message(SENT_ONLY))
+    await clock.advance(7 * 24 * 3600)
+    assert (await fetch(asgi, sent["id"]))["status"] == "sent"
+
+
+async def test_otp_is_not_delayed_by_a_low_priority_flood(
+    asgi: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    segment = (
+        await asgi.post("/v1/segments", json={"name": "flood", "recipients": recipients(1000)})
+    ).json()
+    flood = await asgi.post(
+        "/v1/broadcasts",
+        json={
+            "name": "flood",
+            "template": "black_friday_2026",
+            "language": "pt_BR",
+            "segment_id": segment["id"],
+            "priority": "low",
+            "rate_limit_per_minute": 50_000,
+        },
+    )
+    assert flood.status_code == 202
+    await clock.advance(0)
+    otp = await asgi.post(
+        "/v1/otp", json={"to": CUSTOMER, "code": "482913", "template_name": "signup_otp"}
+    )
+    assert otp.status_code == 202
+    assert otp.json()["priority"] == "critical"
+
+    await clock.advance(0.05)  # one dispatcher tick
+    assert (await fetch(asgi, otp.json()["id"]))["status"] == "sent"
+    counts = (await asgi.get(f"/v1/broadcasts/{flood.json()['id']}")).json()["counts"]
+    assert counts["queued"] > 800  # the flood is still waiting behind the OTP
+
+
+async def test_set_status_helper_forces_a_failure_with_its_code(
+    asgi: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    sent = await send(asgi, message(SENT_ONLY))
+    await clock.advance(0)
+    forced = await asgi.post(
+        f"/v1/test_helpers/messages/{sent['id']}/set_status",
+        json={"status": "failed", "error_code": 131047},
+    )
+    assert forced.status_code == 200
+    assert forced.json()["status"] == "failed"
+    assert forced.json()["error"]["upstream_code"] == 131047
+    events = await events_of(asgi, sent["id"])
+    assert events[-1]["event"] == "message.failed"
+
+
+@pytest.mark.parametrize("status", ["delivered", "read"])
+async def test_set_status_helper_stops_the_natural_lifecycle(
+    asgi: httpx.AsyncClient, clock: FrozenClock, status: str
+) -> None:
+    sent = await send(asgi, message(UNDELIVERABLE, fallback=["sms"]))
+    forced = await asgi.post(
+        f"/v1/test_helpers/messages/{sent['id']}/set_status", json={"status": status}
+    )
+    assert forced.json()["status"] == status
+    await clock.advance(60)
+    assert (await fetch(asgi, sent["id"]))["status"] == status
+    listed = (await asgi.get("/v1/messages", params={"to": UNDELIVERABLE})).json()["data"]
+    assert len(listed) == 1
