@@ -245,7 +245,7 @@ class _Operation:
         if isinstance(result, Response):
             return result
         status, payload = result
-        if payload is None:
+        if payload is None or status == 204:  # a 204 has no body, whatever the handler said
             return Response(status_code=status)
         return json_response(status, payload)
 

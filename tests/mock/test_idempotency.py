@@ -1,0 +1,187 @@
+"""Idempotency as a promise: one key, one effect, one answer, for seven days on the mock clock."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import httpx
+
+from ccx.mock import MockServer
+from ccx.mock._state import IdempotencyRecord
+
+SEGMENT = {"name": "VIPs", "recipients": ["+5511900000001", "+5511900000002"]}
+
+
+def segment_count(server: MockServer) -> int:
+    return len(server.state.workspaces["wks_demo"].segments)
+
+
+def key_header(key: str) -> dict[str, str]:
+    return {"Idempotency-Key": key}
+
+
+def test_same_key_same_body_replays_status_and_body(server: MockServer, http: httpx.Client) -> None:
+    before = segment_count(server)
+    first = http.post("/v1/segments", json=SEGMENT, headers=key_header("seg-key-1"))
+    second = http.post("/v1/segments", json=SEGMENT, headers=key_header("seg-key-1"))
+    assert first.status_code == second.status_code == 201
+    assert second.content == first.content
+    assert second.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    assert second.headers["x-request-id"] != first.headers["x-request-id"]
+    assert segment_count(server) == before + 1
+
+
+def test_key_order_and_spacing_do_not_matter(http: httpx.Client) -> None:
+    first = http.post(
+        "/v1/segments",
+        content=b'{"name":"VIPs","recipients":["+5511900000001"]}',
+        headers={**key_header("order-key"), "Content-Type": "application/json"},
+    )
+    second = http.post(
+        "/v1/segments",
+        content=b'{ "recipients": ["+5511900000001"],  "name": "VIPs" }',
+        headers={**key_header("order-key"), "Content-Type": "application/json"},
+    )
+    assert second.headers.get("idempotent-replayed") == "true"
+    assert second.json()["id"] == first.json()["id"]
+
+
+def test_same_key_different_parameters_is_409(server: MockServer, http: httpx.Client) -> None:
+    http.post("/v1/segments", json=SEGMENT, headers=key_header("seg-key-2"))
+    before = segment_count(server)
+    response = http.post(
+        "/v1/segments", json={**SEGMENT, "name": "Other"}, headers=key_header("seg-key-2")
+    )
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "idempotency_key_reused"
+    assert error["retryable"] is False
+    assert segment_count(server) == before
+
+
+def test_same_key_on_another_operation_is_409(http: httpx.Client) -> None:
+    http.post("/v1/segments", json=SEGMENT, headers=key_header("shared-key"))
+    response = http.post(
+        "/v1/exports",
+        json={"resource": "audit_logs", "format": "csv"},
+        headers=key_header("shared-key"),
+    )
+    assert response.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_keys_are_scoped_per_workspace(http: httpx.Client, other_http: httpx.Client) -> None:
+    mine = http.post("/v1/segments", json=SEGMENT, headers=key_header("tenant-key"))
+    theirs = other_http.post("/v1/segments", json=SEGMENT, headers=key_header("tenant-key"))
+    assert theirs.status_code == 201
+    assert "idempotent-replayed" not in theirs.headers
+    assert theirs.json()["id"] != mine.json()["id"]
+
+
+def test_key_in_flight_is_409_retryable(server: MockServer, http: httpx.Client) -> None:
+    """A first request still running holds its key: a second one is told to retry."""
+    workspace = server.state.workspaces["wks_demo"]
+    workspace.idempotency["busy-key"] = IdempotencyRecord(
+        fingerprint=_fingerprint_of(server, http), created_at=server.state.clock.now()
+    )
+    response = http.post("/v1/segments", json=SEGMENT, headers=key_header("busy-key"))
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "idempotency_key_in_use"
+    assert error["retryable"] is True
+    assert response.headers["retry-after"] == "1"
+
+
+def _fingerprint_of(server: MockServer, http: httpx.Client) -> str:
+    """The fingerprint the server records for SEGMENT, learned by sending it once."""
+    http.post("/v1/segments", json=SEGMENT, headers=key_header("probe-key"))
+    return server.state.workspaces["wks_demo"].idempotency["probe-key"].fingerprint
+
+
+async def test_fifty_concurrent_requests_with_one_key_create_one_segment(
+    server: MockServer,
+) -> None:
+    before = segment_count(server)
+    key = str(uuid.uuid4())
+    async with httpx.AsyncClient(
+        base_url=server.url,
+        headers={"Authorization": f"Bearer {server.token}", **key_header(key)},
+        limits=httpx.Limits(max_connections=50),
+    ) as client:
+        responses = await asyncio.gather(
+            *(client.post("/v1/segments", json=SEGMENT) for _ in range(50))
+        )
+    assert segment_count(server) == before + 1
+    originals = [
+        r for r in responses if r.status_code == 201 and "idempotent-replayed" not in r.headers
+    ]
+    assert len(originals) == 1
+    created_id = originals[0].json()["id"]
+    for response in responses:
+        if response.status_code == 201:
+            assert response.json()["id"] == created_id
+        else:
+            assert response.json()["error"]["code"] == "idempotency_key_in_use"
+
+
+def test_handler_refusals_are_replayed(http: httpx.Client) -> None:
+    """Like Stripe: once the operation ran, its outcome, even a refusal, is the answer."""
+    template = {
+        "name": "order_confirmation",
+        "language": "pt_BR",
+        "category": "utility",
+        "body": "x",
+    }
+    first = http.post("/v1/templates", json=template, headers=key_header("tpl-key"))
+    assert first.status_code == 409
+    assert http.delete("/v1/templates/order_confirmation").status_code == 204
+    second = http.post("/v1/templates", json=template, headers=key_header("tpl-key"))
+    assert second.status_code == 409
+    assert second.content == first.content
+    assert second.headers["idempotent-replayed"] == "true"
+
+
+def test_validation_errors_are_not_saved(http: httpx.Client) -> None:
+    """A request refused before it ran leaves the key free for the corrected request."""
+    bad = http.post("/v1/segments", json={"name": "VIPs"}, headers=key_header("fix-key"))
+    assert bad.status_code == 400
+    good = http.post("/v1/segments", json=SEGMENT, headers=key_header("fix-key"))
+    assert good.status_code == 201
+    assert "idempotent-replayed" not in good.headers
+
+
+def test_keys_expire_after_seven_days_on_the_clock(server: MockServer, http: httpx.Client) -> None:
+    first = http.post("/v1/segments", json=SEGMENT, headers=key_header("week-key"))
+    server.advance(7 * 24 * 3600 - 1)
+    replay = http.post("/v1/segments", json=SEGMENT, headers=key_header("week-key"))
+    assert replay.json()["id"] == first.json()["id"]
+    server.advance(1)
+    fresh = http.post("/v1/segments", json=SEGMENT, headers=key_header("week-key"))
+    assert fresh.status_code == 201
+    assert "idempotent-replayed" not in fresh.headers
+    assert fresh.json()["id"] != first.json()["id"]
+
+
+def test_overlong_key_is_400(http: httpx.Client) -> None:
+    response = http.post("/v1/segments", json=SEGMENT, headers=key_header("k" * 129))
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "Idempotency-Key"
+
+
+def test_without_a_key_header_posts_are_not_deduplicated(
+    server: MockServer, http: httpx.Client
+) -> None:
+    before = segment_count(server)
+    http.post("/v1/segments", json=SEGMENT)
+    http.post("/v1/segments", json=SEGMENT)
+    assert segment_count(server) == before + 2
+
+
+def test_replays_are_not_counted_against_the_rate_limit(http: httpx.Client) -> None:
+    first = http.post("/v1/segments", json=SEGMENT, headers=key_header("free-key"))
+    remaining = int(first.headers["x-ratelimit-remaining"])
+    for _ in range(5):
+        replay = http.post("/v1/segments", json=SEGMENT, headers=key_header("free-key"))
+        assert int(replay.headers["x-ratelimit-remaining"]) == remaining
+    assert int(http.get("/v1/me").headers["x-ratelimit-remaining"]) == remaining - 1
