@@ -8,11 +8,9 @@ I/O.
 from __future__ import annotations
 
 import asyncio
-import functools
 import itertools
 import os
 import random
-import ssl
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -55,6 +53,7 @@ from ._request import (
 from ._response import APIResponse
 from ._retry import async_retrying, retrying, should_retry
 from ._telemetry import TelemetryHook, call_span, record_call
+from ._transports._ssl import shared_ssl_context
 from ._types import NOT_GIVEN, Body, NotGiven, Query, Timeout
 from ._version import __version__
 from .resources._root import AsyncResources, SyncResources
@@ -67,12 +66,6 @@ __all__ = ["CCX", "AsyncCCX"]
 T = TypeVar("T")
 
 _HOOKS: tuple[AttemptHook, ...] = (TelemetryHook(), LoggingHook())
-
-
-@functools.lru_cache(maxsize=1)
-def shared_ssl_context() -> ssl.SSLContext:
-    """One SSL context for every client: parsing the CA bundle costs milliseconds."""
-    return httpx.create_ssl_context()
 
 
 def _new_idempotency_key() -> str:

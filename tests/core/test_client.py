@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import ssl
+from typing import Any
 
 import httpx
 import pytest
 
-from ccx._client import CCX, AsyncCCX, shared_ssl_context
+from ccx._client import CCX, AsyncCCX
 from ccx._constants import API_VERSION
 from ccx._exceptions import CCXError, ConfigurationError, InvalidArgumentError
 from ccx._ratelimit import RateLimit
+from ccx._transports._ssl import shared_ssl_context
 from ccx._version import __version__
 
 from ._resources import AsyncMessages, Message, Messages
@@ -122,9 +125,25 @@ def test_a_given_http_client_is_left_open(server: ScriptedServer) -> None:
         assert not http_client.is_closed
 
 
-def test_clients_share_one_ssl_context() -> None:
-    with CCX(API_KEY) as first, CCX(API_KEY) as second:
-        assert first is not second
+async def test_a_second_client_does_not_reload_the_ca_bundle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    CCX(API_KEY).close()
+    loads: list[object] = []
+    original = ssl.SSLContext.load_verify_locations
+
+    def counting(context: ssl.SSLContext, *args: Any, **kwargs: Any) -> None:
+        loads.append(args)
+        original(context, *args, **kwargs)
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counting)
+
+    with CCX(API_KEY):
+        pass
+    async with AsyncCCX(API_KEY):
+        pass
+
+    assert loads == []
     assert shared_ssl_context() is shared_ssl_context()
 
 

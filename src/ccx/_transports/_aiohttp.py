@@ -1,0 +1,134 @@
+"""An ``httpx.AsyncBaseTransport`` backed by aiohttp.
+
+httpx 0.28's async connection pool spends quadratic time assigning requests to connections
+(httpcore's ``_assign_requests_to_connections``) once dozens of requests are in flight; aiohttp's
+connector does not. Use it as ``AsyncCCX(transport=AiohttpTransport())``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import AsyncIterator
+
+import httpx
+from typing_extensions import override
+
+from ._ssl import shared_ssl_context
+
+try:
+    import aiohttp
+except ImportError as missing:  # pragma: no cover - depends on the installed extras
+    raise ImportError("AiohttpTransport needs aiohttp: pip install 'ccx-sdk[aiohttp]'") from missing
+
+__all__ = ["AiohttpTransport"]
+
+_CONNECT_TIMEOUTS: tuple[type[BaseException], ...] = (
+    (aiohttp.ConnectionTimeoutError,) if hasattr(aiohttp, "ConnectionTimeoutError") else ()
+)
+
+
+def _translate(error: Exception, request: httpx.Request) -> httpx.TransportError:
+    """aiohttp's failures as the httpx exceptions the client already understands."""
+    message = str(error) or type(error).__name__
+    if isinstance(error, asyncio.TimeoutError):
+        if isinstance(error, _CONNECT_TIMEOUTS):
+            return httpx.ConnectTimeout(message, request=request)
+        return httpx.ReadTimeout(message, request=request)
+    if isinstance(error, aiohttp.ClientConnectorError):
+        return httpx.ConnectError(message, request=request)
+    if isinstance(error, (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError)):
+        return httpx.RemoteProtocolError(message, request=request)
+    return httpx.ReadError(message, request=request)
+
+
+def _client_timeout(request: httpx.Request) -> aiohttp.ClientTimeout:
+    timeout: dict[str, float | None] = request.extensions.get("timeout", {})
+    return aiohttp.ClientTimeout(
+        total=None,
+        sock_connect=timeout.get("connect"),
+        sock_read=timeout.get("read"),
+    )
+
+
+class _ResponseStream(httpx.AsyncByteStream):
+    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
+        self._response = response
+        self._request = request
+
+    @override
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._response.content.iter_any():
+                yield chunk
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            raise _translate(error, self._request) from error
+
+    @override
+    async def aclose(self) -> None:
+        self._response.release()
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """Sends httpx requests through one aiohttp session, created inside the running loop."""
+
+    def __init__(
+        self,
+        *,
+        max_connections: int = 1000,
+        max_connections_per_host: int = 0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self._max_connections = max_connections
+        self._max_connections_per_host = max_connections_per_host
+        self._ssl_context = ssl_context
+        self._session: aiohttp.ClientSession | None = None
+
+    def _open_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(
+                limit=self._max_connections,
+                limit_per_host=self._max_connections_per_host,
+                ssl=self._ssl_context or shared_ssl_context(),
+            )
+            # httpx decodes Content-Encoding itself, so aiohttp must hand over the raw bytes.
+            self._session = aiohttp.ClientSession(
+                connector=connector, auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar()
+            )
+        return self._session
+
+    @override
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        session = self._open_session()
+        content = await request.aread()
+        try:
+            response = await session.request(
+                request.method,
+                str(request.url),
+                headers=[
+                    (name.decode("latin-1"), value.decode("latin-1"))
+                    for name, value in request.headers.raw
+                ],
+                data=content or None,
+                allow_redirects=False,
+                timeout=_client_timeout(request),
+                skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
+            )
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            raise _translate(error, request) from error
+        return httpx.Response(
+            response.status,
+            headers=[
+                (name.decode("latin-1"), value.decode("latin-1"))
+                for name, value in response.raw_headers
+            ],
+            stream=_ResponseStream(response, request),
+            request=request,
+            extensions={"http_version": b"HTTP/1.1"},
+        )
+
+    @override
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
