@@ -139,3 +139,17 @@ def test_with_no_secret_anywhere_the_server_fails_rather_than_accepting(
     body = event_body()
     # A misconfigured server is a 5xx (CCX redelivers later), never a 2xx that drops the event.
     assert post(client, body, sign(body, SECRET), "/configured").status_code == 500
+
+
+def test_django_reads_the_secret_from_settings_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.test import override_settings
+
+    monkeypatch.setenv("CCX_WEBHOOK_SECRET", SECRET)
+    body = event_body()
+    with (
+        serve_wsgi(django_app()) as base_url,
+        httpx.Client(base_url=base_url) as client,
+        override_settings(CCX_WEBHOOK_SECRET=OLD_SECRET),
+    ):
+        assert post(client, body, sign(body, OLD_SECRET), "/configured").status_code == 200
+        assert post(client, body, sign(body, SECRET), "/configured").status_code == 400

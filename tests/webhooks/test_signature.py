@@ -248,9 +248,6 @@ def test_secrets_never_appear_in_errors_or_reprs(secret: str, header: str | None
     for text in (str(caught.value), repr(caught.value)):
         assert secret not in text
         assert "whsec_second_secret_value" not in text
-    from ccx.webhooks._signature import signing_keys
-
-    assert secret not in repr(signing_keys(secret))
 
 
 def test_sign_refuses_what_it_cannot_sign_exactly() -> None:
