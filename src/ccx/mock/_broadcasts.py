@@ -5,7 +5,8 @@ A running broadcast creates its messages in batches of up to 500, one batch per
 own lifecycle. ``position`` is the next recipient to send to, so pause and resume neither skip
 nor repeat anyone. Progress is counted incrementally as messages move (nothing is rescanned) and
 published as ``broadcast.progress`` events (after every batch, and at most once per clock second
-as messages move), then ``broadcast.completed`` when every message has left the queue.
+as messages move), then ``broadcast.completed`` when every message has reached the end of its
+lifecycle (delivered, failed, or ``sent`` for a recipient that never confirms).
 
 The published events are kept per broadcast with monotonic integer ids: that list is the
 Server-Sent Events stream, so a client reconnecting with ``Last-Event-ID`` gets exactly what it
@@ -97,6 +98,8 @@ class BroadcastRecord:
     """The next recipient to create a message for."""
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(sorted(_COUNTED), 0))
     """Created messages by status; recipients not yet reached are counted as queued."""
+    settled: int = 0
+    """Created messages that have reached the end of their lifecycle (read aside)."""
     started_at: float | None = None
     completed_at: float | None = None
     paused_at: float | None = None
@@ -191,12 +194,16 @@ class BroadcastRecord:
             self.counts[previous] -= 1
         if current in _COUNTED:
             self.counts[current] += 1
-        if self._is_done():
-            self._finish("completed")
-        elif self._progress_timer is None and not self.finished:
+        if self._progress_timer is None and not self.finished:
             self._progress_timer = self.engine.clock.call_later(
                 PROGRESS_INTERVAL_SECONDS, self._timed_progress
             )
+
+    def message_settled(self) -> None:
+        """Called by the engine when one of this broadcast's messages reaches its end."""
+        self.settled += 1
+        if self._is_done():
+            self._finish("completed")
 
     # -- the stream --------------------------------------------------------------------------
 
@@ -262,7 +269,7 @@ class BroadcastRecord:
         return (
             self.status == "running"
             and self.position == len(self.recipients)
-            and self.counts["queued"] == 0
+            and self.settled == self.position
         )
 
     def _timed_progress(self) -> None:

@@ -276,6 +276,7 @@ class Engine:
             message.timer = None
         message.canceled_at = self.clock.now()
         self._set_status(message, "canceled")
+        self._settle(message)
 
     def force_status(
         self, message: MessageRecord, status: MessageStatus, error: Mapping[str, Any] | None
@@ -289,6 +290,7 @@ class Engine:
             self._fail(message, error or undeliverable_error(), fallback=False)
         else:
             self._transition(message, status)
+            self._settle(message)
 
     def _release(self, message: MessageRecord) -> None:
         message.timer = None
@@ -345,6 +347,7 @@ class Engine:
             return
         self._transition(message, "sent")
         if outcome is Outcome.STAY_SENT:
+            self._settle(message)
             return
         message.timer = self.clock.call_later(
             DELIVERY_SECONDS, lambda: self._receipt(message, outcome)
@@ -360,6 +363,7 @@ class Engine:
             self._fail(message, undeliverable_error(), fallback=True)
             return
         self._transition(message, "delivered")
+        self._settle(message)
         if outcome is Outcome.DELIVER_AND_READ:
             message.timer = self.clock.call_later(READ_SECONDS, lambda: self._read(message))
 
@@ -370,6 +374,7 @@ class Engine:
     def _fail(self, message: MessageRecord, error: Mapping[str, Any], *, fallback: bool) -> None:
         message.error = error
         self._transition(message, "failed")
+        self._settle(message)
         if fallback and message.fallback:
             self.create_message(
                 message.workspace_id,
@@ -411,10 +416,23 @@ class Engine:
                 ordering_key=message.id,
             )
 
+    def _broadcast_of(self, message: MessageRecord) -> BroadcastRecord | None:
+        if message.broadcast_id is None:
+            return None
+        return self.domain(message.workspace_id).broadcasts.get(message.broadcast_id)
+
+    def _settle(self, message: MessageRecord) -> None:
+        """Mark that nothing more will happen to ``message`` on its own (read aside)."""
+        if message.settled:
+            return
+        message.settled = True
+        broadcast = self._broadcast_of(message)
+        if broadcast is not None:
+            broadcast.message_settled()
+
     def _set_status(self, message: MessageRecord, status: MessageStatus) -> None:
         previous = message.status
         message.status = status
-        if message.broadcast_id is not None:
-            broadcast = self.domain(message.workspace_id).broadcasts.get(message.broadcast_id)
-            if broadcast is not None:
-                broadcast.message_moved(previous, status)
+        broadcast = self._broadcast_of(message)
+        if broadcast is not None:
+            broadcast.message_moved(previous, status)

@@ -146,6 +146,8 @@ class MessageRecord:
     next_attempt_at: float | None = None
     timer: Timer | None = None
     """The pending lifecycle step, cancelled when a test helper forces a status."""
+    settled: bool = False
+    """No lifecycle step is pending any more (delivered, failed, canceled, or stuck in sent)."""
 
     def payload(self) -> dict[str, Any]:
         """The ``Message`` resource (optional fields left out while unset)."""
