@@ -360,8 +360,10 @@ def _return(spec: Spec, models: Builder, operation: Mapping[str, Any], content: 
     schema = content["application/json"]["schema"]
     if operation.get("x-ccx-paginated"):
         listing = spec.schemas[ref_name(schema["$ref"])]
-        item = models.annotation(listing["properties"]["data"]["items"], module, "Item")
-        return "page", item, item
+        items = listing["properties"]["data"]["items"]
+        item = models.annotation(items, module, "Item")
+        union = "$ref" in items and spec.is_union(ref_name(items["$ref"]))
+        return "page", item, f"cast(Any, {item})" if union else item
     name = ref_name(schema["$ref"])
     annotation = models.define(name)
     cast = f"cast(Any, {annotation})" if spec.is_union(name) else annotation

@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ _STDLIB = {
     "cast": "typing",
     "Mapping": "collections.abc",
     "cached_property": "functools",
+    "builtins": "",
     "Annotated": "typing_extensions",
     "TypeAlias": "typing_extensions",
     "TypedDict": "typing_extensions",
@@ -65,6 +66,20 @@ EVENT_TYPES: tuple[str, ...] = ({types})
 '''
 
 
+_LIST_TYPE = re.compile(r"\blist\[")
+
+
+def _shield_list(module: TypeModule) -> TypeModule:
+    """A field called `list` shadows the builtin inside its class body: name the builtin."""
+    if not any(p.json_name == "list" for obj in module.objects for p in obj.properties):
+        return module
+    objects = [
+        replace(obj, properties=[replace(p, annotation=_LIST_TYPE.sub("builtins.list[", p.annotation)) for p in obj.properties])
+        for obj in module.objects
+    ]
+    return replace(module, objects=objects)
+
+
 def _names(text: str) -> set[str]:
     return set(_IDENTIFIER.findall(text))
 
@@ -74,7 +89,9 @@ def stdlib_imports(used: Iterable[str]) -> str:
     for name in used:
         if name in _STDLIB:
             by_module.setdefault(_STDLIB[name], set()).add(name)
-    return "\n".join(f"from {module} import {', '.join(sorted(names))}" for module, names in sorted(by_module.items()))
+    lines = ["import builtins"] if by_module.pop("", None) else []
+    lines += [f"from {module} import {', '.join(sorted(names))}" for module, names in sorted(by_module.items())]
+    return "\n".join(lines)
 
 
 def local_imports(used: Iterable[str], location: Mapping[str, str], here: str) -> list[tuple[str, list[str]]]:
@@ -118,6 +135,7 @@ def _order(objects: list[ObjectDef]) -> list[ObjectDef]:
 
 
 def render_model_module(spec: Spec, module: TypeModule, location: Mapping[str, str]) -> str:
+    module = _shield_list(module)
     footer = ""
     exports = module.exports
     if module.name == EVENTS_MODULE:
@@ -150,6 +168,7 @@ class _TypedDictProperty:
 
 
 def render_params_module(spec: Spec, module: TypeModule, location: Mapping[str, str]) -> str:
+    module = _shield_list(module)
     objects = []
     used = _names(module_text(module)) | {"TypedDict"}
     for obj in _order(module.objects):
@@ -219,9 +238,6 @@ def _docstring(op: OperationDef) -> str:
     return "\n".join(lines)
 
 
-_LIST_TYPE = re.compile(r"\blist\[")
-
-
 def _method_view(spec: Spec, op: OperationDef) -> MethodView:
     # Inside a resource class a method may be called `list`, so annotations name the builtin.
     parameters = [replace(p, annotation=_LIST_TYPE.sub("builtins.list[", p.annotation)) for p in op.parameters]
@@ -240,7 +256,7 @@ def _method_view(spec: Spec, op: OperationDef) -> MethodView:
         sync_return=sync_return,
         async_return=async_return,
         docstring=_docstring(op),
-        union=op.cast_expression.startswith("cast("),
+        union=op.kind == "json" and op.cast_expression.startswith("cast("),
         async_raw_wrapper=wrapper,
     )
 
@@ -255,15 +271,17 @@ class ResourceView:
     children: dict[str, ResourceView]
 
 
-def _resource_view(spec: Spec, resource: ResourceDef) -> ResourceView:
+def _resource_view(spec: Spec, resource: ResourceDef, type_names: Collection[str]) -> ResourceView:
     description = resource.description or f"The `{'.'.join(resource.path)}` operations."
+    # A resource may share its name with a model (`me` returns `Me`): the resource gives way.
+    class_name = resource.class_name + ("Resource" if resource.class_name in type_names else "")
     return ResourceView(
-        class_name=resource.class_name,
+        class_name=class_name,
         docstring=description.strip(),
         first_line=description.strip().split("\n")[0],
         module=resource.module,
         operations=[_method_view(spec, op) for op in resource.operations],
-        children={name: _resource_view(spec, child) for name, child in resource.children.items()},
+        children={name: _resource_view(spec, child, type_names) for name, child in resource.children.items()},
     )
 
 
@@ -275,13 +293,13 @@ def _flatten(view: ResourceView) -> list[ResourceView]:
 
 
 def render_resource_module(spec: Spec, resource: ResourceDef, location: Mapping[str, str]) -> str:
-    views = _flatten(_resource_view(spec, resource))
+    views = _flatten(_resource_view(spec, resource, location))
     operations = [m for v in views for m in v.operations]
     text = " ".join(
         " ".join([m.sync_return, m.cast_expression] + [p.annotation for p in m.op.parameters]) for m in operations
     )
-    used = _names(text) | {"cached_property"}
-    if any(m.union for m in operations):
+    used = _names(text) | {"cached_property", "builtins"}
+    if any(m.cast_expression.startswith("cast(") for m in operations):
         used |= {"cast", "Any"}
     response_imports = {"to_raw_response_wrapper"} | {m.async_raw_wrapper for m in operations}
     if not operations:
@@ -317,6 +335,7 @@ def render_mock_spec(spec: Spec, operations: list[OperationDef]) -> str:
         required = {p["name"] for p in query if p.get("required")}
         schema = {"type": "object", "properties": {p["name"]: p.get("schema", {}) for p in query}, "required": sorted(required)}
         module.objects.append(replace(mock.object(pascal(operation["operationId"]) + "Query", schema, module), forbid_extra=False))
+    module = _shield_list(module)
     for obj in module.objects:
         obj.properties = [_with_field(p) for p in obj.properties]
     used = _names(module_text(module)) | {"Literal"} | ({"TypeAlias"} if module.aliases else set())
@@ -389,7 +408,7 @@ def render_all(document: Mapping[str, Any]) -> dict[Path, str]:
     for name, resource in roots.items():
         files[RESOURCES_DIR / f"{name}.py"] = render_resource_module(spec, resource, location)
         operations += [op for node in resource.walk() for op in node.operations]
-    views = [_resource_view(spec, resource) for resource in roots.values()]
+    views = [_resource_view(spec, resource, location) for resource in roots.values()]
     files[RESOURCES_DIR / "_root.py"] = _ENVIRONMENT.get_template("root.py.jinja").render(version=spec.version, resources=views)
     resource_exports = sorted(
         (view.module, sorted({f"{prefix}{v.class_name}" for v in _flatten(view) for prefix in ("", "Async")})) for view in views
