@@ -208,22 +208,26 @@ class BroadcastRecord:
     # -- the stream --------------------------------------------------------------------------
 
     async def events_after(self, last_event_id: int) -> AsyncIterator[bytes]:
-        """SSE bytes: the retry hint, every event after ``last_event_id``, then live ones."""
-        yield f"retry: {SSE_RETRY_MILLISECONDS}\n\n".encode()
+        """SSE bytes: every event after ``last_event_id``, then live ones until completion.
+
+        The first frame also carries the ``retry:`` hint (a frame of its own would read as an
+        empty event to some clients).
+        """
+        hint = f"retry: {SSE_RETRY_MILLISECONDS}\n".encode()
         cursor = max(0, last_event_id)
         if self.finished and cursor >= len(self.stream):
             # Reconnecting after the end: say again how it ended rather than hang.
-            yield self.stream[-1].encode()
+            yield hint + self.stream[-1].encode()
             return
         while True:
             while cursor < len(self.stream):
                 event = self.stream[cursor]
                 cursor += 1
-                yield event.encode()
+                yield hint + event.encode()
+                hint = b""
                 if event.event == "broadcast.completed":
                     return
-            changed = self._changed_event()
-            await changed.wait()
+            await self._changed_event().wait()
 
     # -- internals ---------------------------------------------------------------------------
 
