@@ -1,0 +1,226 @@
+"""Signed webhook deliveries to a real receiver: retries, 410, per-message order, replay."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from messaging_helpers import READS, message
+from webhook_receiver import Receiver
+
+from ccx.mock import create_app
+from ccx.mock._app import mock_state
+from ccx.mock._clock import FrozenClock
+from ccx.mock._demo import DEMO_TOKEN
+from ccx.mock._state import MockState
+from ccx.webhooks import verify_signature
+from ccx.webhooks._errors import WebhookVerificationError
+
+TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
+
+
+@pytest.fixture
+async def mock(clock: FrozenClock) -> AsyncIterator[tuple[httpx.AsyncClient, MockState]]:
+    """The mock in-process with its lifespan (the engine's HTTP client is closed after)."""
+    app = create_app(clock=clock)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://mock.test",
+            headers={"Authorization": f"Bearer {DEMO_TOKEN}"},
+        ) as client,
+    ):
+        yield client, mock_state(app)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with Receiver() as running:
+        yield running
+
+
+async def subscribe(client: httpx.AsyncClient, url: str, *events: str) -> dict[str, Any]:
+    response = await client.post("/v1/webhook_endpoints", json={"url": url, "events": list(events)})
+    assert response.status_code == 201, response.text
+    endpoint: dict[str, Any] = response.json()
+    assert endpoint["secret"].startswith("whsec_")
+    return endpoint
+
+
+async def test_failed_deliveries_are_retried_and_the_fourth_is_signed(
+    mock: tuple[httpx.AsyncClient, MockState], receiver: Receiver, clock: FrozenClock
+) -> None:
+    client, state = mock
+    endpoint = await subscribe(client, receiver.url, "message.delivered")
+    receiver.script["message.delivered"] = [500, 503, 500]
+    sent = await client.post(
+        "/v1/messages",
+        json=message(),
+        headers={"traceparent": f"00-{TRACE_ID}-b7ad6b7169203331-01"},
+    )
+
+    await clock.advance(1)  # delivered: first attempt fails
+    await clock.advance(10 + 20 + 40)  # redelivered after 10 s, 20 s, then 40 s
+    assert [delivery.status for delivery in receiver.deliveries] == [500, 503, 500, 200]
+    assert len({delivery.event_id for delivery in receiver.deliveries}) == 1
+    attempts = [
+        (attempt.attempt, attempt.at - attempt_zero)
+        for attempt_zero in [state.engine.delivery_attempts[0].at]
+        for attempt in state.engine.delivery_attempts
+    ]
+    assert attempts == [(1, 0), (2, 10), (3, 30), (4, 70)]
+
+    final = receiver.deliveries[-1]
+    verify_signature(final.body, final.headers, endpoint["secret"], now=clock.now())
+    with pytest.raises(WebhookVerificationError):
+        verify_signature(final.body, final.headers, "whsec_wrong", now=clock.now())
+    assert final.headers["content-type"] == "application/json"
+    assert final.event_type == "message.delivered"
+    envelope = final.envelope
+    assert envelope["id"] == final.event_id
+    assert envelope["event"] == "message.delivered"
+    assert envelope["trace_id"] == TRACE_ID
+    assert envelope["data"]["message_id"] == sent.json()["id"]
+
+    await clock.advance(24 * 3600)
+    assert len(receiver.deliveries) == 4  # acknowledged: never sent again
+
+
+async def test_a_410_disables_the_endpoint_and_stops_its_deliveries(
+    mock: tuple[httpx.AsyncClient, MockState], receiver: Receiver, clock: FrozenClock
+) -> None:
+    client, _ = mock
+    endpoint = await subscribe(client, receiver.url, "message.queued", "message.sent")
+    receiver.script["message.queued"] = [410]
+    await client.post("/v1/messages", json=message())
+    await clock.advance(0)
+    retrieved = (await client.get(f"/v1/webhook_endpoints/{endpoint['id']}")).json()
+    assert retrieved["status"] == "disabled"
+    assert "secret" not in retrieved
+
+    await client.post("/v1/messages", json=message(READS))
+    await clock.advance(3600)
+    # The chain stopped at the 410: not the message's later events, nor any new message's.
+    assert [(d.event_type, d.status) for d in receiver.deliveries] == [("message.queued", 410)]
+
+
+async def test_events_of_one_message_arrive_in_order_while_deliveries_fail(
+    mock: tuple[httpx.AsyncClient, MockState], receiver: Receiver, clock: FrozenClock
+) -> None:
+    client, _ = mock
+    await subscribe(client, receiver.url, "message.queued", "message.sent", "message.delivered")
+    receiver.script["message.sent"] = [500, 500]
+    sent = (await client.post("/v1/messages", json=message())).json()
+    await clock.advance(1)  # delivered happens now, but its event must wait for "sent"
+    types = [delivery.event_type for delivery in receiver.deliveries]
+    assert "message.delivered" not in types
+
+    await clock.advance(10 + 20)
+    acknowledged = [delivery.event_type for delivery in receiver.acknowledged()]
+    assert acknowledged == ["message.queued", "message.sent", "message.delivered"]
+    for delivery in receiver.deliveries:
+        assert delivery.envelope["data"]["message_id"] == sent["id"]
+
+
+async def test_replay_redelivers_a_window_with_the_original_ids(
+    mock: tuple[httpx.AsyncClient, MockState], receiver: Receiver, clock: FrozenClock
+) -> None:
+    client, _ = mock
+    endpoint = await subscribe(client, receiver.url, "message.sent", "message.delivered")
+    start = clock.isoformat()
+    await client.post("/v1/messages", json=message())
+    await clock.advance(5)
+    original = [delivery.event_id for delivery in receiver.acknowledged()]
+    assert len(original) == 2
+
+    await clock.advance(3 * 24 * 3600)
+    replay = await client.post(
+        "/v1/events/replay",
+        json={"endpoint_id": endpoint["id"], "from": start, "to": clock.isoformat()},
+    )
+    assert replay.status_code == 202
+    assert replay.json()["event_count"] == 2
+    await clock.advance(0)
+    assert [delivery.event_id for delivery in receiver.acknowledged()] == original * 2
+
+
+async def test_replay_outside_the_30_day_window_is_refused(
+    mock: tuple[httpx.AsyncClient, MockState], receiver: Receiver, clock: FrozenClock
+) -> None:
+    client, _ = mock
+    endpoint = await subscribe(client, receiver.url, "*")
+    response = await client.post(
+        "/v1/events/replay",
+        json={
+            "endpoint_id": endpoint["id"],
+            "from": clock.isoformat(clock.now() - 31 * 24 * 3600),
+            "to": clock.isoformat(),
+        },
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parameter_invalid"
+
+
+async def test_rotated_secret_signs_alongside_the_old_one_for_24_hours(
+    mock: tuple[httpx.AsyncClient, MockState], receiver: Receiver, clock: FrozenClock
+) -> None:
+    client, _ = mock
+    endpoint = await subscribe(client, receiver.url, "message.queued")
+    rotated = await client.post(f"/v1/webhook_endpoints/{endpoint['id']}/rotate_secret")
+    assert rotated.status_code == 200
+    new_secret = rotated.json()["secret"]
+    assert new_secret != endpoint["secret"]
+
+    await client.post("/v1/messages", json=message())
+    await clock.advance(0)
+    during = receiver.deliveries[-1]
+    assert during.headers["ccx-signature"].count("v1=") == 2
+    for secret in (endpoint["secret"], new_secret):
+        verify_signature(during.body, during.headers, secret, now=clock.now())
+
+    await clock.advance(24 * 3600)
+    await client.post("/v1/messages", json=message())
+    await clock.advance(0)
+    after = receiver.deliveries[-1]
+    assert after.headers["ccx-signature"].count("v1=") == 1
+    verify_signature(after.body, after.headers, new_secret, now=clock.now())
+    with pytest.raises(WebhookVerificationError):
+        verify_signature(after.body, after.headers, endpoint["secret"], now=clock.now())
+
+
+async def test_test_event_reaches_the_endpoint_but_not_the_event_log(
+    mock: tuple[httpx.AsyncClient, MockState], receiver: Receiver, clock: FrozenClock
+) -> None:
+    client, _ = mock
+    endpoint = await subscribe(client, receiver.url, "template.approved")
+    response = await client.post(
+        f"/v1/webhook_endpoints/{endpoint['id']}/test", json={"event": "message.read"}
+    )
+    assert response.status_code == 200
+    assert response.json()["event"] == "message.read"
+    await clock.advance(0)
+    assert [delivery.event_type for delivery in receiver.deliveries] == ["message.read"]
+    verify_signature(
+        receiver.deliveries[0].body,
+        receiver.deliveries[0].headers,
+        endpoint["secret"],
+        now=clock.now(),
+    )
+    assert (await client.get("/v1/events")).json()["data"] == []
+
+
+async def test_endpoint_secret_is_shown_once(
+    mock: tuple[httpx.AsyncClient, MockState], receiver: Receiver
+) -> None:
+    client, _ = mock
+    endpoint = await subscribe(client, receiver.url, "*")
+    listed = (await client.get("/v1/webhook_endpoints")).json()["data"]
+    assert [item["id"] for item in listed] == [endpoint["id"]]
+    assert "secret" not in listed[0]
+    assert endpoint["secret"] not in repr(mock[1].engine.domain(mock[1].workspaces["wks_demo"].id))
+    deleted = await client.delete(f"/v1/webhook_endpoints/{endpoint['id']}")
+    assert deleted.status_code == 204
+    assert (await client.get(f"/v1/webhook_endpoints/{endpoint['id']}")).status_code == 404
