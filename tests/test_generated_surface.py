@@ -21,7 +21,9 @@ METHODS = ("get", "post", "put", "patch", "delete")
 
 def _parameter(raw: dict[str, Any]) -> dict[str, Any]:
     if "$ref" in raw:
-        return typing.cast(dict[str, Any], SPEC["components"]["parameters"][raw["$ref"].rsplit("/", 1)[-1]])
+        return typing.cast(
+            dict[str, Any], SPEC["components"]["parameters"][raw["$ref"].rsplit("/", 1)[-1]]
+        )
     return raw
 
 
@@ -64,7 +66,11 @@ def client(request: pytest.FixtureRequest) -> Any:
     ids=[operation["operationId"] for _, _, operation, _ in OPERATIONS],
 )
 def test_every_operation_is_a_typed_method_on_both_clients(
-    client: Any, path: str, http_method: str, operation: dict[str, Any], parameters: list[dict[str, Any]]
+    client: Any,
+    path: str,
+    http_method: str,
+    operation: dict[str, Any],
+    parameters: list[dict[str, Any]],
 ) -> None:
     method = _method(client, operation["operationId"])
     signature = inspect.signature(method)
@@ -90,7 +96,8 @@ def test_every_operation_is_a_typed_method_on_both_clients(
     # Every annotation resolves at runtime: the generated imports are complete.
     hints = typing.get_type_hints(method)
     assert "return" in hints
-    assert method.__doc__ and method.__doc__.strip()
+    assert method.__doc__
+    assert method.__doc__.strip()
 
 
 def test_async_methods_that_return_a_result_are_coroutines() -> None:
@@ -98,7 +105,12 @@ def test_async_methods_that_return_a_result_are_coroutines() -> None:
     for _path, _method_name, operation, _parameters in OPERATIONS:
         method = _method(client, operation["operationId"])
         content = next(
-            (r.get("content", {}) for s, r in operation["responses"].items() if str(s).startswith("2")), {}
+            (
+                r.get("content", {})
+                for s, r in operation["responses"].items()
+                if str(s).startswith("2")
+            ),
+            {},
         )
         lazy = operation.get("x-ccx-paginated") or "text/event-stream" in content
         assert inspect.iscoroutinefunction(method) is (not lazy), operation["operationId"]

@@ -86,7 +86,42 @@ _MODULE_OF = {
     "InvalidPayloadError": ".webhooks",
 }
 
-__all__ = ["__version__", *_MODULE_OF]
+__all__ = [
+    "__version__",
+    "CCX",
+    "AsyncCCX",
+    "CCXError",
+    "APIError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "APIStatusError",
+    "BadRequestError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "ConflictError",
+    "IdempotencyConflictError",
+    "GoneError",
+    "UnprocessableEntityError",
+    "RateLimitError",
+    "UpstreamError",
+    "InternalServerError",
+    "SyncCursorPage",
+    "AsyncCursorPage",
+    "AsyncPaginator",
+    "RateLimit",
+    "APIResponse",
+    "Stream",
+    "AsyncStream",
+    "NOT_GIVEN",
+    "NotGiven",
+    "WebhookVerificationError",
+    "MissingSignatureError",
+    "MalformedSignatureError",
+    "TimestampOutsideToleranceError",
+    "SignatureMismatchError",
+    "InvalidPayloadError",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final, Literal, Union
+from typing import Final, Literal, TypeAlias
 
 import httpx
-from typing_extensions import TypeAlias, override
+from typing_extensions import override
 
 __all__ = ["NOT_GIVEN", "Body", "Headers", "NotGiven", "Query", "Timeout"]
 
@@ -38,4 +38,4 @@ NOT_GIVEN: Final = NotGiven()
 Headers: TypeAlias = Mapping[str, str]
 Query: TypeAlias = Mapping[str, object]
 Body: TypeAlias = Mapping[str, object]
-Timeout: TypeAlias = Union[float, httpx.Timeout, None]
+Timeout: TypeAlias = float | httpx.Timeout | None

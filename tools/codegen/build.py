@@ -27,7 +27,13 @@ from .spec import (
     ref_name,
 )
 
-_PRIMITIVES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
+_PRIMITIVES = {
+    "string": "str",
+    "integer": "int",
+    "number": "float",
+    "boolean": "bool",
+    "null": "None",
+}
 _HEADER_PARAMETERS = "header"
 
 
@@ -90,7 +96,9 @@ class Builder:
             return "mock"
         if self.spec.is_alias(schema_name):
             return ENUMS_MODULE
-        return self.owner_of.get(schema_name, SHARED_MODULE if self.context == "model" else "shared_params")
+        return self.owner_of.get(
+            schema_name, SHARED_MODULE if self.context == "model" else "shared_params"
+        )
 
     # ---- definitions
 
@@ -106,7 +114,9 @@ class Builder:
         schema = self.spec.schemas[schema_name]
         description = schema.get("description", "")
         if self.spec.is_alias(schema_name):
-            module.aliases.append(AliasDef(name, self.annotation(schema, module, name), description))
+            module.aliases.append(
+                AliasDef(name, self.annotation(schema, module, name), description)
+            )
         elif self.spec.is_union(schema_name):
             module.aliases.append(AliasDef(name, self.union(schema, module, name), description))
         else:
@@ -134,7 +144,9 @@ class Builder:
         forbid = schema.get("additionalProperties") is False
         return ObjectDef(name, schema.get("description", ""), properties, base, forbid)
 
-    def property(self, owner: str, json_name: str, schema: Schema, required: bool, module: TypeModule) -> Property:
+    def property(
+        self, owner: str, json_name: str, schema: Schema, required: bool, module: TypeModule
+    ) -> Property:
         annotation = self.annotation(schema, module, owner + pascal(json_name))
         nullable = annotation.endswith("| None") or annotation == "None"
         constraints = self.constraints(schema) if self.context == "mock" else ""
@@ -189,7 +201,9 @@ class Builder:
 
     def union(self, schema: Schema, module: TypeModule, hint: str) -> str:
         options = schema.get("oneOf") or schema.get("anyOf") or []
-        members = [self.annotation(option, module, f"{hint}Variant{i}") for i, option in enumerate(options)]
+        members = [
+            self.annotation(option, module, f"{hint}Variant{i}") for i, option in enumerate(options)
+        ]
         discriminator = schema.get("discriminator", {}).get("propertyName")
         if discriminator and self.context != "param":
             return f'Annotated[{_union(members)}, Field(discriminator="{discriminator}")]'
@@ -235,14 +249,14 @@ def owners(spec: Spec, *, requests: bool) -> dict[str, str]:
     users: dict[str, set[str]] = {}
     for _path, _method, operation, parameters in spec.operations():
         resource = operation["operationId"].split(".")[0]
-        roots = spec.refs(_request(operation) if requests else _responses(operation))
+        roots = list(spec.refs(_request(operation) if requests else _responses(operation)))
         if requests:
-            roots = [*roots, *spec.refs([p.get("schema", {}) for p in parameters])]
+            roots += spec.refs([p.get("schema", {}) for p in parameters])
         suffix = "_params" if requests else ""
-        for name in spec.closure(list(roots)):
+        for name in sorted(spec.closure(list(roots))):
             users.setdefault(name, set()).add(resource + suffix)
     if not requests:
-        for name in spec.closure([schema for _event, schema in spec.webhook_events()]):
+        for name in sorted(spec.closure([schema for _event, schema in spec.webhook_events()])):
             users.setdefault(name, set()).add(EVENTS_MODULE)
     shared = "shared_params" if requests else SHARED_MODULE
     return {name: next(iter(found)) if len(found) == 1 else shared for name, found in users.items()}
@@ -271,17 +285,25 @@ def build_operations(spec: Spec, models: Builder, params: Builder) -> dict[str, 
         for depth in range(1, len(resource_key)):
             part = resource_key[depth]
             node = node.children.setdefault(
-                part, ResourceDef(resource_key[: depth + 1], spec.tags.get(".".join(resource_key[: depth + 1]), ""))
+                part,
+                ResourceDef(
+                    resource_key[: depth + 1],
+                    spec.tags.get(".".join(resource_key[: depth + 1]), ""),
+                ),
             )
         module = params.types.module(resource_key[0] + "_params")
         parameters: list[Parameter] = []
         query_schemas: dict[str, tuple[Schema, bool]] = {}
         for raw in raw_parameters:
             location = raw["in"]
-            if location == _HEADER_PARAMETERS or location == "cookie":
+            if location in (_HEADER_PARAMETERS, "cookie"):
                 continue
             schema = raw.get("schema", {"type": "string"})
-            annotation = "str" if location == "path" else params.annotation(schema, module, pascal(raw["name"]))
+            annotation = (
+                "str"
+                if location == "path"
+                else params.annotation(schema, module, pascal(raw["name"]))
+            )
             parameters.append(
                 Parameter(
                     json_name=raw["name"],
@@ -307,13 +329,17 @@ def build_operations(spec: Spec, models: Builder, params: Builder) -> dict[str, 
                 if idempotency == "body" and json_name == "idempotency_key":
                     continue
                 if json_name in CALL_OPTION_NAMES:
-                    raise ValueError(f"{operation_id}: body field {json_name!r} clashes with a call option")
+                    raise ValueError(
+                        f"{operation_id}: body field {json_name!r} clashes with a call option"
+                    )
                 parameters.append(
                     Parameter(
                         json_name=json_name,
                         name=python_name(json_name),
                         location="body",
-                        annotation=params.annotation(prop, module, body_schema_name + pascal(json_name)),
+                        annotation=params.annotation(
+                            prop, module, body_schema_name + pascal(json_name)
+                        ),
                         required=json_name in required,
                         description=_docstring_text(prop.get("description", "")),
                     )
@@ -348,7 +374,9 @@ def build_operations(spec: Spec, models: Builder, params: Builder) -> dict[str, 
     return roots
 
 
-def _return(spec: Spec, models: Builder, operation: Mapping[str, Any], content: Mapping[str, Any]) -> tuple[Any, str, str]:
+def _return(
+    spec: Spec, models: Builder, operation: Mapping[str, Any], content: Mapping[str, Any]
+) -> tuple[Any, str, str]:
     module = models.types.module(operation["operationId"].split(".")[0])
     if not content:
         return "empty", "None", "None"

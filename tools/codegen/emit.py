@@ -15,7 +15,18 @@ from typing import Any
 import jinja2
 
 from .build import Builder, TypeSet, build_operations, owners
-from .spec import ENUMS_MODULE, EVENTS_MODULE, ObjectDef, OperationDef, Property, ResourceDef, Spec, TypeModule, pascal, python_name
+from .spec import (
+    ENUMS_MODULE,
+    EVENTS_MODULE,
+    ObjectDef,
+    OperationDef,
+    Property,
+    ResourceDef,
+    Spec,
+    TypeModule,
+    pascal,
+    python_name,
+)
 
 TYPES_DIR = Path("src/ccx/types")
 RESOURCES_DIR = Path("src/ccx/resources")
@@ -74,7 +85,13 @@ def _shield_list(module: TypeModule) -> TypeModule:
     if not any(p.json_name == "list" for obj in module.objects for p in obj.properties):
         return module
     objects = [
-        replace(obj, properties=[replace(p, annotation=_LIST_TYPE.sub("builtins.list[", p.annotation)) for p in obj.properties])
+        replace(
+            obj,
+            properties=[
+                replace(p, annotation=_LIST_TYPE.sub("builtins.list[", p.annotation))
+                for p in obj.properties
+            ],
+        )
         for obj in module.objects
     ]
     return replace(module, objects=objects)
@@ -90,11 +107,16 @@ def stdlib_imports(used: Iterable[str]) -> str:
         if name in _STDLIB:
             by_module.setdefault(_STDLIB[name], set()).add(name)
     lines = ["import builtins"] if by_module.pop("", None) else []
-    lines += [f"from {module} import {', '.join(sorted(names))}" for module, names in sorted(by_module.items())]
+    lines += [
+        f"from {module} import {', '.join(sorted(names))}"
+        for module, names in sorted(by_module.items())
+    ]
     return "\n".join(lines)
 
 
-def local_imports(used: Iterable[str], location: Mapping[str, str], here: str) -> list[tuple[str, list[str]]]:
+def local_imports(
+    used: Iterable[str], location: Mapping[str, str], here: str
+) -> list[tuple[str, list[str]]]:
     by_module: dict[str, set[str]] = {}
     for name in used:
         module = location.get(name)
@@ -142,7 +164,11 @@ def render_model_module(spec: Spec, module: TypeModule, location: Mapping[str, s
         types = "".join(f'"{event}", ' for event, _schema in spec.webhook_events())
         footer = _UNKNOWN_EVENT.format(types=types)
         exports = [*exports, "UnknownEvent", "EVENT_TYPES"]
-    used = _names(module_text(module) + footer) | {"TypeAlias"} if module.aliases else _names(module_text(module) + footer)
+    used = (
+        _names(module_text(module) + footer) | {"TypeAlias"}
+        if module.aliases
+        else _names(module_text(module) + footer)
+    )
     for obj in module.objects:
         if any(p.name != p.json_name for p in obj.properties):
             used.add("Field")
@@ -178,8 +204,19 @@ def render_params_module(spec: Spec, module: TypeModule, location: Mapping[str, 
             if prop.required:
                 used.add("Required")
             properties.append(_TypedDictProperty(prop.json_name, annotation, prop.description))
-        functional = any(not p.json_name.isidentifier() or p.json_name != python_name(p.json_name) for p in obj.properties)
-        objects.append({"name": obj.name, "base": obj.base, "description": obj.description, "properties": properties, "functional": functional})
+        functional = any(
+            not p.json_name.isidentifier() or p.json_name != python_name(p.json_name)
+            for p in obj.properties
+        )
+        objects.append(
+            {
+                "name": obj.name,
+                "base": obj.base,
+                "description": obj.description,
+                "properties": properties,
+                "functional": functional,
+            }
+        )
     if module.aliases:
         used.add("TypeAlias")
     return _ENVIRONMENT.get_template("params_module.py.jinja").render(
@@ -200,7 +237,11 @@ def _module_doc(name: str) -> str:
         return "Webhook events: one model per event type, and the `Event` union discriminated on `event`."
     if name.endswith("_params"):
         return f"TypedDicts for the nested request objects of `{name.removesuffix('_params')}`."
-    return f"Response models of `{name}`." if name != "shared" else "Response models shared by several resources."
+    return (
+        f"Response models of `{name}`."
+        if name != "shared"
+        else "Response models shared by several resources."
+    )
 
 
 # --------------------------------------------------------------------------- resources
@@ -240,11 +281,17 @@ def _docstring(op: OperationDef) -> str:
 
 def _method_view(spec: Spec, op: OperationDef) -> MethodView:
     # Inside a resource class a method may be called `list`, so annotations name the builtin.
-    parameters = [replace(p, annotation=_LIST_TYPE.sub("builtins.list[", p.annotation)) for p in op.parameters]
+    parameters = [
+        replace(p, annotation=_LIST_TYPE.sub("builtins.list[", p.annotation)) for p in op.parameters
+    ]
     op = replace(op, parameters=parameters)
     returns = op.return_type
-    sync_return = {"page": f"SyncCursorPage[{returns}]", "stream": f"Stream[{returns}]"}.get(op.kind, returns)
-    async_return = {"page": f"AsyncPaginator[{returns}]", "stream": f"AsyncStream[{returns}]"}.get(op.kind, returns)
+    sync_return = {"page": f"SyncCursorPage[{returns}]", "stream": f"Stream[{returns}]"}.get(
+        op.kind, returns
+    )
+    async_return = {"page": f"AsyncPaginator[{returns}]", "stream": f"AsyncStream[{returns}]"}.get(
+        op.kind, returns
+    )
     wrapper = {
         "page": "async_paginator_raw_wrapper",
         "stream": "async_stream_raw_wrapper",
@@ -281,7 +328,10 @@ def _resource_view(spec: Spec, resource: ResourceDef, type_names: Collection[str
         first_line=description.strip().split("\n")[0],
         module=resource.module,
         operations=[_method_view(spec, op) for op in resource.operations],
-        children={name: _resource_view(spec, child, type_names) for name, child in resource.children.items()},
+        children={
+            name: _resource_view(spec, child, type_names)
+            for name, child in resource.children.items()
+        },
     )
 
 
@@ -296,7 +346,8 @@ def render_resource_module(spec: Spec, resource: ResourceDef, location: Mapping[
     views = _flatten(_resource_view(spec, resource, location))
     operations = [m for v in views for m in v.operations]
     text = " ".join(
-        " ".join([m.sync_return, m.cast_expression] + [p.annotation for p in m.op.parameters]) for m in operations
+        " ".join([m.sync_return, m.cast_expression] + [p.annotation for p in m.op.parameters])
+        for m in operations
     )
     used = _names(text) | {"cached_property", "builtins"}
     if any(m.cast_expression.startswith("cast(") for m in operations):
@@ -333,8 +384,17 @@ def render_mock_spec(spec: Spec, operations: list[OperationDef]) -> str:
         if not query:
             continue
         required = {p["name"] for p in query if p.get("required")}
-        schema = {"type": "object", "properties": {p["name"]: p.get("schema", {}) for p in query}, "required": sorted(required)}
-        module.objects.append(replace(mock.object(pascal(operation["operationId"]) + "Query", schema, module), forbid_extra=False))
+        schema = {
+            "type": "object",
+            "properties": {p["name"]: p.get("schema", {}) for p in query},
+            "required": sorted(required),
+        }
+        module.objects.append(
+            replace(
+                mock.object(pascal(operation["operationId"]) + "Query", schema, module),
+                forbid_extra=False,
+            )
+        )
     module = _shield_list(module)
     for obj in module.objects:
         obj.properties = [_with_field(p) for p in obj.properties]
@@ -386,15 +446,18 @@ def render_all(document: Mapping[str, Any]) -> dict[Path, str]:
     for name in spec.schemas:
         if name in response_owners or name not in request_owners:
             models.define(name)
-    for name in request_owners:
-        params.define(name)
+    for name in spec.schemas:
+        if name in request_owners:
+            params.define(name)
     roots = build_operations(spec, models, params)
 
     location = {**model_types.location, **params.types.location}
     files: dict[Path, str] = {}
     for module in model_types.modules.values():
         if module.objects or module.aliases:
-            files[TYPES_DIR / f"{module.name}.py"] = render_model_module(spec, module, model_types.location)
+            files[TYPES_DIR / f"{module.name}.py"] = render_model_module(
+                spec, module, model_types.location
+            )
     for module in params.types.modules.values():
         if module.objects or module.aliases:
             files[TYPES_DIR / f"{module.name}.py"] = render_params_module(spec, module, location)
@@ -402,19 +465,29 @@ def render_all(document: Mapping[str, Any]) -> dict[Path, str]:
         (path.stem, sorted(_exports(files[path]))) for path in files if path.parent == TYPES_DIR
     )
     files[TYPES_DIR / "__init__.py"] = _ENVIRONMENT.get_template("lazy_init.py.jinja").render(
-        version=spec.version, doc="Every type of the API. Names are imported from their module on first use.", exports=type_exports
+        version=spec.version,
+        doc="Every type of the API. Names are imported from their module on first use.",
+        exports=type_exports,
     )
     operations: list[OperationDef] = []
     for name, resource in roots.items():
         files[RESOURCES_DIR / f"{name}.py"] = render_resource_module(spec, resource, location)
         operations += [op for node in resource.walk() for op in node.operations]
     views = [_resource_view(spec, resource, location) for resource in roots.values()]
-    files[RESOURCES_DIR / "_root.py"] = _ENVIRONMENT.get_template("root.py.jinja").render(version=spec.version, resources=views)
+    files[RESOURCES_DIR / "_root.py"] = _ENVIRONMENT.get_template("root.py.jinja").render(
+        version=spec.version, resources=views
+    )
     resource_exports = sorted(
-        (view.module, sorted({f"{prefix}{v.class_name}" for v in _flatten(view) for prefix in ("", "Async")})) for view in views
+        (
+            view.module,
+            sorted({f"{prefix}{v.class_name}" for v in _flatten(view) for prefix in ("", "Async")}),
+        )
+        for view in views
     )
     files[RESOURCES_DIR / "__init__.py"] = _ENVIRONMENT.get_template("lazy_init.py.jinja").render(
-        version=spec.version, doc="The API's resources, one module each, imported on first use.", exports=resource_exports
+        version=spec.version,
+        doc="The API's resources, one module each, imported on first use.",
+        exports=resource_exports,
     )
     files[MOCK_SPEC] = render_mock_spec(spec, operations)
     return files
@@ -439,6 +512,9 @@ def format_sources(files: dict[Path, str]) -> dict[Path, str]:
             target.write_text(text)
         ruff = [sys.executable, "-m", "ruff"]
         options = ["--line-length", "100", "--target-version", "py310", "--no-cache", "--isolated"]
-        subprocess.run([*ruff, "check", "--fix", "--select", "I,F401,UP", "--quiet", *options, str(root)], check=False)
+        subprocess.run(
+            [*ruff, "check", "--fix", "--select", "I,F401,UP", "--quiet", *options, str(root)],
+            check=False,
+        )
         subprocess.run([*ruff, "format", "--quiet", *options, str(root)], check=True)
         return {path: (root / path).read_text() for path in files}

@@ -21,7 +21,9 @@ EVENTS_MODULE = "events"
 ENUMS_MODULE = "enums"
 
 # Names a pydantic field may not take, because BaseModel owns them.
-_RESERVED_MODEL_NAMES = frozenset({"schema", "json", "dict", "copy", "construct", "validate", "fields"})
+_RESERVED_MODEL_NAMES = frozenset(
+    {"schema", "json", "dict", "copy", "construct", "validate", "fields"}
+)
 # Keyword arguments every generated method already takes.
 CALL_OPTION_NAMES = ("extra_headers", "extra_query", "extra_body", "timeout", "max_retries")
 
@@ -215,20 +217,28 @@ class Spec:
 
     def is_map(self, name: str) -> bool:
         schema = self.schemas[name]
-        return schema.get("type") == "object" and "properties" not in schema and "allOf" not in schema
+        return (
+            schema.get("type") == "object" and "properties" not in schema and "allOf" not in schema
+        )
 
     def is_alias(self, name: str) -> bool:
-        return self.is_enum(name) or self.is_map(name) or self.schemas[name].get("type") in (
-            "string",
-            "integer",
-            "number",
-            "boolean",
-            "array",
+        return (
+            self.is_enum(name)
+            or self.is_map(name)
+            or self.schemas[name].get("type")
+            in (
+                "string",
+                "integer",
+                "number",
+                "boolean",
+                "array",
+            )
         )
 
     def parameter(self, raw: Mapping[str, Any]) -> Mapping[str, Any]:
         if "$ref" in raw:
-            return self._parameters[raw["$ref"].rsplit("/", 1)[-1]]
+            resolved: Mapping[str, Any] = self._parameters[raw["$ref"].rsplit("/", 1)[-1]]
+            return resolved
         return raw
 
     def operations(self) -> Iterator[tuple[str, str, Mapping[str, Any], list[Mapping[str, Any]]]]:

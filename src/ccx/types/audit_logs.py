@@ -20,8 +20,8 @@ class AuditLogEntry(BaseModel):
     id: str
     """Unique identifier (`log_…`)."""
 
-    object: Literal["audit_log"] | None = None
-    """Always `audit_log`."""
+    object: Literal["audit_log_entry"] | None = None
+    """Always `audit_log_entry`."""
 
     created_at: datetime
     """When the call was made."""

@@ -13,28 +13,15 @@ from typing_extensions import Required, TypedDict
 from .enums import Channel, Language, Priority
 
 __all__ = [
-    "InteractiveListRowInputParam",
     "TemplateInputParam",
-    "InteractiveListSectionInputParam",
+    "MediaInputParam",
     "InteractiveButtonInputParam",
+    "InteractiveListRowInputParam",
+    "InteractiveListSectionInputParam",
     "InteractiveListInputParam",
     "InteractiveInputParam",
-    "MediaInputParam",
     "MessageSendRequestParam",
 ]
-
-
-class InteractiveListRowInputParam(TypedDict, total=False):
-    """One option of a list."""
-
-    id: Required[str]
-    """Your identifier for the option, returned when it is chosen."""
-
-    title: Required[str]
-    """The option's label."""
-
-    description: str
-    """Secondary text under the label."""
 
 
 class TemplateInputParam(TypedDict, total=False):
@@ -50,14 +37,17 @@ class TemplateInputParam(TypedDict, total=False):
     """Values for the template's numbered placeholders: key `"1"` fills `{{1}}`. Must match the template's placeholders exactly (422 `template_variables_mismatch`)."""
 
 
-class InteractiveListSectionInputParam(TypedDict, total=False):
-    """A titled group of list rows."""
+class MediaInputParam(TypedDict, total=False):
+    """A media attachment fetched from a URL."""
 
-    title: Required[str]
-    """The section's heading."""
+    type: Required[Literal["image", "video", "audio", "document"]]
+    """The kind of media."""
 
-    rows: Required[builtins.list[InteractiveListRowInputParam]]
-    """The section's options."""
+    url: Required[str]
+    """A public HTTPS URL the carrier can fetch."""
+
+    caption: str
+    """Text shown with the media (not for `audio`)."""
 
 
 class InteractiveButtonInputParam(TypedDict, total=False):
@@ -68,6 +58,29 @@ class InteractiveButtonInputParam(TypedDict, total=False):
 
     title: Required[str]
     """The button's label."""
+
+
+class InteractiveListRowInputParam(TypedDict, total=False):
+    """One option of a list."""
+
+    id: Required[str]
+    """Your identifier for the option, returned when it is chosen."""
+
+    title: Required[str]
+    """The option's label."""
+
+    description: str
+    """Secondary text under the label."""
+
+
+class InteractiveListSectionInputParam(TypedDict, total=False):
+    """A titled group of list rows."""
+
+    title: Required[str]
+    """The section's heading."""
+
+    rows: Required[builtins.list[InteractiveListRowInputParam]]
+    """The section's options."""
 
 
 class InteractiveListInputParam(TypedDict, total=False):
@@ -91,19 +104,6 @@ class InteractiveInputParam(TypedDict, total=False):
 
     list: InteractiveListInputParam
     """A list of options grouped in sections."""
-
-
-class MediaInputParam(TypedDict, total=False):
-    """A media attachment fetched from a URL."""
-
-    type: Required[Literal["image", "video", "audio", "document"]]
-    """The kind of media."""
-
-    url: Required[str]
-    """A public HTTPS URL the carrier can fetch."""
-
-    caption: str
-    """Text shown with the media (not for `audio`)."""
 
 
 class MessageSendRequestParam(TypedDict, total=False):

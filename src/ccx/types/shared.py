@@ -248,11 +248,11 @@ class Message(BaseModel):
     direction: Literal["inbound", "outbound"]
     """`outbound` for messages you send, `inbound` for messages from contacts."""
 
-    to: str
-    """The recipient; for inbound messages, the workspace's own number or address."""
+    to: str | None = None
+    """The recipient, on outbound messages (the contact); inbound messages may omit it."""
 
     from_: str | None = Field(default=None, alias="from")
-    """The sender; for inbound messages, the contact."""
+    """The sender, on inbound messages (the contact)."""
 
     channel: Channel
     """The channel the message travels on."""
@@ -482,10 +482,13 @@ class BroadcastEventData(BaseModel):
 
 
 class TemplateEventData(BaseModel):
-    """The `data` of `template.*` events."""
+    """The `data` of `template.*` events, the template as it was after the event (the same fields as `Template`)."""
 
-    template_id: str
+    id: str
     """The template (`tpl_…`)."""
+
+    object: Literal["template"] | None = None
+    """Always `template`."""
 
     name: str
     """The template's name."""
@@ -499,8 +502,17 @@ class TemplateEventData(BaseModel):
     status: TemplateStatus
     """Its status after the event."""
 
+    body: str | None = None
+    """The text, with `{{1}}`-style placeholders."""
+
+    variables: int | None = None
+    """How many placeholders the body has."""
+
     rejection_reason: str | None = None
     """Why it was rejected, on `template.rejected`."""
+
+    created_at: datetime | None = None
+    """When the template was submitted."""
 
 
 class ConversationEventData(BaseModel):

@@ -10,11 +10,18 @@ from typing_extensions import Required, TypedDict
 from .enums import Channel
 
 __all__ = [
+    "TemplateRejectRequestParam",
     "MessageSetStatusRequestParam",
     "InboundMessageSimulateRequestParam",
-    "TemplateRejectRequestParam",
     "ClockAdvanceRequestParam",
 ]
+
+
+class TemplateRejectRequestParam(TypedDict, total=False):
+    """Why a sandbox template is rejected."""
+
+    reason: str
+    """The rejection reason to record (default `rejected in sandbox`)."""
 
 
 class MessageSetStatusRequestParam(TypedDict, total=False):
@@ -37,13 +44,6 @@ InboundMessageSimulateRequestParam = TypedDict(
     total=False,
 )
 """A message a contact sends to the workspace."""
-
-
-class TemplateRejectRequestParam(TypedDict, total=False):
-    """Why a sandbox template is rejected."""
-
-    reason: str
-    """The rejection reason to record (default `rejected in sandbox`)."""
 
 
 class ClockAdvanceRequestParam(TypedDict, total=False):
