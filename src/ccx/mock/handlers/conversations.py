@@ -41,8 +41,8 @@ async def retrieve(ctx: RequestContext) -> HandlerResult:
     return ctx.success_status, _lookup(ctx).payload(ctx.now)
 
 
-@handles("conversations.messages")
-async def messages(ctx: RequestContext) -> HandlerResult:
+@handles("conversations.list_messages")
+async def list_messages(ctx: RequestContext) -> HandlerResult:
     conversation = _lookup(ctx)
     domain = ctx.state.engine.domain(ctx.workspace.id)
     selected = [
