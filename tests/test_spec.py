@@ -501,6 +501,9 @@ def envelope(event: str, data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def test_seed_webhook_payload_parses_as_the_event_union() -> None:
+    webhook = spec()["webhooks"]["message.delivered"]["post"]
+    example = webhook["requestBody"]["content"]["application/json"]["examples"]["seed_sample"]
+    assert example["value"]["data"] == SEED_WEBHOOK_DATA
     assert is_valid("MessageDeliveredEvent", envelope("message.delivered", SEED_WEBHOOK_DATA))
     assert is_valid("Event", envelope("message.delivered", SEED_WEBHOOK_DATA))
     assert not is_valid("Event", envelope("message.exploded", SEED_WEBHOOK_DATA))
