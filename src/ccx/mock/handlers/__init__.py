@@ -14,6 +14,14 @@ HANDLER_MODULES: tuple[str, ...] = (
     "audit_logs",
     "exports",
     "ai",
+    "messages",
+    "otp",
+    "conversations",
+    "broadcasts",
+    "webhook_endpoints",
+    "events",
+    "analytics",
+    "test_helpers",
 )
 
 

@@ -1,0 +1,65 @@
+"""The audit log: every authenticated call, refusals included, newest first, per workspace."""
+
+from __future__ import annotations
+
+import httpx
+
+from ccx.mock import MockServer
+
+
+def test_every_call_is_logged_with_its_outcome(http: httpx.Client) -> None:
+    ok = http.get("/v1/me")
+    refused = http.post("/v1/segments", json={"name": "x"})
+    missing = http.get("/v1/segments/seg_nope")
+    entries = http.get("/v1/audit_logs").json()["data"]
+    assert [(e["method"], e["path"], e["status"], e["request_id"]) for e in entries] == [
+        ("GET", "/v1/segments/seg_nope", 404, missing.headers["x-request-id"]),
+        ("POST", "/v1/segments", 400, refused.headers["x-request-id"]),
+        ("GET", "/v1/me", 200, ok.headers["x-request-id"]),
+    ]
+    token_id = http.get("/v1/me").json()["token_id"]
+    assert {e["token_id"] for e in entries} == {token_id}
+    assert all(e["id"].startswith("aud_") for e in entries)
+    assert entries[0]["created_at"] == "2026-11-21T08:00:00Z"
+
+
+def test_entries_carry_the_mock_clock_time(server: MockServer, http: httpx.Client) -> None:
+    server.advance(90)
+    http.get("/v1/me")
+    assert http.get("/v1/audit_logs").json()["data"][0]["created_at"] == "2026-11-21T08:01:30Z"
+
+
+def test_scope_refusals_are_logged_under_the_refused_token(
+    server: MockServer, http: httpx.Client
+) -> None:
+    token = http.post(
+        "/v1/tokens", json={"scopes": ["messages:read"], "environment": "test"}
+    ).json()
+    httpx.get(f"{server.url}/v1/audit_logs", headers={"Authorization": f"Bearer {token['secret']}"})
+    latest = http.get("/v1/audit_logs").json()["data"][0]
+    assert (latest["token_id"], latest["status"]) == (token["id"], 403)
+
+
+def test_audit_logs_are_per_workspace(http: httpx.Client, other_http: httpx.Client) -> None:
+    http.get("/v1/me")
+    other_http.get("/v1/me")
+    theirs = other_http.get("/v1/audit_logs").json()["data"]
+    assert [e["path"] for e in theirs] == ["/v1/me"]
+
+
+def test_pagination_walks_every_entry_once(http: httpx.Client) -> None:
+    for _ in range(7):
+        http.get("/v1/me")
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, str | int] = {"limit": 3}
+        if cursor is not None:
+            params["starting_after"] = cursor
+        page = http.get("/v1/audit_logs", params=params).json()
+        seen += [entry["id"] for entry in page["data"]]
+        if not page["has_more"]:
+            break
+        cursor = page["next_cursor"]
+    assert len(seen) == len(set(seen))
+    assert len(seen) >= 7

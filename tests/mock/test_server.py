@@ -1,0 +1,104 @@
+"""`MockServer` and the ``ccx-mock`` command: a real server on loopback, driven like users do."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from ccx.mock import MockConfig, MockServer
+from ccx.mock._demo import DEMO_TOKEN, OTHER_TOKEN
+
+
+def test_server_exposes_url_tokens_and_state(server: MockServer) -> None:
+    assert server.url.startswith("http://127.0.0.1:")
+    assert server.token == DEMO_TOKEN
+    assert server.second_token == OTHER_TOKEN
+    assert set(server.state.workspaces) == {"wks_demo", "wks_other"}
+    response = httpx.get(f"{server.url}/v1/me", headers={"Authorization": f"Bearer {server.token}"})
+    assert response.json()["workspace"]["id"] == "wks_demo"
+
+
+def test_two_servers_have_separate_worlds() -> None:
+    with MockServer() as first, MockServer() as second:
+        assert first.port != second.port
+        headers = {"Authorization": f"Bearer {DEMO_TOKEN}"}
+        httpx.post(
+            f"{first.url}/v1/segments",
+            headers=headers,
+            json={"name": "only here", "recipients": ["+5511900000001"]},
+        )
+        assert len(first.state.workspaces["wks_demo"].segments) == 2
+        assert len(second.state.workspaces["wks_demo"].segments) == 1
+
+
+def test_configured_sandbox_token() -> None:
+    with MockServer(MockConfig(sandbox_token="ccx_test_my_own_token_123")) as server:
+        assert server.token == "ccx_test_my_own_token_123"
+        ok = httpx.get(f"{server.url}/v1/me", headers={"Authorization": f"Bearer {server.token}"})
+        assert ok.status_code == 200
+        old = httpx.get(f"{server.url}/v1/me", headers={"Authorization": f"Bearer {DEMO_TOKEN}"})
+        assert old.status_code == 401
+
+
+def test_stop_closes_the_port() -> None:
+    server = MockServer().start()
+    url = server.url
+    server.stop()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{url}/v1/openapi.json")
+
+
+def test_sdk_client_against_the_server(server: MockServer) -> None:
+    with server.client() as client:
+        me = client.me.retrieve()
+    assert me.workspace.name == "Demo Workspace"
+
+
+async def test_async_sdk_client_against_the_server(server: MockServer) -> None:
+    async with server.async_client() as client:
+        page = await client.templates.list(limit=2)
+    assert len(page.data) == 2
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_command_line_serves_the_demo_world() -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ccx.mock", "--port", str(port), "--token", "ccx_test_cli_token"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        banner = [process.stderr.readline() for _ in range(3)]
+        assert f"http://127.0.0.1:{port}" in banner[0]
+        assert "ccx_test_cli_token" in banner[2]
+        transport = httpx.HTTPTransport(retries=20)
+        with httpx.Client(transport=transport, base_url=f"http://127.0.0.1:{port}") as client:
+            response = client.get("/v1/me", headers={"Authorization": "Bearer ccx_test_cli_token"})
+        assert response.status_code == 200
+        assert response.json()["workspace"]["name"] == "Demo Workspace"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_command_line_refuses_a_non_sandbox_token() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ccx.mock", "--token", "ccx_live_nope"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "ccx_test_" in result.stderr
