@@ -63,13 +63,15 @@ class ConversationRecord:
             "created_at": isoformat(self.created_at),
         }
 
-    def event_data(self, now: float) -> dict[str, Any]:
-        """``ConversationEventData``."""
+    def event_data(self, event_type: str, at: float) -> dict[str, Any]:
+        """``ContactEventData`` for ``contact.created``, else ``ConversationEventData`` at ``at``."""
+        if event_type == "contact.created":
+            return {"contact": self.contact, "channel": self.channel, "conversation_id": self.id}
         expires = self.window_expires_at()
         return {
             "conversation_id": self.id,
             "contact": self.contact,
             "channel": self.channel,
-            "status": "open" if self.window_open(now) else "closed",
+            "status": "open" if self.window_open(at) else "closed",
             "window_expires_at": isoformat(expires) if expires is not None else None,
         }

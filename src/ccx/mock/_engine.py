@@ -68,11 +68,11 @@ class Domain:
     conversations: dict[str, ConversationRecord] = field(
         default_factory=dict[str, ConversationRecord]
     )
-    conversations_by_contact: dict[tuple[str, str], ConversationRecord] = field(
-        default_factory=dict[tuple[str, str], ConversationRecord]
+    conversations_by_contact: dict[str, dict[str, ConversationRecord]] = field(
+        default_factory=dict[str, dict[str, ConversationRecord]]
     )
-    contacts: dict[str, float] = field(default_factory=dict[str, float])
-    """Contact address -> when it was first seen."""
+    """Channel -> contact -> conversation (keys shared with the records: no tuple per contact)."""
+    contacts: set[str] = field(default_factory=set[str])
     broadcasts: dict[str, BroadcastRecord] = field(default_factory=dict[str, "BroadcastRecord"])
     endpoints: dict[str, EndpointRecord] = field(default_factory=dict[str, EndpointRecord])
     events: EventLog = field(default_factory=EventLog)
@@ -121,10 +121,14 @@ class Engine:
         *,
         trace_id: str | None,
         ordering_key: str | None = None,
+        at: float | None = None,
     ) -> EventRecord:
-        """Record an event and hand it to every enabled endpoint that subscribes to it."""
+        """Record an event and hand it to every enabled endpoint that subscribes to it.
+
+        ``at`` (default: now) lets a record and its event share one timestamp object.
+        """
         domain = self.domain(workspace_id)
-        now = self.clock.now()
+        now = self.clock.now() if at is None else at
         domain.events.expire(now)
         event = domain.events.append(
             event_type, data, at=now, trace_id=trace_id, ordering_key=ordering_key
@@ -160,30 +164,23 @@ class Engine:
     # -- conversations -----------------------------------------------------------------------
 
     def conversation(
-        self, domain: Domain, contact: str, channel: str, *, trace_id: str | None
+        self, domain: Domain, contact: str, channel: str, *, trace_id: str | None, at: float
     ) -> ConversationRecord:
         """The contact's conversation on ``channel``, created (with its events) on first use."""
-        key = (channel, contact)
-        conversation = domain.conversations_by_contact.get(key)
+        by_contact = domain.conversations_by_contact.setdefault(channel, {})
+        conversation = by_contact.get(contact)
         if conversation is not None:
             return conversation
-        now = self.clock.now()
-        conversation = ConversationRecord(contact, channel, now)
+        conversation = ConversationRecord(contact, channel, at)
         domain.conversations[conversation.id] = conversation
-        domain.conversations_by_contact[key] = conversation
+        by_contact[contact] = conversation
         if contact not in domain.contacts:
-            domain.contacts[contact] = now
+            domain.contacts.add(contact)
             self.emit(
-                domain.workspace_id,
-                "contact.created",
-                {"contact": contact, "channel": channel, "conversation_id": conversation.id},
-                trace_id=trace_id,
+                domain.workspace_id, "contact.created", conversation, trace_id=trace_id, at=at
             )
         self.emit(
-            domain.workspace_id,
-            "conversation.created",
-            conversation.event_data(now),
-            trace_id=trace_id,
+            domain.workspace_id, "conversation.created", conversation, trace_id=trace_id, at=at
         )
         return conversation
 
@@ -210,7 +207,7 @@ class Engine:
         """Register an outbound message: queued now, or scheduled for ``schedule_at``."""
         domain = self.domain(workspace_id)
         now = self.clock.now()
-        conversation = self.conversation(domain, to, channel, trace_id=trace_id)
+        conversation = self.conversation(domain, to, channel, trace_id=trace_id, at=now)
         conversation.record(now, inbound=False)
         message = MessageRecord(
             id=new_message_id(),
@@ -246,7 +243,7 @@ class Engine:
         """A message from a contact: opens the 24 h window and emits ``message.reply``."""
         domain = self.domain(workspace_id)
         now = self.clock.now()
-        conversation = self.conversation(domain, contact, channel, trace_id=trace_id)
+        conversation = self.conversation(domain, contact, channel, trace_id=trace_id, at=now)
         conversation.record(now, inbound=True)
         message = MessageRecord(
             id=new_message_id(),
@@ -265,7 +262,12 @@ class Engine:
         )
         domain.messages[message.id] = message
         self.emit(
-            workspace_id, "message.reply", message, trace_id=trace_id, ordering_key=message.id
+            workspace_id,
+            "message.reply",
+            message,
+            trace_id=trace_id,
+            ordering_key=message.id,
+            at=now,
         )
         return message
 
@@ -333,16 +335,14 @@ class Engine:
     def _attempt(self, message: MessageRecord) -> None:
         """One hand-over to the upstream, with the outcome the recipient dictates."""
         message.attempts += 1
-        message.next_attempt_at = None
         outcome = outcome_for(message)
         if outcome is Outcome.UPSTREAM_FAILURE:
             if message.attempts >= MAX_ATTEMPTS:
                 self._fail(message, upstream_failure_error(message.attempts), fallback=False)
                 return
             # The retry buffer: stays queued, tries again after the backoff.
-            message.next_attempt_at = self.clock.now() + retry_delay(message.attempts)
-            message.timer = self.clock.call_at(
-                message.next_attempt_at, lambda: self._retry(message)
+            message.timer = self.clock.call_later(
+                retry_delay(message.attempts), lambda: self._retry(message)
             )
             return
         self._transition(message, "sent")
@@ -414,6 +414,7 @@ class Engine:
                 message,
                 trace_id=message.trace_id,
                 ordering_key=message.id,
+                at=now,
             )
 
     def _broadcast_of(self, message: MessageRecord) -> BroadcastRecord | None:

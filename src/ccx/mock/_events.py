@@ -1,22 +1,31 @@
 """The per-workspace event log: what happened, kept 30 days on the clock, listable and replayable.
 
-Events are stored compactly because a broadcast to a million recipients produces several
-million of them: an event holds its subject (a message, or a small dict) and renders its
-``data`` when asked. Ids carry a per-workspace sequence number, so finding an event by id is
-arithmetic rather than a second index of millions of entries.
+A broadcast to a million recipients produces several million events, so the log is stored as
+columns (type, time, subject, trace id, ordering key: five pointers per event, the values
+themselves shared with the records they describe) and an `EventRecord` is only built when an
+event is read. An event's subject (a message, a conversation, or a small dict) renders its
+``data`` as it was at the event's time. Ids carry a per-workspace sequence number, so finding
+an event by id is arithmetic, not a second index.
 """
 
 from __future__ import annotations
 
 import bisect
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 from ._state import CURRENT_API_VERSION
 
-__all__ = ["RETENTION_SECONDS", "EventLog", "EventRecord", "EventSubject", "sample_data"]
+__all__ = [
+    "RETENTION_SECONDS",
+    "EventLog",
+    "EventRecord",
+    "EventSubject",
+    "EventView",
+    "sample_data",
+]
 
 RETENTION_SECONDS = 30 * 24 * 3600.0
 """Events older than this on the clock are gone from list, retrieve and replay."""
@@ -30,7 +39,7 @@ class EventSubject(Protocol):
     def event_data(self, event_type: str, at: float) -> dict[str, Any]: ...
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class EventRecord:
     id: str
     type: str
@@ -57,17 +66,40 @@ class EventRecord:
         }
 
 
+class EventView(Sequence[EventRecord]):
+    """Events at some positions of a log, built only when read (for paging through millions)."""
+
+    def __init__(self, log: EventLog, positions: Sequence[int]) -> None:
+        self._log = log
+        self._positions = positions
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    @overload
+    def __getitem__(self, index: int) -> EventRecord: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[EventRecord]: ...
+    def __getitem__(self, index: int | slice) -> EventRecord | Sequence[EventRecord]:
+        if isinstance(index, slice):
+            return [self._log.record(position) for position in self._positions[index]]
+        return self._log.record(self._positions[index])
+
+
 class EventLog:
     """Append-only, in clock order; old events fall off the front."""
 
     def __init__(self) -> None:
         self._prefix = f"evt_{secrets.token_hex(3)}"
-        self._events: list[EventRecord] = []
-        self._times: list[float] = []
         self._first_sequence = 0
+        self._types: list[str] = []
+        self._times: list[float] = []
+        self._subjects: list[Mapping[str, Any] | EventSubject] = []
+        self._trace_ids: list[str | None] = []
+        self._ordering_keys: list[str | None] = []
 
     def __len__(self) -> int:
-        return len(self._events)
+        return len(self._types)
 
     def append(
         self,
@@ -78,50 +110,64 @@ class EventLog:
         trace_id: str | None,
         ordering_key: str | None,
     ) -> EventRecord:
-        sequence = self._first_sequence + len(self._events)
-        event = EventRecord(
-            id=f"{self._prefix}{sequence:0{_SEQUENCE_DIGITS}x}",
-            type=event_type,
-            created_at=at,
-            trace_id=trace_id,
-            ordering_key=ordering_key,
-            subject=subject,
-        )
-        self._events.append(event)
+        self._types.append(event_type)
         self._times.append(at)
-        return event
+        self._subjects.append(subject)
+        self._trace_ids.append(trace_id)
+        self._ordering_keys.append(ordering_key)
+        return self.record(len(self._types) - 1)
+
+    def record(self, position: int) -> EventRecord:
+        sequence = self._first_sequence + position
+        return EventRecord(
+            id=f"{self._prefix}{sequence:0{_SEQUENCE_DIGITS}x}",
+            type=self._types[position],
+            created_at=self._times[position],
+            trace_id=self._trace_ids[position],
+            ordering_key=self._ordering_keys[position],
+            subject=self._subjects[position],
+        )
 
     def expire(self, now: float) -> None:
         """Forget events past retention (cheap when there is nothing to forget)."""
         cutoff = bisect.bisect_left(self._times, now - RETENTION_SECONDS)
         if cutoff:
-            del self._events[:cutoff]
-            del self._times[:cutoff]
+            for column in (
+                self._types,
+                self._times,
+                self._subjects,
+                self._trace_ids,
+                self._ordering_keys,
+            ):
+                del column[:cutoff]
             self._first_sequence += cutoff
 
     def get(self, event_id: str) -> EventRecord | None:
-        if not event_id.startswith(self._prefix):
+        digits = event_id[len(self._prefix) :]
+        if not event_id.startswith(self._prefix) or len(digits) != _SEQUENCE_DIGITS:
             return None
         try:
-            sequence = int(event_id[len(self._prefix) :], 16)
+            position = int(digits, 16) - self._first_sequence
         except ValueError:
             return None
-        index = sequence - self._first_sequence
-        if 0 <= index < len(self._events) and self._events[index].id == event_id:
-            return self._events[index]
-        return None
+        return self.record(position) if 0 <= position < len(self._types) else None
 
-    def newest_first(self) -> list[EventRecord]:
-        return self._events[::-1]
+    def newest_first(self, event_type: str | None = None) -> EventView:
+        """Every kept event (of ``event_type``, if given), newest first, built lazily."""
+        newest = range(len(self._types) - 1, -1, -1)
+        if event_type is None:
+            return EventView(self, newest)
+        types = self._types
+        return EventView(self, [position for position in newest if types[position] == event_type])
 
     def between(self, start: float, end: float) -> Iterator[EventRecord]:
         """Events with ``start <= created_at < end``, oldest first."""
         first = bisect.bisect_left(self._times, start)
         last = bisect.bisect_left(self._times, end)
-        return iter(self._events[first:last])
+        return (self.record(position) for position in range(first, last))
 
     def __iter__(self) -> Iterator[EventRecord]:
-        return iter(self._events)
+        return (self.record(position) for position in range(len(self._types)))
 
 
 def sample_data(event_type: str, at: str) -> dict[str, Any]:

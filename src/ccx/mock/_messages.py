@@ -143,7 +143,6 @@ class MessageRecord:
     canceled_at: float | None = None
     error: Mapping[str, Any] | None = None
     attempts: int = 0
-    next_attempt_at: float | None = None
     timer: Timer | None = None
     """The pending lifecycle step, cancelled when a test helper forces a status."""
     settled: bool = False

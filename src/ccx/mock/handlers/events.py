@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ccx.mock._clock import isoformat
@@ -30,13 +31,14 @@ async def list_events(ctx: RequestContext) -> HandlerResult:
         if "created_before" in query
         else None
     )
-    events = [
-        event
-        for event in log.newest_first()
-        if query.get("event") in (None, event.type)
-        and (after is None or event.created_at > after)
-        and (before is None or event.created_at < before)
-    ]
+    events: Sequence[EventRecord] = log.newest_first(query.get("event"))
+    if after is not None or before is not None:
+        events = [
+            event
+            for event in events
+            if (after is None or event.created_at > after)
+            and (before is None or event.created_at < before)
+        ]
     return ctx.success_status, paginate(events, query, _render, key=lambda event: event.id)
 
 

@@ -50,7 +50,8 @@ def send_message(ctx: RequestContext, body: Mapping[str, Any], *, priority: str)
                 f"interactive messages exist only on whatsapp; send text on {channel}.",
                 param="interactive",
             )
-        conversation = engine.domain(ctx.workspace.id).conversations_by_contact.get((channel, to))
+        by_contact = engine.domain(ctx.workspace.id).conversations_by_contact.get(channel, {})
+        conversation = by_contact.get(to)
         if window_applies(channel) and not (conversation and conversation.window_open(ctx.now)):
             raise MockAPIError(
                 422,
