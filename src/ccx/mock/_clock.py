@@ -189,10 +189,14 @@ class Clock:
                 self._drop_cancelled()
                 if not self._timers or self._timers[0].when > target:
                     break
-                timer = heapq.heappop(self._timers)
-                if timer.when > self.now():
-                    self._offset += timer.when - self.now()
-                timer.callback()
+                when = self._timers[0].when
+                if when > self.now():
+                    self._offset += when - self.now()
+                # Timers due at the same instant fire together, then the work they start settles.
+                while self._timers and self._timers[0].when == when:
+                    timer = heapq.heappop(self._timers)
+                    if not timer.cancelled:
+                        timer.callback()
                 await self.settle()
             if target > self.now():
                 self._offset += target - self.now()

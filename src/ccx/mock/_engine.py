@@ -122,7 +122,7 @@ class Engine:
         trace_id: str | None,
         ordering_key: str | None = None,
         at: float | None = None,
-    ) -> EventRecord:
+    ) -> None:
         """Record an event and hand it to every enabled endpoint that subscribes to it.
 
         ``at`` (default: now) lets a record and its event share one timestamp object.
@@ -130,12 +130,18 @@ class Engine:
         domain = self.domain(workspace_id)
         now = self.clock.now() if at is None else at
         domain.events.expire(now)
-        event = domain.events.append(
+        position = domain.events.append(
             event_type, data, at=now, trace_id=trace_id, ordering_key=ordering_key
         )
-        for endpoint in domain.endpoints.values():
-            self.deliverer.enqueue(endpoint, event)
-        return event
+        listeners = [
+            endpoint
+            for endpoint in domain.endpoints.values()
+            if endpoint.status == "enabled" and endpoint.subscribes(event_type)
+        ]
+        if listeners:
+            event = domain.events.record(position)
+            for endpoint in listeners:
+                self.deliverer.enqueue(endpoint, event)
 
     def test_event(
         self, endpoint: EndpointRecord, event_type: str, *, trace_id: str | None

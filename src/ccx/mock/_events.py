@@ -109,13 +109,14 @@ class EventLog:
         at: float,
         trace_id: str | None,
         ordering_key: str | None,
-    ) -> EventRecord:
+    ) -> int:
+        """Store an event; returns its position, for `record` (records are built on demand)."""
         self._types.append(event_type)
         self._times.append(at)
         self._subjects.append(subject)
         self._trace_ids.append(trace_id)
         self._ordering_keys.append(ordering_key)
-        return self.record(len(self._types) - 1)
+        return len(self._types) - 1
 
     def record(self, position: int) -> EventRecord:
         sequence = self._first_sequence + position
