@@ -40,6 +40,19 @@ def test_scope_refusals_are_logged_under_the_refused_token(
     assert (latest["token_id"], latest["status"]) == (token["id"], 403)
 
 
+def test_filters_by_token_and_time(server: MockServer, http: httpx.Client) -> None:
+    token = http.post("/v1/tokens", json={"scopes": ["audit:read"], "environment": "test"}).json()
+    server.advance(60)
+    httpx.get(f"{server.url}/v1/me", headers={"Authorization": f"Bearer {token['secret']}"})
+    by_token = http.get("/v1/audit_logs", params={"token_id": token["id"]}).json()["data"]
+    assert [(e["path"], e["token_id"]) for e in by_token] == [("/v1/me", token["id"])]
+    later = http.get("/v1/audit_logs", params={"created_after": "2026-11-21T08:01:00Z"})
+    demo_token_id = http.get("/v1/me").json()["token_id"]
+    assert [e["token_id"] for e in later.json()["data"]] == [demo_token_id, token["id"]]
+    earlier = http.get("/v1/audit_logs", params={"created_before": "2026-11-21T08:01:00Z"})
+    assert [e["path"] for e in earlier.json()["data"]] == ["/v1/tokens"]
+
+
 def test_audit_logs_are_per_workspace(http: httpx.Client, other_http: httpx.Client) -> None:
     http.get("/v1/me")
     other_http.get("/v1/me")

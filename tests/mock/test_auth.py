@@ -80,7 +80,9 @@ def test_missing_scope_is_403_naming_the_scope(server: MockServer, http: httpx.C
 def test_test_helpers_refuse_non_sandbox_tokens(server: MockServer, http: httpx.Client) -> None:
     live = create_token(http, scopes=["templates:manage"], environment="live")
     assert str(live["secret"]).startswith("ccx_live_")
-    path = "/v1/test_helpers/templates/order_confirmation/approve"
+    template = {"name": "promo", "language": "en", "category": "marketing", "body": "Hi"}
+    assert http.post("/v1/templates", json=template).status_code == 201
+    path = "/v1/test_helpers/templates/promo/approve"
     refused = call(server, str(live["secret"]), "POST", path)
     assert refused.status_code == 403
     assert error_code(refused) == "sandbox_only"

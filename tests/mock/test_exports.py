@@ -12,14 +12,21 @@ import pytest
 from ccx.mock import MockConfig, MockServer
 
 
-def test_audit_log_export_as_csv(http: httpx.Client) -> None:
+def create_ready(server: MockServer, http: httpx.Client, body: dict[str, str]) -> dict[str, str]:
+    """Create an export and let the mock clock run until it is ready."""
+    created = http.post("/v1/exports", json=body)
+    assert created.status_code == 202, created.text
+    assert created.json()["status"] == "pending"
+    server.advance(1)
+    return created.json()  # type: ignore[no-any-return]
+
+
+def test_audit_log_export_as_csv(server: MockServer, http: httpx.Client) -> None:
     http.get("/v1/me")
     http.get("/v1/templates")
-    created = http.post("/v1/exports", json={"resource": "audit_logs", "format": "csv"})
-    assert created.status_code == 202
-    export = created.json()
-    assert export["status"] == "ready"
+    export = create_ready(server, http, {"resource": "audit_logs", "format": "csv"})
     assert export["row_count"] == 2
+    assert http.get(f"/v1/exports/{export['id']}").json()["status"] == "ready"
     download = http.get(f"/v1/exports/{export['id']}/content")
     assert download.status_code == 200
     assert download.headers["content-type"].startswith("text/csv")
@@ -31,9 +38,9 @@ def test_audit_log_export_as_csv(http: httpx.Client) -> None:
     ]
 
 
-def test_audit_log_export_as_jsonl(http: httpx.Client) -> None:
+def test_audit_log_export_as_jsonl(server: MockServer, http: httpx.Client) -> None:
     http.get("/v1/me")
-    export = http.post("/v1/exports", json={"resource": "audit_logs", "format": "jsonl"}).json()
+    export = create_ready(server, http, {"resource": "audit_logs", "format": "jsonl"})
     download = http.get(f"/v1/exports/{export['id']}/content")
     assert download.headers["content-type"].startswith("application/x-ndjson")
     rows = [json.loads(line) for line in download.text.splitlines()]
@@ -41,7 +48,7 @@ def test_audit_log_export_as_jsonl(http: httpx.Client) -> None:
     assert rows[0]["request_id"].startswith("req_")
 
 
-def test_message_export_holds_the_sent_messages(http: httpx.Client) -> None:
+def test_message_export_holds_the_sent_messages(server: MockServer, http: httpx.Client) -> None:
     sent = http.post(
         "/v1/messages",
         json={
@@ -56,7 +63,7 @@ def test_message_export_holds_the_sent_messages(http: httpx.Client) -> None:
         },
     )
     assert sent.status_code == 202, sent.text
-    export = http.post("/v1/exports", json={"resource": "messages", "format": "jsonl"}).json()
+    export = create_ready(server, http, {"resource": "messages", "format": "jsonl"})
     rows = [
         json.loads(line)
         for line in http.get(f"/v1/exports/{export['id']}/content").text.splitlines()
@@ -67,11 +74,28 @@ def test_message_export_holds_the_sent_messages(http: httpx.Client) -> None:
 @pytest.mark.parametrize("resource", ["messages", "conversations", "events", "audit_logs"])
 @pytest.mark.parametrize("file_format", ["csv", "jsonl"])
 def test_every_resource_exports_in_every_format(
-    http: httpx.Client, resource: str, file_format: str
+    server: MockServer, http: httpx.Client, resource: str, file_format: str
 ) -> None:
-    export = http.post("/v1/exports", json={"resource": resource, "format": file_format})
-    assert export.status_code == 202, export.text
-    assert http.get(f"/v1/exports/{export.json()['id']}/content").status_code == 200
+    export = create_ready(server, http, {"resource": resource, "format": file_format})
+    assert http.get(f"/v1/exports/{export['id']}/content").status_code == 200
+
+
+def test_exporting_audit_logs_needs_the_audit_scope(server: MockServer, http: httpx.Client) -> None:
+    analyst = http.post(
+        "/v1/tokens", json={"scopes": ["analytics:read"], "environment": "test"}
+    ).json()
+    headers = {"Authorization": f"Bearer {analyst['secret']}"}
+    refused = httpx.post(
+        f"{server.url}/v1/exports",
+        headers=headers,
+        json={"resource": "audit_logs", "format": "csv"},
+    )
+    assert refused.status_code == 403
+    assert "audit:read" in refused.json()["error"]["message"]
+    allowed = httpx.post(
+        f"{server.url}/v1/exports", headers=headers, json={"resource": "messages", "format": "csv"}
+    )
+    assert allowed.status_code == 202
 
 
 class TestDelayedExports:

@@ -81,6 +81,23 @@ def test_reject_records_the_reason(server: MockServer, http: httpx.Client) -> No
     ]
 
 
+def test_only_pending_templates_are_reviewed(http: httpx.Client) -> None:
+    response = http.post("/v1/test_helpers/templates/order_confirmation/reject")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "template_not_pending"
+    assert http.get("/v1/templates/order_confirmation").json()["status"] == "approved"
+
+
+def test_list_filters_by_status_and_category(http: httpx.Client) -> None:
+    http.post("/v1/templates", json=NEW_TEMPLATE)
+    pending = http.get("/v1/templates", params={"status": "pending"}).json()["data"]
+    assert [t["name"] for t in pending] == ["shipping_update"]
+    marketing = http.get("/v1/templates", params={"category": "marketing"}).json()["data"]
+    assert [t["name"] for t in marketing] == ["black_friday_2026"]
+    both = http.get("/v1/templates", params={"status": "approved", "category": "utility"})
+    assert [t["name"] for t in both.json()["data"]] == ["order_confirmation"]
+
+
 def test_delete_then_gone(http: httpx.Client) -> None:
     http.post("/v1/templates", json=NEW_TEMPLATE)
     assert http.delete("/v1/templates/shipping_update").status_code == 204

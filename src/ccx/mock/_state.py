@@ -105,8 +105,8 @@ class MockConfig:
     default_page_limit: int = 20
     idempotency_ttl_seconds: float = 7 * 24 * 3600
     token_rotation_overlap_seconds: float = 24 * 3600
-    export_ready_after_seconds: float = 0.0
-    """Clock delay before an export is ``ready`` (0: ready as soon as it is created)."""
+    export_ready_after_seconds: float = 1.0
+    """Clock delay before an export is ``ready``: ``exports.create`` answers ``pending``."""
     time_scale: float = 1.0
     """Mock seconds per real second, for a clock that runs faster than the wall."""
     faults: str | None = None

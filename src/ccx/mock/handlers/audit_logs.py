@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from ccx.mock._audit import render_entry
 from ccx.mock._registry import HandlerResult, RequestContext, handles, paginate
 
 
+def _moment(value: str | None, default: float) -> float:
+    return (
+        default
+        if value is None
+        else datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    )
+
+
 @handles("audit_logs.list")
 async def list_entries(ctx: RequestContext) -> HandlerResult:
-    entries = ctx.workspace.audit_log[::-1]
+    token_id = ctx.query.get("token_id")
+    after = _moment(ctx.query.get("created_after"), float("-inf"))
+    before = _moment(ctx.query.get("created_before"), float("inf"))
+    entries = [
+        entry
+        for entry in reversed(ctx.workspace.audit_log)
+        if token_id in (None, entry.token_id) and after <= entry.created_at < before
+    ]
     return ctx.success_status, paginate(
         entries, ctx.query, lambda entry: render_entry(ctx.state, entry), key=lambda entry: entry.id
     )

@@ -16,6 +16,7 @@ from typing import Any
 from starlette.responses import Response
 
 from ccx.mock._audit import render_entry
+from ccx.mock._auth import check_scope
 from ccx.mock._errors import MockAPIError, json_bytes, not_found
 from ccx.mock._registry import HandlerResult, RequestContext, handles, paginate
 from ccx.mock._state import ExportFormat, ExportRecord, new_id
@@ -77,6 +78,8 @@ def _lookup(ctx: RequestContext) -> ExportRecord:
 @handles("exports.create")
 async def create(ctx: RequestContext) -> HandlerResult:
     file_format: ExportFormat = ctx.body["format"]
+    if ctx.body["resource"] == "audit_logs":
+        check_scope(ctx.token, "audit:read")
     rows = _rows(ctx, ctx.body["resource"])
     export = ExportRecord(
         id=new_id("exp"),

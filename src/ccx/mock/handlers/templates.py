@@ -74,7 +74,12 @@ async def create(ctx: RequestContext) -> HandlerResult:
 
 @handles("templates.list")
 async def list_templates(ctx: RequestContext) -> HandlerResult:
-    templates = list(reversed(ctx.workspace.templates.values()))
+    status, category = ctx.query.get("status"), ctx.query.get("category")
+    templates = [
+        template
+        for template in reversed(ctx.workspace.templates.values())
+        if status in (None, template.status) and category in (None, template.category)
+    ]
     return ctx.success_status, paginate(
         templates,
         ctx.query,
@@ -96,6 +101,15 @@ async def delete(ctx: RequestContext) -> HandlerResult:
 
 def _review(ctx: RequestContext, status: TemplateStatus, reason: str | None) -> HandlerResult:
     template = _lookup(ctx)
+    if template.status != "pending":
+        raise MockAPIError(
+            409,
+            "conflict_error",
+            "template_not_pending",
+            f"Template {template.name!r} is already {template.status}; only pending templates "
+            "are reviewed. Create a new template to review it again.",
+            param="name",
+        )
     template.status = status
     template.rejection_reason = reason
     template.updated_at = ctx.now
