@@ -72,7 +72,8 @@ class Clock:
         self._timers: list[Timer] = []
         self._sequence = itertools.count()
         self._wakeup: asyncio.TimerHandle | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wakeup_at: float | None = None
+        """The clock reading the real-time wakeup is set for (re-armed only for earlier ones)."""
         self._tasks: set[asyncio.Task[Any]] = set()
         self._parked: set[asyncio.Task[Any]] = set()
         self._changed: asyncio.Event | None = None
@@ -107,7 +108,8 @@ class Clock:
         """Run ``callback`` once the clock reaches ``when`` (on the next advance if frozen)."""
         timer = Timer(when, next(self._sequence), callback)
         heapq.heappush(self._timers, timer)
-        self._arm()
+        if self._wakeup_at is None or when < self._wakeup_at:
+            self._arm()
         return timer
 
     def call_later(self, delay: float, callback: Callable[[], object]) -> Timer:
@@ -210,7 +212,7 @@ class Clock:
         """Cancel spawned work and stop the real-time wakeup (for app shutdown)."""
         if self._wakeup is not None:
             self._wakeup.cancel()
-            self._wakeup = None
+            self._wakeup = self._wakeup_at = None
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -230,17 +232,17 @@ class Clock:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
-        self._loop = loop
         if self._wakeup is not None:
             self._wakeup.cancel()
-            self._wakeup = None
+            self._wakeup = self._wakeup_at = None
         deadline = self.next_deadline()
         if deadline is not None:
             delay = max(0.0, (deadline - self.now()) / self._time_scale)
             self._wakeup = loop.call_later(delay, self._fire_due)
+            self._wakeup_at = deadline
 
     def _fire_due(self) -> None:
-        self._wakeup = None
+        self._wakeup = self._wakeup_at = None
         now = self.now()
         while True:
             self._drop_cancelled()
