@@ -141,7 +141,7 @@ class Messages(SyncAPIResource):
           to: The recipient, an E.164 phone number (`+5511999990000`) for `whatsapp` and `sms`, or an email address for `email`.
           channel: The channel to send on.
           template: An approved template and its variables; the only content allowed outside the 24 h window.
-          text: Free-form text (needs an open 24 h window on WhatsApp and SMS).
+          text: Free-form text (needs an open 24 h window on WhatsApp).
           media: An image, video, audio or document (needs an open 24 h window on WhatsApp).
           interactive: Reply buttons or a list (WhatsApp only; needs an open 24 h window).
           fallback: Channels to try, in order, when the message is undeliverable on `channel`; each must reach `to` (a phone number can fall back to `sms`). The fallback message records `fallback_from`.
@@ -364,7 +364,7 @@ class AsyncMessages(AsyncAPIResource):
           to: The recipient, an E.164 phone number (`+5511999990000`) for `whatsapp` and `sms`, or an email address for `email`.
           channel: The channel to send on.
           template: An approved template and its variables; the only content allowed outside the 24 h window.
-          text: Free-form text (needs an open 24 h window on WhatsApp and SMS).
+          text: Free-form text (needs an open 24 h window on WhatsApp).
           media: An image, video, audio or document (needs an open 24 h window on WhatsApp).
           interactive: Reply buttons or a list (WhatsApp only; needs an open 24 h window).
           fallback: Channels to try, in order, when the message is undeliverable on `channel`; each must reach `to` (a phone number can fall back to `sms`). The fallback message records `fallback_from`.

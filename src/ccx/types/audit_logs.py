@@ -18,7 +18,7 @@ class AuditLogEntry(BaseModel):
     """One API call, as recorded in the immutable audit log."""
 
     id: str
-    """Unique identifier (`log_…`)."""
+    """Unique identifier (`aud_…`)."""
 
     object: Literal["audit_log_entry"] | None = None
     """Always `audit_log_entry`."""

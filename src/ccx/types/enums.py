@@ -15,8 +15,8 @@ __all__ = [
     "TemplateStatus",
     "BroadcastStatus",
     "WebhookEventSelector",
-    "Language",
     "EventType",
+    "Language",
 ]
 
 
@@ -94,10 +94,6 @@ WebhookEventSelector: TypeAlias = Literal[
 """An event type a webhook endpoint subscribes to, or `*` for every type (including types added later)."""
 
 
-Language: TypeAlias = str
-"""A template language code, such as `pt_BR`, `en_US` or `es`."""
-
-
 EventType: TypeAlias = Literal[
     "message.queued",
     "message.sent",
@@ -113,3 +109,7 @@ EventType: TypeAlias = Literal[
     "contact.created",
 ]
 """A webhook event type."""
+
+
+Language: TypeAlias = str
+"""A template language code, such as `pt_BR`, `en_US` or `es`."""

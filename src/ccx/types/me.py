@@ -18,7 +18,7 @@ class Workspace(BaseModel):
     """A workspace (tenant); all resources belong to exactly one."""
 
     id: str
-    """The workspace's id."""
+    """The workspace's id (`wks_…`)."""
 
     name: str
     """The workspace's display name."""

@@ -121,7 +121,7 @@ class MessageSendRequestParam(TypedDict, total=False):
     """An approved template and its variables; the only content allowed outside the 24 h window."""
 
     text: str
-    """Free-form text (needs an open 24 h window on WhatsApp and SMS)."""
+    """Free-form text (needs an open 24 h window on WhatsApp)."""
 
     media: MediaInputParam
     """An image, video, audio or document (needs an open 24 h window on WhatsApp)."""

@@ -13,6 +13,7 @@ from .._models import BaseModel
 from .enums import (
     BroadcastStatus,
     Channel,
+    EventType,
     MessageStatus,
     Priority,
     TemplateCategory,
@@ -397,6 +398,9 @@ class MessageEventData(BaseModel):
     Fields that do not apply are absent, and receivers must tolerate fields they do not
     know (the payload may repeat `event`).
     """
+
+    event: EventType | None = None
+    """The event type, which the payload may repeat from the envelope (the public docs' sample does)."""
 
     message_id: str
     """The message (`msg_…`)."""
