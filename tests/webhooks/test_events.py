@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import ccx
-from ccx.types import EVENT_TYPES, MessageDeliveredEvent, TemplateApprovedEvent, UnknownEvent
+from ccx.types import EVENT_TYPES, MessageDeliveredEvent, MessageReadEvent, UnknownEvent
 from ccx.webhooks import (
     InvalidPayloadError,
     MissingSignatureError,
@@ -45,21 +43,10 @@ def test_verify_returns_the_precise_model_with_typed_data() -> None:
 
 
 def test_each_event_type_parses_into_its_own_model() -> None:
-    body = json.dumps(
-        {
-            **json.loads(event_body()),
-            "event": "template.approved",
-            "data": {
-                "template_id": "tpl_1",
-                "name": "order_confirmation",
-                "language": "pt_BR",
-                "status": "approved",
-            },
-        }
-    ).encode()
+    body = event_body("message.read")
     event = verify(body, signed(body), SECRET, now=NOW)
-    assert isinstance(event, TemplateApprovedEvent)
-    assert event.data.language == "pt_BR"
+    assert isinstance(event, MessageReadEvent)
+    assert event.event == "message.read"
 
 
 @given(event_type=st.from_regex(r"[a-z]{1,12}\.[a-z_]{1,16}", fullmatch=True))
