@@ -185,3 +185,16 @@ async def test_set_status_helper_stops_the_natural_lifecycle(
     assert (await fetch(asgi, sent["id"]))["status"] == status
     listed = (await asgi.get("/v1/messages", params={"to": UNDELIVERABLE})).json()["data"]
     assert len(listed) == 1
+
+
+async def test_set_status_refuses_inbound_messages(asgi: httpx.AsyncClient) -> None:
+    received = await asgi.post(
+        "/v1/test_helpers/messages/inbound",
+        json={"from": CUSTOMER, "channel": "whatsapp", "text": "Oi"},
+    )
+    response = await asgi.post(
+        f"/v1/test_helpers/messages/{received.json()['id']}/set_status",
+        json={"status": "delivered"},
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "message_not_outbound"

@@ -259,3 +259,40 @@ def test_any_recipient_text_gets_a_4xx_or_a_202_never_a_500(http: httpx.Client, 
     assert response.status_code in (202, 400)
     if response.status_code == 400:
         assert response.json()["error"]["param"] == "to"
+
+
+_CONTENT = st.fixed_dictionaries(
+    {},
+    optional={
+        "template": st.fixed_dictionaries(
+            {
+                "name": st.sampled_from(["order_confirmation", "signup_otp", "nope"]),
+                "language": st.sampled_from(["pt_BR", "en"]),
+            },
+            optional={
+                "variables": st.dictionaries(
+                    st.sampled_from(["1", "2", "3", "4"]), st.text(max_size=5), max_size=4
+                )
+            },
+        ),
+        "text": st.text(min_size=1, max_size=10),
+        "media": st.just({"type": "image", "url": "https://example.com/a.png"}),
+        "interactive": st.just({"body": "Pick", "buttons": [{"id": "a", "title": "A"}]}),
+        "fallback": st.lists(st.sampled_from(["whatsapp", "sms", "email"]), max_size=2),
+        "channel": st.sampled_from(["whatsapp", "sms", "email"]),
+        "priority": st.sampled_from(["low", "default", "high", "critical"]),
+    },
+)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(fields=_CONTENT)
+def test_any_combination_of_send_fields_is_answered_never_with_a_5xx(
+    http: httpx.Client, fields: dict[str, Any]
+) -> None:
+    response = http.post("/v1/messages", json=message(**fields))
+    assert response.status_code in (202, 400, 404, 409, 422), response.text
+    if response.status_code != 202:
+        assert response.json()["error"]["message"]

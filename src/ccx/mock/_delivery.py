@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import httpx
 
-from ccx.webhooks._signature import sign
+from ccx.webhooks import sign
 
 from ._clock import Clock, isoformat
 from ._errors import json_bytes

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ccx.mock._errors import MockAPIError
 from ccx.mock._messages import forced_failure_error
 from ccx.mock._registry import HandlerResult, RequestContext, handles
 
@@ -25,6 +26,14 @@ def _clock_payload(ctx: RequestContext) -> dict[str, Any]:
 @handles("test_helpers.messages.set_status")
 async def set_status(ctx: RequestContext) -> HandlerResult:
     message = lookup_message(ctx, ctx.path_params["id"])
+    if message.direction != "outbound":
+        raise MockAPIError(
+            409,
+            "conflict_error",
+            "message_not_outbound",
+            f"Message {message.id} was received from a contact; only messages you sent have a "
+            "delivery status to set.",
+        )
     status = ctx.body["status"]
     error = forced_failure_error(ctx.body.get("error_code")) if status == "failed" else None
     ctx.state.engine.force_status(message, status, error)
