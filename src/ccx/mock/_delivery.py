@@ -175,9 +175,7 @@ class Deliverer:
     async def _run(self, key: tuple[str, str], chain: _Chain) -> None:
         try:
             while chain.pending and chain.endpoint.status == "enabled":
-                await self._deliver_with_retries(chain.endpoint, chain.pending[0])
-                if chain.pending:
-                    chain.pending.popleft()
+                await self._deliver_with_retries(chain.endpoint, chain.pending.popleft())
         finally:
             del self._chains[key]
 
