@@ -21,6 +21,7 @@ import statistics
 import time
 import timeit
 from collections.abc import Callable
+from datetime import datetime, timezone
 
 import ccx.webhooks
 from ccx import CCX
@@ -126,7 +127,8 @@ def _standard_webhooks(body: bytes, timestamp: int) -> dict[str, Callable[[], ob
     except ImportError:
         return {}
     webhook = Webhook("whsec_" + base64.b64encode(SECRET.encode()).decode())
-    signature = webhook.sign("msg_1", _datetime(timestamp), body.decode())
+    signed_at = datetime.fromtimestamp(timestamp, tz=timezone.utc)
+    signature = webhook.sign("msg_1", signed_at, body.decode())
     headers = {"webhook-id": "msg_1", "webhook-timestamp": str(timestamp)}
     headers["webhook-signature"] = signature
     return {
@@ -135,12 +137,6 @@ def _standard_webhooks(body: bytes, timestamp: int) -> dict[str, Callable[[], ob
         ),
         "standardwebhooks verify (json.loads)": lambda: webhook.verify(body, headers),
     }
-
-
-def _datetime(timestamp: int) -> object:
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc)
 
 
 def main() -> None:
