@@ -40,6 +40,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--faults", default=None, help='faults on every request, e.g. "error_rate=0.1,status=503"'
     )
+    parser.add_argument(
+        "--rate-limit-per-minute",
+        type=int,
+        default=MockConfig.rate_limit_per_minute,
+        help="requests per token per minute before soft throttling (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--burst-per-second",
+        type=int,
+        default=MockConfig.burst_per_second,
+        help="requests per token per second (default: %(default)s)",
+    )
     parser.add_argument("--access-log", action="store_true", help="log every request")
     return parser
 
@@ -50,8 +62,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit("--time-scale must be positive")
     if arguments.token is not None and not arguments.token.startswith("ccx_test_"):
         raise SystemExit("--token must be a sandbox token starting with ccx_test_")
+    if arguments.rate_limit_per_minute < 1 or arguments.burst_per_second < 1:
+        raise SystemExit("--rate-limit-per-minute and --burst-per-second must be at least 1")
     config = MockConfig(
-        time_scale=arguments.time_scale, faults=arguments.faults, sandbox_token=arguments.token
+        time_scale=arguments.time_scale,
+        faults=arguments.faults,
+        sandbox_token=arguments.token,
+        rate_limit_per_minute=arguments.rate_limit_per_minute,
+        burst_per_second=arguments.burst_per_second,
     )
     app = create_app(config)
     url = f"http://{arguments.host}:{arguments.port}"

@@ -124,7 +124,7 @@ class _Operation:
                 now=state.clock.now(),
                 token_id=None if token is None else token.id,
                 method=request.method,
-                path=request.url.path,
+                path=request.scope["path"],
                 status=response.status_code,
                 request_id=request_id,
             )
@@ -148,7 +148,7 @@ class _Operation:
         key: str | None = None
         fingerprint = ""
         if route.idempotency is not None:
-            fingerprint = _idempotency.fingerprint(route.operation_id, request.url.path, data)
+            fingerprint = _idempotency.fingerprint(route.operation_id, request.scope["path"], data)
             key = _idempotency.request_key(
                 route.idempotency, request.headers.get("idempotency-key"), data, fingerprint
             )

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ccx._client import CCX, AsyncCCX
 
     from ._clock import Clock
+    from ._delivery import DeliveryAttempt
 
 __all__ = ["MockServer"]
 
@@ -89,6 +90,11 @@ class MockServer:
     @property
     def second_token(self) -> str:
         return OTHER_TOKEN
+
+    @property
+    def deliveries(self) -> list[DeliveryAttempt]:
+        """Every webhook POST the mock has made, oldest first (a copy, safe to keep)."""
+        return list(self.state.engine.delivery_attempts)
 
     def start(self) -> Self:
         if self._thread is not None:

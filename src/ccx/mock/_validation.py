@@ -95,7 +95,9 @@ def parse_json_body(raw: bytes, content_type: str | None, *, max_depth: int) -> 
         raise _invalid_body(
             "invalid_json", f"The request body is not valid JSON: {error}."
         ) from None
-    if data is None or _depth(data, max_depth) > max_depth:
+    # Nesting needs an opening bracket per level: with few brackets the walk can be skipped.
+    nestable = text.count("{") + text.count("[") > max_depth
+    if data is None or (nestable and _depth(data, max_depth) > max_depth):
         raise _invalid_body(
             "json_too_deep",
             f"The request body nests deeper than {max_depth} levels; flatten it.",
