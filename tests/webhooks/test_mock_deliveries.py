@@ -1,0 +1,88 @@
+"""End to end: the mock server's signed deliveries, received by each framework helper.
+
+The SDK sends a message to the mock; the mock POSTs the resulting events, signed with the
+endpoint's secret, to a FastAPI, Flask or Django receiver on loopback. Every delivery must be
+acknowledged, which the receivers only do for a verified, typed event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+
+import pytest
+
+from ccx import CCX
+from ccx.mock import MockServer
+
+from ._apps import django_app, fastapi_app, flask_app
+from ._servers import serve_asgi, serve_wsgi
+
+SERVERS: dict[str, Callable[[], AbstractContextManager[str]]] = {
+    "fastapi": lambda: serve_asgi(fastapi_app()),
+    "flask": lambda: serve_wsgi(flask_app()),
+    "django": lambda: serve_wsgi(django_app()),
+}
+
+
+@pytest.fixture(params=sorted(SERVERS))
+def receiver_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    with SERVERS[request.param]() as base_url:
+        yield f"{base_url}/configured"
+
+
+def test_every_mock_delivery_is_verified_and_acknowledged(
+    ccx_mock: MockServer,
+    ccx_client: CCX,
+    receiver_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    endpoint = ccx_client.webhook_endpoints.create(url=receiver_url, events=["*"])
+    # The receivers read CCX_WEBHOOK_SECRET per request; the mock signs on its own clock,
+    # which starts at the wall time, so the default tolerance applies unchanged.
+    monkeypatch.setenv("CCX_WEBHOOK_SECRET", endpoint.secret)
+    message = ccx_client.messages.send(
+        to="+15550000001",  # the demo world's recipient that always receives and reads
+        channel="whatsapp",
+        template={
+            "name": "order_confirmation",
+            "language": "pt_BR",
+            "variables": {"1": "Maria", "2": "#A8492", "3": "R$ 349,90"},
+        },
+        idempotency_key="ord_A8492_webhooks",
+    )
+    ccx_mock.advance(60)
+
+    attempts = [attempt for attempt in ccx_mock.deliveries if attempt.endpoint_id == endpoint.id]
+    assert {"message.queued", "message.delivered"} <= {attempt.event_type for attempt in attempts}
+    assert all(attempt.acknowledged for attempt in attempts), attempts
+    assert message.id
+
+
+def test_a_delivery_signed_with_another_secret_is_refused_and_redelivered(
+    ccx_mock: MockServer,
+    ccx_client: CCX,
+    receiver_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    endpoint = ccx_client.webhook_endpoints.create(url=receiver_url, events=["message.queued"])
+    monkeypatch.setenv("CCX_WEBHOOK_SECRET", "whsec_not_this_endpoints_secret")
+    ccx_client.messages.send(
+        to="+15550000001",
+        channel="whatsapp",
+        template={
+            "name": "order_confirmation",
+            "language": "pt_BR",
+            "variables": {"1": "Maria", "2": "#A8492", "3": "R$ 349,90"},
+        },
+        idempotency_key="ord_A8492_forged",
+    )
+    ccx_mock.advance(1)
+    attempts = [attempt for attempt in ccx_mock.deliveries if attempt.endpoint_id == endpoint.id]
+    assert [attempt.status for attempt in attempts] == [400]
+
+    # Once the receiver holds the right secret, the redelivery is accepted.
+    monkeypatch.setenv("CCX_WEBHOOK_SECRET", endpoint.secret)
+    ccx_mock.advance(10)
+    attempts = [attempt for attempt in ccx_mock.deliveries if attempt.endpoint_id == endpoint.id]
+    assert [attempt.status for attempt in attempts] == [400, 200]
