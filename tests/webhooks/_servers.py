@@ -10,7 +10,7 @@ import contextlib
 import json
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
@@ -37,7 +37,7 @@ def event_body(event_type: str = "message.delivered", **data: Any) -> bytes:
 
 
 @contextlib.contextmanager
-def serve_asgi(app: Any) -> Iterator[str]:
+def serve_asgi(app: Any) -> Generator[str, None, None]:
     """Run ``app`` under uvicorn in a thread; yield its base URL."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
@@ -54,7 +54,7 @@ def serve_asgi(app: Any) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def serve_wsgi(app: WSGIApplication) -> Iterator[str]:
+def serve_wsgi(app: WSGIApplication) -> Generator[str, None, None]:
     """Run ``app`` under werkzeug's server in a thread; yield its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

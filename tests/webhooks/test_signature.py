@@ -205,8 +205,9 @@ def test_the_replay_check_cannot_be_switched_off_by_accident() -> None:
 
 def test_a_parsed_body_is_refused_with_a_hint_to_pass_the_raw_body() -> None:
     header = sign(BODY, SECRET, timestamp=NOW)
+    parsed: dict[str, object] = json.loads(BODY)
     with pytest.raises(RawBodyRequiredError, match="raw request body") as caught:
-        verify_signature(json.loads(BODY), header, SECRET, now=NOW)  # type: ignore[arg-type]
+        verify_signature(parsed, header, SECRET, now=NOW)  # type: ignore[arg-type]
     assert isinstance(caught.value, TypeError)
 
 
