@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from ccx.mock import MockConfig, MockServer
 
 
-def create_ready(server: MockServer, http: httpx.Client, body: dict[str, str]) -> dict[str, str]:
+def create_ready(server: MockServer, http: httpx.Client, body: dict[str, str]) -> dict[str, Any]:
     """Create an export and let the mock clock run until it is ready."""
     created = http.post("/v1/exports", json=body)
     assert created.status_code == 202, created.text

@@ -111,3 +111,31 @@ async def test_in_process_app_speaks_the_same_http(asgi: httpx.AsyncClient) -> N
     missing = await asgi.get("/v1/nothing")
     assert missing.status_code == 404
     assert json.loads(missing.content)["error"]["request_id"] == missing.headers["x-request-id"]
+
+
+def test_an_unexpected_failure_is_still_an_envelope(server: MockServer, http: httpx.Client) -> None:
+    """The last-resort handler: a broken record must not turn into a bare 500 page."""
+    template = server.state.workspaces["wks_demo"].templates["signup_otp"]
+    template.body = None  # type: ignore[assignment]
+    error = assert_envelope(http.get("/v1/templates/signup_otp"), 500, "internal_error")
+    assert error["type"] == "api_error"
+    assert error["retryable"] is True
+
+
+def test_server_errors_are_not_saved_for_replay(server: MockServer, http: httpx.Client) -> None:
+    created = http.post(
+        "/v1/templates",
+        json={"name": "promo", "language": "en", "category": "marketing", "body": "Hi"},
+    )
+    assert created.status_code == 201
+    template = server.state.workspaces["wks_demo"].templates["promo"]
+    template.body = None  # type: ignore[assignment]
+    key = {"Idempotency-Key": "approve-once"}
+    failed = http.post("/v1/test_helpers/templates/promo/approve", headers=key)
+    assert failed.status_code == 500
+    template.body = "Hi"
+    template.status = "pending"
+    retried = http.post("/v1/test_helpers/templates/promo/approve", headers=key)
+    assert retried.status_code == 200
+    assert "idempotent-replayed" not in retried.headers
+    assert retried.json()["status"] == "approved"
