@@ -258,7 +258,7 @@ class Engine:
             contact=contact,
             channel=channel,
             kind="text",
-            content={"body": text},
+            content=text,
             priority="default",
             status="received",
             category="service",

@@ -195,11 +195,16 @@ def sample_data(event_type: str, at: str) -> dict[str, Any]:
     if family == "template":
         approved = event_type.endswith("approved")
         return {
-            "template_id": "tpl_test",
+            "id": "tpl_test",
+            "object": "template",
             "name": "order_confirmation",
             "language": "pt_BR",
+            "category": "utility",
             "status": "approved" if approved else "rejected",
-            **({} if approved else {"rejection_reason": "A sample rejection."}),
+            "body": "Olá {{1}}, seu pedido {{2}} no valor de {{3}} foi confirmado.",
+            "variables": 3,
+            "rejection_reason": None if approved else "A sample rejection.",
+            "created_at": at,
         }
     if family == "conversation":
         return {

@@ -41,6 +41,12 @@ def send_message(ctx: RequestContext, body: Mapping[str, Any], *, priority: str)
             template_input.get("variables"),
         )
         category = template.category
+        # The message shows the template as sent: with its language and (maybe no) variables.
+        content: Any = {
+            "name": template.name,
+            "language": template.language,
+            "variables": dict(template_input.get("variables") or {}),
+        }
     else:
         if kind == "interactive" and channel != "whatsapp":
             raise MockAPIError(
@@ -63,6 +69,7 @@ def send_message(ctx: RequestContext, body: Mapping[str, Any], *, priority: str)
                 param=kind,
             )
         category = "service"
+        content = body[kind]
     schedule_at = None
     if body.get("schedule_at") is not None:
         schedule_at = parse_schedule_at(body["schedule_at"], ctx.now)
@@ -72,7 +79,7 @@ def send_message(ctx: RequestContext, body: Mapping[str, Any], *, priority: str)
         to=to,
         channel=channel,
         kind=kind,
-        content=body[kind],
+        content=content,
         category=category,
         priority=priority,
         trace_id=ctx.trace_id,
