@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -73,7 +74,8 @@ def _free_port() -> int:
 def test_command_line_serves_the_demo_world() -> None:
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "ccx.mock", "--port", str(port), "--token", "ccx_test_cli_token"],
+        [sys.executable, "-m", "ccx.mock", "--port", str(port)],
+        env={**os.environ, "CCX_MOCK_TOKEN": "ccx_test_cli_token"},
         stderr=subprocess.PIPE,
         text=True,
     )

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import pydantic
 
 from ccx.mock._audit import render_entry
 from ccx.mock._registry import HandlerResult, RequestContext, handles, paginate
 
+_TIMESTAMP = pydantic.TypeAdapter(pydantic.AwareDatetime)
+
 
 def _moment(value: str | None, default: float) -> float:
-    return (
-        default
-        if value is None
-        else datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    )
+    """Unix seconds of an already validated RFC 3339 query value (in any Python's form)."""
+    return default if value is None else _TIMESTAMP.validate_python(value).timestamp()
 
 
 @handles("audit_logs.list")
