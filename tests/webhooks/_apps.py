@@ -1,7 +1,8 @@
 """The same webhook receiver written with each framework helper, as a user would write it.
 
 Every view answers with what it received, so a test can tell the typed event reached it:
-``/webhooks`` has the secret passed in, ``/configured`` reads it from the configuration.
+``/webhooks`` has the secret passed in, ``/configured`` reads it from the configuration, and
+``/async`` is an ``async def`` view with the secret passed in.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ def fastapi_app() -> Any:
     async def receive_configured(event: ConfiguredSecretEvent) -> dict[str, Any]:
         return describe(event)
 
+    @app.post("/async")
+    async def receive_async(event: GivenSecretEvent) -> dict[str, Any]:
+        return describe(event)
+
     return app
 
 
@@ -58,11 +63,16 @@ def flask_app() -> Any:
     def receive_configured(event: Event) -> dict[str, Any]:
         return describe(event)
 
+    @app.post("/async")
+    @verify_webhook(secret=SECRET)
+    async def receive_async(event: Event) -> dict[str, Any]:
+        return describe(event)
+
     return app
 
 
-def django_app() -> Callable[..., Any]:
-    """A Django project in one function: settings, URLs and the WSGI app."""
+def django_app(*, asgi: bool = False) -> Callable[..., Any]:
+    """A Django project in one function: settings, URLs and the WSGI (or ASGI) app."""
     import django
     from django.conf import settings
 
@@ -78,9 +88,10 @@ def django_app() -> Callable[..., Any]:
             LOGGING_CONFIG=None,
         )
         django.setup()
+    from django.core.asgi import get_asgi_application
     from django.core.wsgi import get_wsgi_application
 
-    return get_wsgi_application()
+    return get_asgi_application() if asgi else get_wsgi_application()
 
 
 def _django_urls() -> list[Any]:
@@ -97,7 +108,15 @@ def _django_urls() -> list[Any]:
     def receive_configured(request: HttpRequest, event: Event) -> JsonResponse:
         return JsonResponse(describe(event))
 
-    return [path("webhooks", receive), path("configured", receive_configured)]
+    @verify_webhook(secret=SECRET)
+    async def receive_async(request: HttpRequest, event: Event) -> JsonResponse:
+        return JsonResponse(describe(event))
+
+    return [
+        path("webhooks", receive),
+        path("configured", receive_configured),
+        path("async", receive_async),
+    ]
 
 
 def __getattr__(name: str) -> Any:

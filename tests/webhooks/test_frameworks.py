@@ -21,13 +21,14 @@ from ._servers import SECRET, event_body, serve_asgi, serve_wsgi
 OLD_SECRET = "whsec_before_rotation_77aa01"
 
 
-@pytest.fixture(scope="module", params=["fastapi", "flask", "django"])
+@pytest.fixture(scope="module", params=["fastapi", "flask", "django", "django-asgi"])
 def framework(request: pytest.FixtureRequest) -> Iterator[tuple[str, httpx.Client]]:
     name: str = request.param
     serve = {
         "fastapi": lambda: serve_asgi(fastapi_app()),
         "flask": lambda: serve_wsgi(flask_app()),
         "django": lambda: serve_wsgi(django_app()),
+        "django-asgi": lambda: serve_asgi(django_app(asgi=True)),
     }[name]
     with serve() as base_url, httpx.Client(base_url=base_url) as client:
         yield name, client
@@ -64,6 +65,18 @@ def test_a_signed_event_reaches_the_view_as_its_typed_model(
         "id": "evt_0xK91A",
         "event": "message.delivered",
     }
+
+
+def test_an_async_view_gets_the_typed_event_and_the_same_rejections(
+    framework: tuple[str, httpx.Client],
+) -> None:
+    name, client = framework
+    body = event_body("message.read")
+    response = post(client, body, sign(body, SECRET), "/async")
+    assert response.status_code == 200, response.text
+    assert response.json()["model"] == "MessageReadEvent"
+    tampered = post(client, body + b" ", sign(body, SECRET), "/async")
+    assert rejection(name, tampered)["code"] == "signature_mismatch"
 
 
 def test_an_event_type_newer_than_the_sdk_reaches_the_view_as_unknown_event(

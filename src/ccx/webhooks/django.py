@@ -6,33 +6,44 @@
     def receive(request: HttpRequest, event: Event) -> HttpResponse:
         return HttpResponse(status=204)
 
-The view is CSRF-exempt (CCX cannot send a CSRF token; the signature is the proof of origin).
-A request that fails verification never reaches the view: it gets a 400 with the JSON body
-``{"error": {"type", "code", "message"}}``.
+Sync and ``async def`` views both work. The view is CSRF-exempt (CCX cannot send a CSRF token;
+the signature is the proof of origin). A request that fails verification never reaches the
+view: it gets a 400 with the JSON body ``{"error": {"type", "code", "message"}}``.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
 
 from ._errors import WebhookVerificationError
 from ._receiver import REJECTED_STATUS, Receiver, environment_secret, error_body
 from ._signature import DEFAULT_TOLERANCE, NoTolerance, Secret
 
+if TYPE_CHECKING:
+    from ccx.types import Event, UnknownEvent
+
 __all__ = ["verify_webhook"]
 
-View = Callable[..., HttpResponseBase]
+View = TypeVar("View", bound=Callable[..., Any])
+"""A view, sync or async, whatever its own parameters: decorating keeps its type."""
 
 
 def _configured_secret() -> str | None:
     secret: str | None = getattr(settings, "CCX_WEBHOOK_SECRET", None)
     return secret or environment_secret()
+
+
+def _csrf_exempt(view: Callable[..., Any]) -> Callable[..., Any]:
+    # What django.views.decorators.csrf.csrf_exempt sets. Set directly: Django 4.2's
+    # csrf_exempt wraps the view in a sync function, which would break async views.
+    view.csrf_exempt = True  # type: ignore[attr-defined]
+    return view
 
 
 def verify_webhook(
@@ -41,16 +52,31 @@ def verify_webhook(
     """Decorate a view to receive the verified event as its ``event`` keyword argument."""
     receiver = Receiver(secret, tolerance, fallback=_configured_secret)
 
-    def decorate(view: View) -> View:
-        @csrf_exempt
-        @functools.wraps(view)
-        def verified_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            try:
-                event = receiver.receive(request.body, request.headers)
-            except WebhookVerificationError as error:
-                return JsonResponse(error_body(error), status=REJECTED_STATUS)
-            return view(request, *args, event=event, **kwargs)
+    def verified(request: HttpRequest) -> Event | UnknownEvent | HttpResponseBase:
+        try:
+            return receiver.receive(request.body, request.headers)
+        except WebhookVerificationError as error:
+            return JsonResponse(error_body(error), status=REJECTED_STATUS)
 
-        return verified_view
+    def decorate(view: View) -> View:
+        if inspect.iscoroutinefunction(view):
+
+            @functools.wraps(view)
+            async def verified_async_view(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+                outcome = verified(request)
+                if isinstance(outcome, HttpResponseBase):
+                    return outcome
+                return await view(request, *args, event=outcome, **kwargs)
+
+            return cast("View", _csrf_exempt(verified_async_view))
+
+        @functools.wraps(view)
+        def verified_view(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            outcome = verified(request)
+            if isinstance(outcome, HttpResponseBase):
+                return outcome
+            return view(request, *args, event=outcome, **kwargs)
+
+        return cast("View", _csrf_exempt(verified_view))
 
     return decorate

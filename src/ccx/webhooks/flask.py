@@ -7,26 +7,31 @@
     def receive(event: Event) -> tuple[str, int]:
         return "", 204
 
-A request that fails verification never reaches the view: it gets a 400 with the JSON body
-``{"error": {"type", "code", "message"}}``.
+Sync and ``async def`` views (``flask[async]``) both work. A request that fails verification
+never reaches the view: it gets a 400 with the JSON body ``{"error": {"type", "code",
+"message"}}``.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from flask import jsonify, request
-from flask.typing import ResponseReturnValue
+from flask import Response, jsonify, request
 
 from ._errors import WebhookVerificationError
 from ._receiver import REJECTED_STATUS, Receiver, error_body
 from ._signature import DEFAULT_TOLERANCE, NoTolerance, Secret
 
+if TYPE_CHECKING:
+    from ccx.types import Event, UnknownEvent
+
 __all__ = ["verify_webhook"]
 
-View = Callable[..., ResponseReturnValue]
+View = TypeVar("View", bound=Callable[..., Any])
+"""A view, sync or async, whatever its own parameters: decorating keeps its type."""
 
 
 def verify_webhook(
@@ -35,15 +40,33 @@ def verify_webhook(
     """Decorate a view to receive the verified event as its ``event`` keyword argument."""
     receiver = Receiver(secret, tolerance)
 
-    def decorate(view: View) -> View:
-        @functools.wraps(view)
-        def verified_view(*args: Any, **kwargs: Any) -> ResponseReturnValue:
-            try:
-                event = receiver.receive(request.get_data(cache=True), request.headers)
-            except WebhookVerificationError as error:
-                return jsonify(error_body(error)), REJECTED_STATUS
-            return view(*args, event=event, **kwargs)
+    def verified() -> Event | UnknownEvent | Response:
+        try:
+            return receiver.receive(request.get_data(cache=True), request.headers)
+        except WebhookVerificationError as error:
+            response = jsonify(error_body(error))
+            response.status_code = REJECTED_STATUS
+            return response
 
-        return verified_view
+    def decorate(view: View) -> View:
+        if inspect.iscoroutinefunction(view):
+
+            @functools.wraps(view)
+            async def verified_async_view(*args: Any, **kwargs: Any) -> Any:
+                outcome = verified()
+                if isinstance(outcome, Response):
+                    return outcome
+                return await view(*args, event=outcome, **kwargs)
+
+            return cast("View", verified_async_view)
+
+        @functools.wraps(view)
+        def verified_view(*args: Any, **kwargs: Any) -> Any:
+            outcome = verified()
+            if isinstance(outcome, Response):
+                return outcome
+            return view(*args, event=outcome, **kwargs)
+
+        return cast("View", verified_view)
 
     return decorate
