@@ -327,9 +327,15 @@ class Engine:
     async def _dispatch(self, domain: Domain) -> None:
         """Drain the workspace queue in priority order at the upstream's throughput."""
         per_tick = max(1, round(self.dispatch_per_second * DISPATCH_TICK_SECONDS))
+        last_tick = self.clock.now()
         try:
             while domain.queue:
-                for _ in range(min(per_tick, len(domain.queue))):
+                # On a fast clock the loop wakes less often than every tick: send what the
+                # clock time since the last tick allows, so throughput follows the clock.
+                now = self.clock.now()
+                budget = max(per_tick, int(self.dispatch_per_second * (now - last_tick)))
+                last_tick = now
+                for _ in range(min(budget, len(domain.queue))):
                     _, _, message = heapq.heappop(domain.queue)
                     if message.status == "queued":
                         self._attempt(message)
