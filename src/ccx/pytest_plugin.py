@@ -1,0 +1,508 @@
+"""pytest fixtures for code that uses CCX: the bundled mock server, clients and a webhook receiver.
+
+Installed with ``pip install 'ccx-sdk[mock]'``; pytest loads it by itself (entry point
+``pytest11``). Importing it costs almost nothing: the mock server and the SDK load when a
+fixture first needs them, so suites that never use the fixtures do not pay for them, and
+without the ``mock`` extra the fixtures fail with the command that installs it.
+
+Fixtures:
+
+- ``ccx_mock``: a running `ccx.mock.MockServer` for the test, on a frozen clock (time moves
+  only when the test advances it), configured by ``@pytest.mark.ccx_mock(...)``. With the ini
+  option ``ccx_mock_scope = session``, unmarked tests share ``ccx_mock_session`` instead.
+- ``ccx_mock_session``: one server for the whole session (state accumulates across tests).
+- ``ccx_client`` / ``ccx_async_client``: clients bound to ``ccx_mock``, closed after the test.
+  Their waits (retry backoff, ``Retry-After``) move the mock clock instead of sleeping.
+- ``ccx_webhook_receiver``: a `WebhookReceiver` registered on ``ccx_mock`` for every event,
+  verifying each delivery's signature; ``wait_for`` advances the mock clock until the event
+  arrives.
+
+    @pytest.mark.ccx_mock(faults="status=503,rate=0.5,seed=7")
+    def test_order_confirmation(ccx_client, ccx_webhook_receiver):
+        message = ccx_client.messages.send(to="+15550000001", channel="whatsapp", ...)
+        event = ccx_webhook_receiver.wait_for("message.read", message_id=message.id)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import threading
+import time
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping
+from datetime import datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Final
+
+import pytest
+from typing_extensions import Self, override
+
+if TYPE_CHECKING:
+    from http.server import ThreadingHTTPServer
+
+    from ccx._client import CCX, AsyncCCX
+    from ccx.mock import MockServer
+    from ccx.types import Event, UnknownEvent, WebhookEndpointWithSecret, WebhookEventSelector
+
+__all__ = ["WebhookDelivery", "WebhookReceiver"]
+
+MARKER: Final = "ccx_mock"
+SCOPE_OPTION: Final = "ccx_mock_scope"
+_SCOPES = ("function", "session")
+_MOCK_EXTRA_MODULES = frozenset({"starlette", "uvicorn"})
+_CLOCK_OPTION = "start"
+"""The one marker option that is not a `MockConfig` field: when the mock clock starts."""
+_POLL_SECONDS = 0.05
+"""How often a waiting receiver looks again at a mock driven from another thread."""
+_SHUTDOWN_POLL_SECONDS = 0.05
+
+_ALL_EVENTS: Final[tuple[WebhookEventSelector, ...]] = ("*",)
+
+# -- configuration ---------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        SCOPE_OPTION,
+        "'function' (default): every test using ccx_mock gets a fresh mock server; 'session': "
+        "unmarked tests share one (faster; state accumulates)",
+        default="function",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(**options): configure this test's ccx_mock server: faults=..., "
+        "time_scale=... (a real clock at that speed instead of a frozen one), "
+        "rate_limit_per_minute=..., any other ccx.mock.MockConfig field, start=... (clock "
+        "start, unix seconds or an aware datetime)",
+    )
+    scope = config.getini(SCOPE_OPTION)
+    if scope not in _SCOPES:
+        raise pytest.UsageError(
+            f"ini option {SCOPE_OPTION} = {scope!r} is not valid: use 'function' or 'session'."
+        )
+
+
+def _mock_server_class() -> type[MockServer]:
+    """``MockServer``, or a test failure saying how to install it."""
+    try:
+        from ccx.mock._server import MockServer
+    except ModuleNotFoundError as error:
+        missing = (error.name or "").partition(".")[0]
+        if missing not in _MOCK_EXTRA_MODULES:
+            raise
+    else:
+        return MockServer
+    # Outside the except block, so the report is this one line, not the import's traceback.
+    pytest.fail(
+        f"The CCX pytest fixtures need the mock server, which is not installed (no module "
+        f"named {missing!r}): pip install 'ccx-sdk[mock]'",
+        pytrace=False,
+    )
+
+
+def _marker_options(item: pytest.Item) -> dict[str, Any] | None:
+    """The test's ``ccx_mock`` marker options (closest marker wins), None when unmarked."""
+    markers = list(item.iter_markers(MARKER))
+    if not markers:
+        return None
+    options: dict[str, Any] = {}
+    for marker in reversed(markers):
+        if marker.args:
+            pytest.fail(
+                f"@pytest.mark.{MARKER} takes keyword options only, such as "
+                f"@pytest.mark.{MARKER}(faults='status=503'); got {marker.args!r}",
+                pytrace=False,
+            )
+        options.update(marker.kwargs)
+    return options
+
+
+def _start_time(value: object) -> float | None:
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.timestamp()
+    pytest.fail(
+        f"@pytest.mark.{MARKER}(start=...) must be unix seconds or a timezone-aware datetime, "
+        f"such as datetime(2026, 11, 21, tzinfo=timezone.utc); got {value!r}",
+        pytrace=False,
+    )
+
+
+def _new_server(options: Mapping[str, Any]) -> MockServer:
+    """A `MockServer` (not started) configured by marker ``options``."""
+    server_class = _mock_server_class()
+    import pydantic
+
+    from ccx.mock import MockConfig
+    from ccx.mock._clock import Clock, FrozenClock
+
+    config_fields = {field.name for field in dataclasses.fields(MockConfig)}
+    unknown = sorted(set(options) - config_fields - {_CLOCK_OPTION})
+    if unknown:
+        valid = ", ".join(sorted(config_fields | {_CLOCK_OPTION}))
+        pytest.fail(
+            f"@pytest.mark.{MARKER} got unknown option(s) {', '.join(unknown)}; valid: {valid}",
+            pytrace=False,
+        )
+    try:
+        config = pydantic.TypeAdapter(MockConfig).validate_python(
+            {name: value for name, value in options.items() if name in config_fields}
+        )
+    except pydantic.ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(map(str, detail['loc']))}: {detail['msg']}"
+            for detail in error.errors(include_url=False, include_input=False)
+        )
+        pytest.fail(f"@pytest.mark.{MARKER}: {problems}", pytrace=False)
+    start = _start_time(options.get(_CLOCK_OPTION))
+    clock = (
+        Clock(time_scale=config.time_scale, start=start)
+        if "time_scale" in options
+        else FrozenClock(start=start)
+    )
+    return server_class(config, clock=clock)
+
+
+# -- fixtures --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def ccx_mock_session() -> Iterator[MockServer]:
+    """One mock server shared by the session, on a frozen clock; its state accumulates."""
+    with _new_server({}) as server:
+        yield server
+
+
+@pytest.fixture
+def ccx_mock(request: pytest.FixtureRequest) -> Iterator[MockServer]:
+    """A running mock server for this test; a marked test always gets its own."""
+    options = _marker_options(request.node)
+    if options is None and request.config.getini(SCOPE_OPTION) == "session":
+        yield request.getfixturevalue("ccx_mock_session")
+        return
+    with _new_server(options or {}) as server:
+        yield server
+
+
+@pytest.fixture
+def ccx_client(ccx_mock: MockServer) -> Iterator[CCX]:
+    """A `ccx.CCX` on the demo workspace's sandbox token, closed after the test.
+
+    It reads the mock's clock, and its waits (backoff, ``Retry-After``) advance that clock.
+    """
+    with ccx_mock.client(sleep=ccx_mock.advance, now=ccx_mock.state.clock.now) as client:
+        yield client
+
+
+def _async_fixture(function: Callable[..., AsyncIterator[Any]]) -> Any:
+    """An async fixture for pytest-asyncio when it is installed (any mode), else for anyio."""
+    try:
+        import pytest_asyncio
+    except ImportError:
+        return pytest.fixture(function)
+    return pytest_asyncio.fixture(function)
+
+
+@_async_fixture
+async def ccx_async_client(ccx_mock: MockServer) -> AsyncIterator[AsyncCCX]:
+    """A `ccx.AsyncCCX` on the demo workspace's sandbox token, closed after the test.
+
+    Like ``ccx_client``, it reads the mock's clock and its waits advance that clock.
+    """
+    import asyncio
+
+    async def advance(seconds: float) -> None:
+        await asyncio.to_thread(ccx_mock.advance, seconds)
+
+    async with ccx_mock.async_client(sleep=advance, now=ccx_mock.state.clock.now) as client:
+        yield client
+
+
+@pytest.fixture
+def ccx_webhook_receiver(ccx_mock: MockServer) -> Iterator[WebhookReceiver]:
+    """A receiver subscribed to every event on ``ccx_mock``; unsubscribed after the test."""
+    from ccx import NotFoundError
+
+    with WebhookReceiver(mock=ccx_mock) as receiver, ccx_mock.client() as client:
+        endpoint = receiver.register(client)
+        yield receiver
+        with contextlib.suppress(NotFoundError):  # the test may have deleted it itself
+            client.webhook_endpoints.delete(endpoint.id)
+
+
+# -- the webhook receiver --------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class WebhookDelivery:
+    """One POST the receiver got: what was sent, what it answered, and what it made of it."""
+
+    headers: Mapping[str, str]
+    """Request headers, names in lower case."""
+    body: bytes
+    status: int
+    """The status the receiver answered."""
+    event: Event | UnknownEvent | None = None
+    """The typed event, when the signature verified; None when rejected or not checked."""
+    error: str | None = None
+    """Why verification failed (the receiver answered 400)."""
+
+    @property
+    def envelope(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.body)
+        return parsed
+
+    @property
+    def event_id(self) -> str:
+        return self.headers["ccx-event-id"]
+
+    @property
+    def event_type(self) -> str:
+        return self.headers["ccx-event-type"]
+
+    @property
+    def message_id(self) -> str | None:
+        """The ``data.message_id`` of a message event; None for other events."""
+        try:
+            message_id: object = self.envelope["data"]["message_id"]
+        except (ValueError, LookupError, TypeError):
+            return None
+        return message_id if isinstance(message_id, str) else None
+
+    @property
+    def acknowledged(self) -> bool:
+        return 200 <= self.status < 300
+
+
+class WebhookReceiver:
+    """A real HTTP server on loopback that records the webhooks CCX posts to it.
+
+    With a ``secret`` (set by `register`, or by hand after creating an endpoint) every delivery
+    is verified with ``ccx.webhooks``: a bad one is answered 400 and recorded with its
+    ``error``. Without one, deliveries are recorded unverified. ``script`` makes it answer
+    other statuses, per event type, to exercise redelivery. Given the ``mock`` it serves,
+    signatures are checked against the mock's clock and `wait_for` moves that clock.
+
+    Use it as a context manager; ``url`` is known (the port bound) as soon as it is created.
+    """
+
+    def __init__(
+        self,
+        *,
+        secret: str | None = None,
+        mock: MockServer | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        path: str = "/webhooks/ccx",
+    ) -> None:
+        self.path = path
+        self.script: defaultdict[str, list[int]] = defaultdict(list)
+        """Statuses to answer per event type, used up in order; then 200 (or 400 if forged)."""
+        self._secret = secret
+        self._mock = mock
+        self._now: Callable[[], float] = time.time if mock is None else mock.state.clock.now
+        self._deliveries: list[WebhookDelivery] = []
+        self._changed = threading.Condition()
+        self._server = _http_server(self, host, port)
+        self._thread: threading.Thread | None = None
+        address, bound_port = self._server.server_address[:2]
+        self.url = f"http://{address!s}:{bound_port}{path}"
+
+    @property
+    def secret(self) -> str | None:
+        return self._secret
+
+    @secret.setter
+    def secret(self, secret: str | None) -> None:
+        self._secret = secret
+
+    @property
+    def deliveries(self) -> list[WebhookDelivery]:
+        """Every POST received so far, in arrival order."""
+        with self._changed:
+            return list(self._deliveries)
+
+    @property
+    def events(self) -> list[Event | UnknownEvent]:
+        """The verified events acknowledged so far, in arrival order."""
+        return [
+            delivery.event
+            for delivery in self.deliveries
+            if delivery.event is not None and delivery.acknowledged
+        ]
+
+    def acknowledged(self) -> list[WebhookDelivery]:
+        return [delivery for delivery in self.deliveries if delivery.acknowledged]
+
+    def register(
+        self, client: CCX, *, events: Collection[WebhookEventSelector] = _ALL_EVENTS
+    ) -> WebhookEndpointWithSecret:
+        """Create a webhook endpoint for this receiver with ``client`` and verify with its secret."""
+        endpoint = client.webhook_endpoints.create(
+            url=self.url, events=list(events), description="ccx pytest plugin receiver"
+        )
+        self.secret = endpoint.secret
+        return endpoint
+
+    def wait_for(
+        self,
+        event_type: str,
+        *,
+        message_id: str | None = None,
+        timeout: float = 5.0,
+        max_advance: float = 3600.0,
+    ) -> Event | UnknownEvent:
+        """The first verified, acknowledged ``event_type`` event (for ``message_id``, if given).
+
+        With a mock, waiting moves its clock from one timer to the next, at most
+        ``max_advance`` mock seconds, so lifecycle steps and redeliveries happen at once;
+        ``timeout`` bounds the real seconds spent. Raises ``TimeoutError`` saying what came.
+        """
+        deadline = time.monotonic() + timeout
+        started = self._now()
+        horizon = started + max_advance
+        while True:
+            found = self._find(event_type, message_id)
+            if found is not None:
+                return found
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(
+                    self._nothing_came(event_type, message_id, timeout, self._now() - started)
+                )
+            if self._mock is not None and _advance_to_next_timer(self._mock, horizon):
+                continue
+            with self._changed:
+                if self._find(event_type, message_id) is None:
+                    self._changed.wait(min(remaining, _POLL_SECONDS))
+
+    def _find(self, event_type: str, message_id: str | None) -> Event | UnknownEvent | None:
+        for delivery in self.deliveries:
+            if (
+                delivery.event is not None
+                and delivery.acknowledged
+                and delivery.event_type == event_type
+                and (message_id is None or delivery.message_id == message_id)
+            ):
+                return delivery.event
+        return None
+
+    def _nothing_came(
+        self, event_type: str, message_id: str | None, timeout: float, advanced: float
+    ) -> str:
+        wanted = event_type if message_id is None else f"{event_type} for {message_id}"
+        deliveries = self.deliveries
+        seen = ", ".join(
+            f"{delivery.event_type}"
+            + (f" ({delivery.message_id})" if delivery.message_id else "")
+            + (f" answered {delivery.status}" if not delivery.acknowledged else "")
+            for delivery in deliveries
+            if "ccx-event-type" in delivery.headers
+        )
+        rejected = [delivery.error for delivery in deliveries if delivery.error is not None]
+        return (
+            f"No verified {wanted} webhook arrived at {self.url} within {timeout:g} s"
+            + (f" (the mock clock moved {advanced:g} s)" if self._mock is not None else "")
+            + f". Received: {seen or 'nothing'}."
+            + (f" Rejected {len(rejected)}, first because: {rejected[0]}" if rejected else "")
+            + ("" if self._secret is not None else " No secret is set, so nothing is verified.")
+        )
+
+    def _receive(self, path: str, headers: Mapping[str, str], body: bytes) -> int:
+        """Record one request and return the status to answer (called on a server thread)."""
+        if path != self.path:
+            return 404
+        event: Event | UnknownEvent | None = None
+        error: str | None = None
+        secret = self._secret
+        if secret is not None:
+            from ccx.webhooks import WebhookVerificationError, verify
+
+            try:
+                event = verify(body, headers, secret, now=self._now())
+            except WebhookVerificationError as rejection:
+                error = str(rejection)
+        with self._changed:
+            scripted = self.script.get(headers.get("ccx-event-type", ""))
+            status = 400 if error is not None else scripted.pop(0) if scripted else 200
+            self._deliveries.append(WebhookDelivery(dict(headers), body, status, event, error))
+            self._changed.notify_all()
+        return status
+
+    def start(self) -> Self:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": _SHUTDOWN_POLL_SECONDS},
+                name="ccx-webhook-receiver",
+                daemon=True,
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @override
+    def __repr__(self) -> str:
+        secret = "set" if self._secret is not None else "unset"
+        return (
+            f"WebhookReceiver(url={self.url!r}, secret={secret}, "
+            f"deliveries={len(self._deliveries)})"
+        )
+
+
+def _http_server(receiver: WebhookReceiver, host: str, port: int) -> ThreadingHTTPServer:
+    """A stdlib server, bound and listening at once: requests queue until it serves them."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            body = self.rfile.read(length)
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            status = receiver._receive(self.path, headers, body)
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        @override
+        def log_message(self, format: str, *args: Any) -> None:
+            del format, args  # tests read deliveries, not an access log on stderr
+
+    return ThreadingHTTPServer((host, port), Handler)
+
+
+def _advance_to_next_timer(server: MockServer, horizon: float) -> bool:
+    """Move the mock clock to its next timer if that is before ``horizon``; False if not."""
+    clock = server.state.clock
+
+    async def next_deadline() -> float | None:
+        return clock.next_deadline()  # read on the server's loop, which owns the timers
+
+    deadline = server.run(next_deadline())
+    if deadline is None or deadline > horizon:
+        return False
+    server.run(clock.advance_to(deadline))
+    return True

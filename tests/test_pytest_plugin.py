@@ -1,0 +1,377 @@
+"""The pytest plugin as users meet it: test files run by pytest, using its fixtures and marker."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from ccx.mock import MockServer
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _mock_loaded() -> None:
+    """Load the mock, a client and their lazy imports once, before any inner run.
+
+    pytester's in-process runs unload the modules they import; loaded here first, every run
+    reuses them instead of importing them (and registering the mock's handlers) again.
+    """
+    with MockServer() as server, server.client() as client:
+        client.me.retrieve()
+        client.webhooks  # noqa: B018 - the attribute's first access imports ccx.webhooks
+
+
+STRICT = ("-p", "no:cacheprovider", "-W", "error::pytest.PytestUnraisableExceptionWarning")
+"""Inner runs fail on unclosed sockets and other unraisable errors, like this suite does."""
+
+PRELUDE = """
+import ccx
+import pytest
+from ccx.types import MessageReadEvent
+
+ORDER = {
+    "name": "order_confirmation",
+    "language": "pt_BR",
+    "variables": {"1": "Maria", "2": "#A8492", "3": "R$ 349,90"},
+}
+READS = "+15550000001"
+SENT_ONLY = "+15550000004"
+
+
+def send(client, to=READS):
+    return client.messages.send(to=to, channel="whatsapp", template=ORDER)
+"""
+
+
+def run(pytester: pytest.Pytester, source: str, *, ini: str = "") -> pytest.RunResult:
+    pytester.makeini(f"[pytest]\nasyncio_default_fixture_loop_scope = function\n{ini}")
+    pytester.makepyfile(PRELUDE + textwrap.dedent(source))
+    return pytester.runpytest(*STRICT)
+
+
+def test_a_sent_message_reaches_the_receiver_as_verified_typed_webhooks(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+        def test_read_receipt(ccx_client, ccx_mock, ccx_webhook_receiver):
+            message = send(ccx_client)
+
+            event = ccx_webhook_receiver.wait_for("message.read", message_id=message.id)
+
+            assert isinstance(event, MessageReadEvent)
+            assert event.data.message_id == message.id
+            received = ccx_webhook_receiver.deliveries
+            assert received and all(d.error is None and d.status == 200 for d in received)
+            assert [a.event_id for a in ccx_mock.deliveries] == [d.event_id for d in received]
+            assert all(attempt.acknowledged for attempt in ccx_mock.deliveries)
+            assert ccx_client.messages.retrieve(message.id).status == "read"
+        """,
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_the_mock_clock_is_frozen_until_the_test_moves_it(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+        def test_frozen(ccx_client, ccx_mock):
+            assert ccx_client.test_helpers.clock.retrieve().time_scale == 0
+            message = send(ccx_client)
+            assert ccx_client.messages.retrieve(message.id).status in {"queued", "sent"}
+
+            ccx_mock.advance(1)
+            assert ccx_client.messages.retrieve(message.id).status == "delivered"
+            ccx_mock.advance(2)
+            assert ccx_client.messages.retrieve(message.id).status == "read"
+        """,
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_each_test_gets_a_fresh_mock_by_default(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+        def test_first(ccx_client, ccx_mock, ccx_mock_session):
+            assert ccx_mock is not ccx_mock_session
+            ccx_client.segments.create(name="only here", recipients=["+5511900000001"])
+
+        def test_second(ccx_client):
+            names = [segment.name for segment in ccx_client.segments.list()]
+            assert "only here" not in names
+        """,
+    )
+    result.assert_outcomes(passed=2)
+
+
+def test_the_session_scope_option_shares_one_mock_but_marked_tests_get_their_own(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+        def test_shared(ccx_mock, ccx_mock_session, ccx_client):
+            assert ccx_mock is ccx_mock_session
+            ccx_client.segments.create(name="kept", recipients=["+5511900000001"])
+
+        def test_state_carries_over(ccx_client, ccx_webhook_receiver):
+            assert "kept" in [segment.name for segment in ccx_client.segments.list()]
+
+        def test_receivers_unsubscribe_after_their_test(ccx_client):
+            assert list(ccx_client.webhook_endpoints.list()) == []
+
+        @pytest.mark.ccx_mock
+        def test_marked(ccx_mock, ccx_mock_session):
+            assert ccx_mock is not ccx_mock_session
+        """,
+        ini="ccx_mock_scope = session",
+    )
+    result.assert_outcomes(passed=4)
+
+
+def test_an_unknown_scope_option_stops_the_run_with_a_usage_error(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(pytester, "def test_nothing(): pass", ini="ccx_mock_scope = module")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*ccx_mock_scope = 'module' is not valid*'session'*"])
+
+
+def test_the_marker_configures_faults_limits_and_the_clock(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+        from datetime import datetime, timezone
+
+        @pytest.mark.ccx_mock(faults="status=503")
+        def test_faults(ccx_client):
+            with pytest.raises(ccx.InternalServerError) as raised:
+                ccx_client.me.retrieve(max_retries=0)
+            assert raised.value.status_code == 503
+
+        @pytest.mark.ccx_mock(rate_limit_per_minute=100)
+        def test_rate_limit(ccx_client):
+            ccx_client.me.retrieve()
+            assert ccx_client.rate_limit.limit == 100
+
+        @pytest.mark.ccx_mock(time_scale=60)
+        def test_real_clock(ccx_client):
+            assert ccx_client.test_helpers.clock.retrieve().time_scale == 60
+
+        START = datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
+
+        @pytest.mark.ccx_mock(start=START)
+        def test_start(ccx_client):
+            assert ccx_client.test_helpers.clock.retrieve().now == START
+
+        @pytest.mark.ccx_mock(faults="status=503")
+        class TestClassMarker:
+            @pytest.mark.ccx_mock(rate_limit_per_minute=100)
+            def test_closest_marker_adds_to_the_class_one(self, ccx_client, ccx_mock):
+                assert ccx_mock.config.faults == "status=503"
+                assert ccx_mock.config.rate_limit_per_minute == 100
+        """,
+    )
+    result.assert_outcomes(passed=5)
+
+
+def test_marker_mistakes_fail_naming_the_option_and_the_fix(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+        from datetime import datetime
+
+        @pytest.mark.ccx_mock(fautls="status=503")
+        def test_typo(ccx_mock):
+            pass
+
+        @pytest.mark.ccx_mock(rate_limit_per_minute="many")
+        def test_wrong_type(ccx_mock):
+            pass
+
+        @pytest.mark.ccx_mock("status=503")
+        def test_positional(ccx_mock):
+            pass
+
+        @pytest.mark.ccx_mock(start=datetime(2026, 11, 28))
+        def test_naive_start(ccx_mock):
+            pass
+        """,
+    )
+    result.assert_outcomes(errors=4)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*unknown option(s) fautls; valid: *faults*",
+            "*ccx_mock: rate_limit_per_minute: Input should be a valid integer*",
+            "*takes keyword options only*ccx_mock(faults='status=503')*",
+            "*start=...) must be unix seconds or a timezone-aware datetime*",
+        ]
+    )
+
+
+def test_client_waits_move_the_mock_clock_instead_of_sleeping(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+        @pytest.mark.ccx_mock(faults="status=429,retry_after=30")
+        def test_sync(ccx_client, ccx_mock):
+            before = ccx_mock.state.clock.now()
+            with pytest.raises(ccx.RateLimitError):
+                ccx_client.me.retrieve()
+            assert ccx_mock.state.clock.now() - before >= 30 * ccx_client.max_retries
+
+        @pytest.mark.asyncio
+        @pytest.mark.ccx_mock(faults="status=429,retry_after=30")
+        async def test_async(ccx_async_client, ccx_mock):
+            before = ccx_mock.state.clock.now()
+            with pytest.raises(ccx.RateLimitError):
+                await ccx_async_client.me.retrieve()
+            assert ccx_mock.state.clock.now() - before >= 30 * ccx_async_client.max_retries
+        """,
+    )
+    result.assert_outcomes(passed=2)
+
+
+def test_the_async_client_works_and_is_closed_on_the_tests_loop(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+        @pytest.mark.asyncio
+        async def test_send(ccx_async_client):
+            message = await ccx_async_client.messages.send(
+                to=READS, channel="whatsapp", template=ORDER
+            )
+            assert (await ccx_async_client.messages.retrieve(message.id)).id == message.id
+        """,
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_the_receiver_answers_forged_deliveries_400_and_keeps_them_out_of_events(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+        import json
+        import httpx
+        import ccx.webhooks
+
+        BODY = json.dumps({
+            "id": "evt_1", "object": "event", "event": "message.delivered",
+            "created_at": "2026-11-21T08:00:00Z", "api_version": "2026-11-01",
+            "trace_id": None,
+            "data": {"message_id": "msg_1", "status": "delivered", "direction": "outbound",
+                     "channel": "whatsapp", "created_at": "2026-11-21T08:00:00Z"},
+        }).encode()
+
+        def post(receiver, ccx_mock, secret):
+            now = int(ccx_mock.state.clock.now())
+            headers = {
+                "CCX-Signature": ccx.webhooks.sign(BODY, secret, timestamp=now),
+                "CCX-Event-Id": "evt_1",
+                "CCX-Event-Type": "message.delivered",
+            }
+            return httpx.post(receiver.url, content=BODY, headers=headers).status_code
+
+        def test_forged(ccx_webhook_receiver, ccx_mock):
+            receiver = ccx_webhook_receiver
+            assert post(receiver, ccx_mock, "whsec_forged") == 400
+            assert "signature" in receiver.deliveries[-1].error.lower()
+            assert receiver.events == []
+
+            assert post(receiver, ccx_mock, receiver.secret) == 200
+            assert [event.id for event in receiver.events] == ["evt_1"]
+            assert receiver.secret not in repr(receiver)
+        """,
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_scripted_failures_are_redelivered_by_the_mock_while_waiting(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+        def test_redelivery(ccx_client, ccx_mock, ccx_webhook_receiver):
+            ccx_webhook_receiver.script["message.delivered"] = [500, 503]
+            message = send(ccx_client)
+
+            event = ccx_webhook_receiver.wait_for("message.delivered", message_id=message.id)
+
+            assert event.data.message_id == message.id
+            attempts = [a for a in ccx_mock.deliveries if a.event_type == "message.delivered"]
+            assert [a.status for a in attempts] == [500, 503, 200]
+            assert len({a.event_id for a in attempts}) == 1
+        """,
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_waiting_for_an_event_that_never_comes_says_what_came(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+        def test_never_delivered(ccx_client, ccx_webhook_receiver):
+            message = send(ccx_client, to=SENT_ONLY)
+            with pytest.raises(TimeoutError) as raised:
+                ccx_webhook_receiver.wait_for(
+                    "message.delivered", message_id=message.id, timeout=0.2
+                )
+            text = str(raised.value)
+            assert f"No verified message.delivered for {message.id} webhook" in text
+            assert f"message.sent ({message.id})" in text
+        """,
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_without_the_mock_extra_pytest_runs_and_fixtures_say_what_to_install(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeconftest(
+        """
+        import sys
+
+        # What an install without ccx-sdk[mock] looks like: these imports fail.
+        sys.modules["starlette"] = None
+        sys.modules["uvicorn"] = None
+        """
+    )
+    pytester.makepyfile(
+        """
+        def test_plain():
+            assert True
+
+        def test_mock(ccx_mock):
+            pass
+        """
+    )
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    result = pytester.runpytest_subprocess(*STRICT)
+    result.assert_outcomes(passed=1, errors=1)
+    assert (
+        "The CCX pytest fixtures need the mock server, which is not installed (no module named "
+        "'uvicorn'): pip install 'ccx-sdk[mock]'"
+    ) in result.stdout.lines
+
+
+def test_loading_the_plugin_imports_neither_the_mock_nor_the_client() -> None:
+    probe = (
+        "import sys, ccx.pytest_plugin; "
+        "print(sorted(m for m in ('starlette', 'uvicorn', 'httpx', 'pydantic', 'ccx.mock', "
+        "'ccx._client', 'http.server') if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert loaded.strip() == "[]"
