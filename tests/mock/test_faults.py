@@ -159,3 +159,8 @@ def test_drop_after_commits_then_closes_the_socket(server: MockServer, http: htt
     assert retried.status_code == 202
     assert retried.headers.get("Idempotent-Replayed") == "true"
     assert count_messages(http) == 1
+
+
+def test_a_bad_server_fault_spec_fails_when_the_app_is_created() -> None:
+    with pytest.raises(FaultSpecError, match="error_rate"):
+        create_app(MockConfig(faults="error_rate=lots"))

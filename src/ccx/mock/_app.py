@@ -31,7 +31,7 @@ from ._clock import Clock
 from ._demo import seed_demo_world
 from ._engine import Engine
 from ._errors import DropConnection, MockAPIError, error_response, json_response
-from ._faults import FaultMiddleware
+from ._faults import FaultMiddleware, parse_faults
 from ._ratelimit import RateLimiter
 from ._registry import RequestContext, handler_for
 from ._state import MockConfig, MockState, TokenRecord, Workspace, new_id
@@ -347,6 +347,8 @@ def create_app(
     from ._spec import ROUTES, SPEC_JSON
 
     config = config or MockConfig()
+    if config.faults:
+        parse_faults(config.faults)  # a bad --faults fails here, not on the first request
     state = MockState(clock=clock or Clock(time_scale=config.time_scale), config=config)
     if seed_demo:
         seed_demo_world(state)
