@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from ._ratelimit import RateLimit
     from ._response import APIResponse
     from ._streaming import AsyncStream, Stream
+    from ._transports import AiohttpTransport
     from ._types import NOT_GIVEN, NotGiven
     from .webhooks import (
         InvalidPayloadError,
@@ -76,6 +77,7 @@ _MODULE_OF = {
     "APIResponse": "._response",
     "Stream": "._streaming",
     "AsyncStream": "._streaming",
+    "AiohttpTransport": "._transports",
     "NOT_GIVEN": "._types",
     "NotGiven": "._types",
     "WebhookVerificationError": ".webhooks",
@@ -113,6 +115,7 @@ __all__ = [
     "APIResponse",
     "Stream",
     "AsyncStream",
+    "AiohttpTransport",
     "NOT_GIVEN",
     "NotGiven",
     "WebhookVerificationError",
