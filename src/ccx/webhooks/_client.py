@@ -6,19 +6,9 @@ from typing import TYPE_CHECKING, Protocol
 
 from ccx._constants import WEBHOOK_SECRET_ENV
 
+from . import _events, _signature
 from ._errors import WebhookSecretMissingError
-from ._events import parse_event
-from ._signature import (
-    DEFAULT_TOLERANCE,
-    HeaderLookup,
-    NoTolerance,
-    SigningKeys,
-    check_signature,
-    checked_tolerance,
-    raw_body,
-    signature_header,
-    signing_keys,
-)
+from ._signature import DEFAULT_TOLERANCE, HeaderLookup, NoTolerance
 
 if TYPE_CHECKING:
     from ccx.types import Event, UnknownEvent
@@ -50,9 +40,7 @@ class Webhooks:
         now: float | None = None,
     ) -> Event | UnknownEvent:
         """Verify a webhook request and return its typed event (see ``ccx.webhooks.verify``)."""
-        body = raw_body(payload)
-        self._check(body, headers, tolerance, now)
-        return parse_event(body)
+        return _events.verify(payload, headers, self._secret(), tolerance=tolerance, now=now)
 
     def verify_signature(
         self,
@@ -63,27 +51,16 @@ class Webhooks:
         now: float | None = None,
     ) -> None:
         """Verify a webhook request without parsing its body, e.g. to queue the raw bytes."""
-        self._check(raw_body(payload), headers, tolerance, now)
+        _signature.verify_signature(payload, headers, self._secret(), tolerance=tolerance, now=now)
 
-    def _check(
-        self,
-        body: bytes,
-        headers: HeaderLookup | str | None,
-        tolerance: float | NoTolerance,
-        now: float | None,
-    ) -> None:
-        check_signature(
-            body, signature_header(headers), self._keys(), checked_tolerance(tolerance), now
-        )
-
-    def _keys(self) -> SigningKeys:
+    def _secret(self) -> str:
         secret = self._client.webhook_secret
         if not secret:
             raise WebhookSecretMissingError(
                 "This client has no webhook secret: pass webhook_secret='whsec_...' to the "
                 f"client, or set the {WEBHOOK_SECRET_ENV} environment variable."
             )
-        return signing_keys(secret)
+        return secret
 
 
 AsyncWebhooks = Webhooks
