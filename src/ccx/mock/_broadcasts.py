@@ -40,6 +40,8 @@ __all__ = [
 BATCH_SIZE = 500
 PROGRESS_INTERVAL_SECONDS = 1.0
 SSE_RETRY_MILLISECONDS = 3000
+KEEP_ALIVE_SECONDS = 15.0
+"""Real seconds of silence after which the stream sends a comment line."""
 
 BroadcastStatus: TypeAlias = Literal[
     "scheduled", "running", "paused", "completed", "canceled", "dry_run"
@@ -227,7 +229,11 @@ class BroadcastRecord:
                 hint = b""
                 if event.event == "broadcast.completed":
                     return
-            await self._changed_event().wait()
+            try:
+                await asyncio.wait_for(self._changed_event().wait(), KEEP_ALIVE_SECONDS)
+            except asyncio.TimeoutError:
+                # Idle streams (a broadcast scheduled for next week) keep proxies from closing.
+                yield b": keep-alive\n\n"
 
     # -- internals ---------------------------------------------------------------------------
 

@@ -62,11 +62,11 @@ def redelivery_delay(attempt: int) -> float | None:
 
 
 def signed_headers(
-    event_id: str, event_type: str, body: bytes, secrets_: Sequence[str], now: float
+    event_id: str, event_type: str, body: bytes, signing_secrets: Sequence[str], now: float
 ) -> dict[str, str]:
     return {
         "Content-Type": "application/json",
-        "CCX-Signature": sign(body, tuple(secrets_), timestamp=int(now)),
+        "CCX-Signature": sign(body, tuple(signing_secrets), timestamp=int(now)),
         "CCX-Event-Id": event_id,
         "CCX-Event-Type": event_type,
     }
