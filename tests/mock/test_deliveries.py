@@ -10,7 +10,7 @@ import pytest
 from messaging_helpers import READS, message
 from webhook_receiver import Receiver
 
-from ccx.mock import create_app
+from ccx.mock import MockServer, create_app
 from ccx.mock._app import mock_state
 from ccx.mock._clock import FrozenClock
 from ccx.mock._demo import DEMO_TOKEN
@@ -224,3 +224,26 @@ async def test_endpoint_secret_is_shown_once(
     deleted = await client.delete(f"/v1/webhook_endpoints/{endpoint['id']}")
     assert deleted.status_code == 204
     assert (await client.get(f"/v1/webhook_endpoints/{endpoint['id']}")).status_code == 404
+
+
+def test_deliveries_from_a_socket_server_follow_its_clock(
+    server: MockServer, http: httpx.Client, receiver: Receiver
+) -> None:
+    created = http.post(
+        "/v1/webhook_endpoints", json={"url": receiver.url, "events": ["message.read"]}
+    )
+    secret = created.json()["secret"]
+    receiver.script["message.read"] = [503]
+    sent = http.post("/v1/messages", json=message(READS)).json()
+
+    server.advance(3)  # sent, delivered at +1 s, read at +3 s: the first attempt fails
+    assert [delivery.status for delivery in receiver.deliveries] == [503]
+    server.advance(10)
+    assert [delivery.status for delivery in receiver.deliveries] == [503, 200]
+    final = receiver.deliveries[-1]
+    assert final.envelope["data"]["message_id"] == sent["id"]
+    verify_signature(final.body, final.headers, secret, now=server.state.clock.now())
+    attempts = [
+        (attempt.attempt, attempt.status) for attempt in server.state.engine.delivery_attempts
+    ]
+    assert attempts == [(1, 503), (2, 200)]
