@@ -33,7 +33,7 @@ from ._engine import Engine
 from ._errors import DropConnection, MockAPIError, error_response, json_response
 from ._faults import FaultMiddleware, parse_faults
 from ._ratelimit import RateLimiter
-from ._registry import RequestContext, handler_for
+from ._registry import Handler, RequestContext, handler_for
 from ._state import MockConfig, MockState, TokenRecord, Workspace, new_id
 from ._validation import check_path_params, parse_json_body, too_large, validate_model
 from .handlers import load_handlers
@@ -103,7 +103,6 @@ class _Operation:
         self.route = route
         self.state = state
         self.limiter = limiter
-        self.resource = route.operation_id.split(".")[-2].removesuffix("s")
 
     async def handle(self, request: Request) -> Response:
         request_id: str = request.scope[REQUEST_ID_SCOPE_KEY]
@@ -200,30 +199,29 @@ class _Operation:
             idempotency_key=key,
             success_status=route.success_status,
         )
-        record = None
-        if key is not None:
-            record = _idempotency.reserve(
-                workspace, key, fingerprint, now, config.idempotency_ttl_seconds
-            )
+        if key is None:
+            return await self._execute(handler, context), rate_headers
+        _idempotency.reserve(workspace, key, fingerprint, now, config.idempotency_ttl_seconds)
         try:
-            response = self._respond(await handler(context))
+            response = await self._execute(handler, context)
+        except BaseException:
+            # A dropped connection (or a cancelled request) saves nothing: a retry runs again.
+            _idempotency.settle(workspace, key, None)
+            raise
+        _idempotency.settle(workspace, key, response)
+        return response, rate_headers
+
+    async def _execute(self, handler: Handler, context: RequestContext) -> Response:
+        """The handler's answer, its refusal, or the envelope for its crash."""
+        try:
+            return self._respond(await handler(context))
         except MockAPIError as error:
-            response = error_response(error, request_id)
+            return error_response(error, context.request_id)
         except DropConnection:
-            if record is not None and key is not None:
-                _idempotency.abandon(workspace, key, record)
             raise
         except Exception:
-            logger.exception("handler for %s failed", route.operation_id)
-            response = error_response(_internal_error(), request_id)
-        if record is not None and key is not None:
-            if response.status_code < 500 and hasattr(response, "body"):
-                _idempotency.complete(
-                    record, response.status_code, bytes(response.body), response.headers
-                )
-            else:
-                _idempotency.abandon(workspace, key, record)
-        return response, rate_headers
+            logger.exception("handler for %s failed", context.operation_id)
+            return error_response(_internal_error(), context.request_id)
 
     def _validate_body(self, data: dict[str, Any]) -> dict[str, Any]:
         model = self.route.body_model

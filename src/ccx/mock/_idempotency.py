@@ -15,18 +15,19 @@ import json
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from starlette.responses import Response
+
 from ._errors import MockAPIError
 from ._state import IdempotencyRecord, Workspace
 
 __all__ = [
     "BODY_KEY_FIELD",
     "MAX_KEY_LENGTH",
-    "abandon",
-    "complete",
     "fingerprint",
     "lookup",
     "request_key",
     "reserve",
+    "settle",
 ]
 
 BODY_KEY_FIELD = "idempotency_key"
@@ -104,7 +105,7 @@ def lookup(
 
 def reserve(
     workspace: Workspace, key: str, request_fingerprint: str, now: float, ttl: float
-) -> IdempotencyRecord:
+) -> None:
     """Claim ``key`` for a request about to run; expired entries are dropped on the way."""
     records = workspace.idempotency
     while records:
@@ -112,22 +113,26 @@ def reserve(
         if now < records[oldest].created_at + ttl:
             break  # insertion order is creation order: everything after is younger
         del records[oldest]
-    record = IdempotencyRecord(fingerprint=request_fingerprint, created_at=now)
-    records[key] = record
-    return record
+    records[key] = IdempotencyRecord(fingerprint=request_fingerprint, created_at=now)
 
 
-def complete(
-    record: IdempotencyRecord, status: int, body: bytes, headers: Mapping[str, str]
-) -> None:
-    record.status = status
-    record.body = body
-    record.headers = tuple(
-        (name, value) for name, value in headers.items() if name.lower() in _REPLAYED_HEADERS
-    )
+def settle(workspace: Workspace, key: str, response: Response | None) -> None:
+    """Save the outcome to replay, or free the key when there is nothing worth replaying.
 
-
-def abandon(workspace: Workspace, key: str, record: IdempotencyRecord) -> None:
-    """Free the key after a failure that must not be replayed, so a retry runs again."""
-    if workspace.idempotency.get(key) is record:
+    No response (the connection was dropped), a 5xx, or a streamed body frees the key, so the
+    client's retry runs the operation again.
+    """
+    record = workspace.idempotency.get(key)
+    if record is None:
+        return
+    body: bytes | memoryview | None = getattr(response, "body", None)
+    if response is None or response.status_code >= 500 or body is None:
         del workspace.idempotency[key]
+        return
+    record.status = response.status_code
+    record.body = bytes(body)
+    record.headers = tuple(
+        (name, value)
+        for name, value in response.headers.items()
+        if name.lower() in _REPLAYED_HEADERS
+    )
