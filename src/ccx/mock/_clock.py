@@ -69,6 +69,8 @@ class Clock:
         self._origin = time.time() if start is None else float(start)
         self._monotonic_origin = time.monotonic()
         self._offset = 0.0
+        self._frozen_reading = self._origin
+        """A frozen clock's reading as one float object, shared by every record stamped with it."""
         self._timers: list[Timer] = []
         self._sequence = itertools.count()
         self._wakeup: asyncio.TimerHandle | None = None
@@ -90,7 +92,7 @@ class Clock:
     def now(self) -> float:
         """The clock's reading in unix seconds."""
         if self._frozen:
-            return self._origin + self._offset
+            return self._frozen_reading
         elapsed = (time.monotonic() - self._monotonic_origin) * self._time_scale
         return self._origin + elapsed + self._offset
 
@@ -193,7 +195,7 @@ class Clock:
                     break
                 when = self._timers[0].when
                 if when > self.now():
-                    self._offset += when - self.now()
+                    self._move(when - self.now())
                 # Timers due at the same instant fire together, then the work they start settles.
                 while self._timers and self._timers[0].when == when:
                     timer = heapq.heappop(self._timers)
@@ -201,7 +203,7 @@ class Clock:
                         timer.callback()
                 await self.settle()
             if target > self.now():
-                self._offset += target - self.now()
+                self._move(target - self.now())
             self._arm()
             await self.settle()
 
@@ -219,6 +221,10 @@ class Clock:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     # -- internals ---------------------------------------------------------------------------
+
+    def _move(self, seconds: float) -> None:
+        self._offset += seconds
+        self._frozen_reading = self._origin + self._offset
 
     def _drop_cancelled(self) -> None:
         while self._timers and self._timers[0].cancelled:

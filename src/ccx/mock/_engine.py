@@ -238,7 +238,7 @@ class Engine:
         )
         domain.messages[message.id] = message
         if schedule_at is None:
-            self._queue(message)
+            self._queue(message, at=now)
         else:
             message.timer = self.clock.call_at(schedule_at, lambda: self._release(message))
         return message
@@ -302,10 +302,10 @@ class Engine:
 
     def _release(self, message: MessageRecord) -> None:
         message.timer = None
-        self._queue(message)
+        self._queue(message, at=self.clock.now())
 
-    def _queue(self, message: MessageRecord) -> None:
-        self._transition(message, "queued")
+    def _queue(self, message: MessageRecord, *, at: float) -> None:
+        self._transition(message, "queued", at=at)
         self._enqueue(message)
 
     def _enqueue(self, message: MessageRecord) -> None:
@@ -338,13 +338,13 @@ class Engine:
                 for _ in range(min(budget, len(domain.queue))):
                     _, _, message = heapq.heappop(domain.queue)
                     if message.status == "queued":
-                        self._attempt(message)
+                        self._attempt(message, at=now)
                 if domain.queue:
                     await self.clock.sleep(DISPATCH_TICK_SECONDS)
         finally:
             domain.dispatching = False
 
-    def _attempt(self, message: MessageRecord) -> None:
+    def _attempt(self, message: MessageRecord, *, at: float) -> None:
         """One hand-over to the upstream, with the outcome the recipient dictates."""
         message.attempts += 1
         outcome = outcome_for(message)
@@ -357,7 +357,7 @@ class Engine:
                 retry_delay(message.attempts), lambda: self._retry(message)
             )
             return
-        self._transition(message, "sent")
+        self._transition(message, "sent", at=at)
         if outcome is Outcome.STAY_SENT:
             self._settle(message)
             return
@@ -403,9 +403,11 @@ class Engine:
                 broadcast=None,
             )
 
-    def _transition(self, message: MessageRecord, status: MessageStatus) -> None:
+    def _transition(
+        self, message: MessageRecord, status: MessageStatus, *, at: float | None = None
+    ) -> None:
         """Stamp the new status and emit its event, ordered per message for webhooks."""
-        now = self.clock.now()
+        now = self.clock.now() if at is None else at
         if status == "queued":
             message.queued_at = now
         elif status == "sent":
