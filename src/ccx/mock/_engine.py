@@ -278,7 +278,11 @@ class Engine:
         return message
 
     def cancel(self, message: MessageRecord) -> None:
-        """Cancel a scheduled message (the caller checked that it is scheduled)."""
+        """Cancel a message not sent yet: scheduled, or queued by a broadcast being canceled.
+
+        A queued message stays in the dispatcher's heap; the dispatcher skips what is no longer
+        queued.
+        """
         if message.timer is not None:
             message.timer.cancel()
             message.timer = None
@@ -293,7 +297,6 @@ class Engine:
         if message.timer is not None:
             message.timer.cancel()
             message.timer = None
-        self._remove_from_queue(message)
         if status == "failed":
             self._fail(message, error or undeliverable_error(), fallback=False)
         else:
@@ -316,13 +319,6 @@ class Engine:
         if not domain.dispatching:
             domain.dispatching = True
             self.clock.spawn(self._dispatch(domain))
-
-    def _remove_from_queue(self, message: MessageRecord) -> None:
-        domain = self.domain(message.workspace_id)
-        remaining = [entry for entry in domain.queue if entry[2] is not message]
-        if len(remaining) != len(domain.queue):
-            heapq.heapify(remaining)
-            domain.queue = remaining
 
     async def _dispatch(self, domain: Domain) -> None:
         """Drain the workspace queue in priority order at the upstream's throughput."""
