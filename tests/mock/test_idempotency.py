@@ -6,6 +6,7 @@ import asyncio
 import uuid
 
 import httpx
+import pytest
 
 from ccx.mock import MockServer
 from ccx.mock._state import IdempotencyRecord
@@ -185,3 +186,43 @@ def test_replays_are_not_counted_against_the_rate_limit(http: httpx.Client) -> N
         replay = http.post("/v1/segments", json=SEGMENT, headers=key_header("free-key"))
         assert int(replay.headers["x-ratelimit-remaining"]) == remaining
     assert int(http.get("/v1/me").headers["x-ratelimit-remaining"]) == remaining - 1
+
+
+def test_a_retry_after_a_dropped_response_is_a_replay(
+    server: MockServer, http: httpx.Client
+) -> None:
+    """The send took effect but its answer was lost: the retry must not send again."""
+    send = {
+        "to": "+5511999990000",
+        "channel": "whatsapp",
+        "template": {
+            "name": "order_confirmation",
+            "language": "pt_BR",
+            "variables": {"1": "Maria", "2": "#A8492", "3": "R$ 349,90"},
+        },
+        "idempotency_key": "lost-answer",
+    }
+    with pytest.raises(httpx.RemoteProtocolError):
+        http.post("/v1/messages", json=send, headers={"CCX-Mock-Fault": "drop=after"})
+    retried = http.post("/v1/messages", json=send)
+    assert retried.status_code == 202
+    assert retried.headers["idempotent-replayed"] == "true"
+    assert len(server.state.engine.domain("wks_demo").messages) == 1
+
+
+def test_a_retry_after_a_drop_before_the_request_ran_sends_once(
+    server: MockServer, http: httpx.Client
+) -> None:
+    body = {**SEGMENT, "name": "dropped"}
+    before = segment_count(server)
+    with pytest.raises(httpx.RemoteProtocolError):
+        http.post(
+            "/v1/segments",
+            json=body,
+            headers={**key_header("drop-1"), "CCX-Mock-Fault": "drop=before"},
+        )
+    assert segment_count(server) == before
+    retried = http.post("/v1/segments", json=body, headers=key_header("drop-1"))
+    assert retried.status_code == 201
+    assert "idempotent-replayed" not in retried.headers
+    assert segment_count(server) == before + 1
