@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from random import Random
+from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ccx.mock import MockServer
+from ccx.mock._idempotency import fingerprint
 from ccx.mock._state import IdempotencyRecord
 
 SEGMENT = {"name": "VIPs", "recipients": ["+5511900000001", "+5511900000002"]}
@@ -226,3 +231,42 @@ def test_a_retry_after_a_drop_before_the_request_ran_sends_once(
     assert retried.status_code == 201
     assert "idempotent-replayed" not in retried.headers
     assert segment_count(server) == before + 1
+
+
+json_scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+bodies = st.dictionaries(st.text(min_size=1, max_size=6), json_scalars, max_size=6)
+
+
+@given(body=bodies, seed=st.randoms(use_true_random=False))
+def test_fingerprint_ignores_key_order_and_the_key_itself(
+    body: dict[str, Any], seed: Random
+) -> None:
+    shuffled = list(body.items())
+    seed.shuffle(shuffled)
+    reordered = {**dict(shuffled), "idempotency_key": "anything"}
+    assert fingerprint("segments.create", "/v1/segments", body) == fingerprint(
+        "segments.create", "/v1/segments", reordered
+    )
+
+
+@given(body=bodies, other=bodies)
+def test_fingerprint_tells_different_parameters_apart(
+    body: dict[str, Any], other: dict[str, Any]
+) -> None:
+    other.pop("idempotency_key", None)
+    body.pop("idempotency_key", None)
+    same = fingerprint("segments.create", "/v1/segments", body) == fingerprint(
+        "segments.create", "/v1/segments", other
+    )
+    assert same == (body == other)
+    assert fingerprint("segments.create", "/v1/segments", body) != fingerprint(
+        "exports.create", "/v1/exports", body
+    )
+
+
+async def test_concurrent_requests_in_process_run_once(asgi: httpx.AsyncClient) -> None:
+    responses = await asyncio.gather(
+        *(asgi.post("/v1/segments", json=SEGMENT, headers=key_header("inproc")) for _ in range(20))
+    )
+    assert {r.json()["id"] for r in responses} == {responses[0].json()["id"]}
+    assert sum("idempotent-replayed" not in r.headers for r in responses) == 1
