@@ -164,3 +164,16 @@ def test_drop_after_commits_then_closes_the_socket(server: MockServer, http: htt
 def test_a_bad_server_fault_spec_fails_when_the_app_is_created() -> None:
     with pytest.raises(FaultSpecError, match="error_rate"):
         create_app(MockConfig(faults="error_rate=lots"))
+
+
+async def test_header_rate_with_a_seed_is_a_reproducible_stream(clock: FrozenClock) -> None:
+    header = {FAULT: "status=503,rate=0.5,seed=11"}
+    runs: list[list[int]] = []
+    for _ in range(2):
+        async with in_process(MockConfig(), FrozenClock(start=clock.now())) as client:
+            runs.append(
+                [(await client.get("/v1/me", headers=header)).status_code for _ in range(200)]
+            )
+    assert runs[0] == runs[1]
+    assert 70 <= runs[0].count(503) <= 130
+    assert set(runs[0]) == {200, 503}

@@ -23,7 +23,8 @@ Keys:
 ``retry_after=N``   the ``Retry-After`` seconds of injected 429/503 answers (default 1)
 ``rate=P``          the probability of the faults this spec names without one (header sugar:
                     ``status=503,rate=0.3``); without it such faults always fire
-``seed=N``          seed the random draws so rates are reproducible
+``seed=N``          seed the random draws so rates are reproducible (in a header: requests
+                    sending the same seed share one reproducible stream of draws)
 ==================  ===========================================================================
 
 Examples: ``CCX-Mock-Fault: status=503`` (always 503), ``drop=after``, ``latency=200ms``,
@@ -179,6 +180,8 @@ class FaultMiddleware:
         configured = state.config.faults
         self.server_faults = parse_faults(configured) if configured else FaultSpec()
         self._random = random.Random(self.server_faults.seed)
+        self._seeded: dict[int, random.Random] = {}
+        """One stream of draws per header seed, so a run of requests is reproducible."""
         self._burst_until = -math.inf
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -194,7 +197,9 @@ class FaultMiddleware:
             except MockAPIError as refusal:
                 await self._answer(refusal, scope, receive, send)
                 return
-            draw = random.Random(faults.seed) if faults.seed is not None else self._random
+            draw = self._random
+            if faults.seed is not None:
+                draw = self._seeded.setdefault(faults.seed, random.Random(faults.seed))
         elif self.server_faults.active and not path.startswith(_EXEMPT_PREFIXES):
             faults, draw = self.server_faults, self._random
         else:
