@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
-from ccx.mock import MockServer
+from ccx.mock import MockConfig, MockServer
 
 
 def test_every_call_is_logged_with_its_outcome(http: httpx.Client) -> None:
@@ -76,3 +77,14 @@ def test_pagination_walks_every_entry_once(http: httpx.Client) -> None:
         cursor = page["next_cursor"]
     assert len(seen) == len(set(seen))
     assert len(seen) >= 7
+
+
+class TestBoundedAuditLog:
+    @pytest.fixture
+    def mock_config(self) -> MockConfig:
+        return MockConfig(audit_log_limit=5)
+
+    def test_only_the_newest_entries_are_kept(self, http: httpx.Client) -> None:
+        request_ids = [http.get("/v1/me").headers["x-request-id"] for _ in range(8)]
+        entries = http.get("/v1/audit_logs").json()["data"]
+        assert [e["request_id"] for e in entries] == request_ids[::-1][:5]

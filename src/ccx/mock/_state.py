@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import string
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, TypeAlias
@@ -112,6 +113,8 @@ class MockConfig:
     default_page_limit: int = 20
     idempotency_ttl_seconds: float = 7 * 24 * 3600
     token_rotation_overlap_seconds: float = 24 * 3600
+    audit_log_limit: int = 100_000
+    """Entries kept per workspace; the oldest go first, so long runs keep bounded memory."""
     export_ready_after_seconds: float = 1.0
     """Clock delay before an export is ``ready``: ``exports.create`` answers ``pending``."""
     time_scale: float = 1.0
@@ -239,7 +242,7 @@ class Workspace:
     templates: dict[str, TemplateRecord] = field(default_factory=dict[str, TemplateRecord])
     segments: dict[str, SegmentRecord] = field(default_factory=dict[str, SegmentRecord])
     tokens: dict[str, TokenRecord] = field(default_factory=dict[str, TokenRecord])
-    audit_log: list[AuditEntry] = field(default_factory=list[AuditEntry])
+    audit_log: deque[AuditEntry] = field(default_factory=deque[AuditEntry])
     exports: dict[str, ExportRecord] = field(default_factory=dict[str, ExportRecord])
     idempotency: dict[str, IdempotencyRecord] = field(
         default_factory=dict[str, IdempotencyRecord], repr=False
@@ -269,6 +272,7 @@ class MockState:
             plan=plan,
             sandbox=sandbox,
             created_at=self.clock.now(),
+            audit_log=deque(maxlen=self.config.audit_log_limit),
         )
         self.workspaces[workspace.id] = workspace
         return workspace
