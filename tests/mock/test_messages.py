@@ -296,3 +296,57 @@ def test_any_combination_of_send_fields_is_answered_never_with_a_5xx(
     assert response.status_code in (202, 400, 404, 409, 422), response.text
     if response.status_code != 202:
         assert response.json()["error"]["message"]
+
+
+def test_another_workspace_sees_none_of_this_workspaces_message_domain(
+    server: MockServer, http: httpx.Client, other_http: httpx.Client
+) -> None:
+    sent = http.post("/v1/messages", json=message()).json()
+    segment = http.post("/v1/segments", json={"name": "s", "recipients": [CUSTOMER]}).json()
+    broadcast = http.post(
+        "/v1/broadcasts",
+        json={
+            "name": "b",
+            "template": "black_friday_2026",
+            "language": "pt_BR",
+            "segment_id": segment["id"],
+        },
+    ).json()
+    endpoint = http.post(
+        "/v1/webhook_endpoints", json={"url": "http://127.0.0.1:9/x", "events": ["*"]}
+    ).json()
+    server.advance(5)
+    event_id = http.get("/v1/events").json()["data"][0]["id"]
+
+    for path in (
+        f"/v1/messages/{sent['id']}",
+        f"/v1/conversations/{sent['conversation_id']}",
+        f"/v1/broadcasts/{broadcast['id']}",
+        f"/v1/broadcasts/{broadcast['id']}/events",
+        f"/v1/webhook_endpoints/{endpoint['id']}",
+        f"/v1/events/{event_id}",
+    ):
+        assert other_http.get(path).status_code == 404, path
+    for path in ("/v1/messages", "/v1/conversations", "/v1/broadcasts", "/v1/events"):
+        assert other_http.get(path).json()["data"] == [], path
+    replay = other_http.post(
+        "/v1/events/replay",
+        json={
+            "endpoint_id": endpoint["id"],
+            "from": "2026-11-21T00:00:00Z",
+            "to": "2026-11-22T00:00:00Z",
+        },
+    )
+    assert replay.status_code == 404
+
+
+async def test_list_filters_by_creation_time(asgi: httpx.AsyncClient, clock: FrozenClock) -> None:
+    early = (await asgi.post("/v1/messages", json=message())).json()
+    await clock.advance(60)
+    middle = clock.isoformat()
+    late = (await asgi.post("/v1/messages", json=message())).json()
+
+    after = (await asgi.get("/v1/messages", params={"created_after": middle})).json()["data"]
+    before = (await asgi.get("/v1/messages", params={"created_before": middle})).json()["data"]
+    assert [item["id"] for item in after] == [late["id"]]
+    assert [item["id"] for item in before] == [early["id"]]

@@ -36,7 +36,7 @@ async def list_events(ctx: RequestContext) -> HandlerResult:
         events = [
             event
             for event in events
-            if (after is None or event.created_at > after)
+            if (after is None or event.created_at >= after)
             and (before is None or event.created_at < before)
         ]
     return ctx.success_status, paginate(events, query, _render, key=lambda event: event.id)

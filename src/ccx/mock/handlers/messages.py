@@ -121,7 +121,7 @@ async def list_messages(ctx: RequestContext) -> HandlerResult:
             and query.get("to") in (None, message.contact)
             and query.get("channel") in (None, message.channel)
             and query.get("broadcast_id") in (None, message.broadcast_id)
-            and (created_after is None or message.created_at > created_after)
+            and (created_after is None or message.created_at >= created_after)
             and (created_before is None or message.created_at < created_before)
         )
 
