@@ -103,7 +103,8 @@ class MockServer:
             return self
         self._thread = threading.Thread(target=self._run, name="ccx-mock-server", daemon=True)
         self._thread.start()
-        if not self._ready.wait(_START_TIMEOUT_SECONDS) or self._failure is not None:
+        ready = self._ready.wait(_START_TIMEOUT_SECONDS)
+        if not ready or self._failure is not None or not self._server.started:
             self.stop()
             raise RuntimeError(f"the mock server did not start on {self.url}") from self._failure
         return self
