@@ -14,6 +14,7 @@ import uvicorn
 
 from ._app import create_app
 from ._demo import DEMO_TOKEN, OTHER_TOKEN
+from ._server import listening_socket
 from ._state import MockConfig
 
 __all__ = ["main"]
@@ -77,13 +78,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"  CCX_BASE_URL={url}", file=sys.stderr)
     print(f"  CCX_API_KEY={arguments.token or DEMO_TOKEN}  (Demo Workspace)", file=sys.stderr)
     print(f"  second workspace token: {OTHER_TOKEN}", file=sys.stderr)
-    uvicorn.run(
-        app,
-        host=arguments.host,
-        port=arguments.port,
-        log_level="info" if arguments.access_log else "warning",
-        access_log=arguments.access_log,
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            log_level="info" if arguments.access_log else "warning",
+            access_log=arguments.access_log,
+        )
     )
+    server.run(sockets=[listening_socket(arguments.host, arguments.port)])
 
 
 if __name__ == "__main__":

@@ -30,11 +30,24 @@ if TYPE_CHECKING:
     from ._clock import Clock
     from ._delivery import DeliveryAttempt
 
-__all__ = ["MockServer"]
+__all__ = ["MockServer", "listening_socket"]
 
 _T = TypeVar("_T")
 _START_TIMEOUT_SECONDS = 30.0
 _POLL_SECONDS = 0.005
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound TCP socket for uvicorn (port 0: a free one), IPv4 or IPv6 as ``host`` says."""
+    family, kind, protocol, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+    )[0]
+    # IPPROTO_TCP spelled out: asyncio sets TCP_NODELAY only on sockets whose proto says TCP,
+    # and without it every small response waits ~40 ms on Nagle and delayed ACKs.
+    listener = socket.socket(family, kind, protocol)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(address)
+    return listener
 
 
 class MockServer:
@@ -57,11 +70,7 @@ class MockServer:
     ) -> None:
         self.config = config or MockConfig()
         self.app = create_app(self.config, clock=clock, seed_demo=seed_demo)
-        # IPPROTO_TCP spelled out: asyncio sets TCP_NODELAY only on sockets whose proto says TCP,
-        # and without it every small response waits ~40 ms on Nagle and delayed ACKs.
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((host, port))
+        self._socket = listening_socket(host, port)
         self.host, self.port = self._socket.getsockname()[:2]
         self._server = uvicorn.Server(
             uvicorn.Config(
