@@ -159,17 +159,22 @@ async def test_the_seed_schedule_stays_scheduled_until_the_clock_reaches_it(
     assert done["started_at"] == "2026-11-28T12:00:00Z"
 
 
-async def test_cancel_stops_the_rest(asgi: httpx.AsyncClient, clock: FrozenClock) -> None:
+async def test_cancel_stops_the_recipients_not_reached(
+    asgi: httpx.AsyncClient, clock: FrozenClock
+) -> None:
     segment_id = await make_segment(asgi, 1000)
     broadcast = await create(asgi, broadcast_body(segment_id, rate_limit_per_minute=600))
     await clock.advance(0)
     canceled = await asgi.post(f"/v1/broadcasts/{broadcast['id']}/cancel")
     assert canceled.status_code == 200
+    assert canceled.json()["status"] == "canceled"
     await clock.advance(600)
     final = await retrieve(asgi, broadcast["id"])
     assert final["status"] == "canceled"
-    assert final["counts"]["canceled"] >= 500
-    assert len(await messages_of(asgi, broadcast["id"])) == 500
+    assert final["counts"]["canceled"] == 500  # the second batch was never reached
+    messages = await messages_of(asgi, broadcast["id"])
+    assert len(messages) == 500
+    assert {item["status"] for item in messages} == {"delivered"}  # queued ones continued
     again = await asgi.post(f"/v1/broadcasts/{broadcast['id']}/cancel")
     assert again.status_code == 409
 

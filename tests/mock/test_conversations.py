@@ -40,10 +40,11 @@ async def test_first_inbound_creates_contact_and_conversation_and_opens_the_wind
 
 
 async def test_conversation_lists_its_messages_and_filters_by_status(
-    asgi: httpx.AsyncClient,
+    asgi: httpx.AsyncClient, clock: FrozenClock
 ) -> None:
     sent = (await asgi.post("/v1/messages", json=message())).json()
     await asgi.post("/v1/messages", json=message(to="+5511988887777"))
+    await clock.advance(1)
     await inbound(asgi)
 
     conversation_id = sent["conversation_id"]
@@ -51,6 +52,8 @@ async def test_conversation_lists_its_messages_and_filters_by_status(
     assert [item["direction"] for item in messages] == ["inbound", "outbound"]
     assert messages[0]["from"] == CUSTOMER
 
+    everyone = (await asgi.get("/v1/conversations")).json()["data"]
+    assert everyone[0]["id"] == conversation_id  # most recently active first
     open_ones = (await asgi.get("/v1/conversations", params={"status": "open"})).json()["data"]
     assert [item["id"] for item in open_ones] == [conversation_id]
     closed = (await asgi.get("/v1/conversations", params={"status": "closed"})).json()["data"]

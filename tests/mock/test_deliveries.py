@@ -247,3 +247,16 @@ def test_deliveries_from_a_socket_server_follow_its_clock(
         (attempt.attempt, attempt.status) for attempt in server.state.engine.delivery_attempts
     ]
     assert attempts == [(1, 503), (2, 200)]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://example.com/hooks", "ftp://127.0.0.1/hooks", "https:///no-host", "not a url"],
+)
+async def test_endpoint_urls_must_be_https_or_local_http(
+    mock: tuple[httpx.AsyncClient, MockState], url: str
+) -> None:
+    client, _ = mock
+    response = await client.post("/v1/webhook_endpoints", json={"url": url, "events": ["*"]})
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "url"

@@ -55,9 +55,14 @@ async def test_events_are_kept_30_days_on_the_clock(
     assert len((await asgi.get("/v1/events")).json()["data"]) == len(old)
     await clock.advance(24 * 3600)
     assert (await asgi.get("/v1/events")).json()["data"] == []
-    assert (await asgi.get(f"/v1/events/{old[0]['id']}")).status_code == 404
+    expired = await asgi.get(f"/v1/events/{old[0]['id']}")
+    assert expired.status_code == 410
+    assert expired.json()["error"]["code"] == "event_expired"
 
 
 async def test_unknown_and_foreign_event_ids_are_404(asgi: httpx.AsyncClient) -> None:
-    for event_id in ("evt_nope", "evt_abcdef0000000000", "msg_123"):
+    await asgi.post("/v1/messages", json=message())
+    real = (await asgi.get("/v1/events")).json()["data"][0]["id"]
+    lookalikes = (real[:-10] + "0_00000000", real[:-10] + "+000000000", real + "0")
+    for event_id in ("evt_nope", "evt_abcdef0000000000", "msg_123", *lookalikes):
         assert (await asgi.get(f"/v1/events/{event_id}")).status_code == 404

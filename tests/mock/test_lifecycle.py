@@ -181,6 +181,10 @@ async def test_set_status_helper_stops_the_natural_lifecycle(
         f"/v1/test_helpers/messages/{sent['id']}/set_status", json={"status": status}
     )
     assert forced.json()["status"] == status
+    # Reported as a carrier would: every step up to the forced one, in order.
+    steps = [event["event"] for event in await events_of(asgi, sent["id"])]
+    expected = ["message.queued", "message.sent", "message.delivered", "message.read"]
+    assert steps == expected[: expected.index(f"message.{status}") + 1]
     await clock.advance(60)
     assert (await fetch(asgi, sent["id"]))["status"] == status
     listed = (await asgi.get("/v1/messages", params={"to": UNDELIVERABLE})).json()["data"]

@@ -21,11 +21,23 @@ async def test_otp_sends_the_code_through_the_template(
     assert sent["template"] == {
         "name": "signup_otp",
         "language": "en",
-        "variables": {"1": "482913"},
+        "variables": {"1": "******"},
     }
     await clock.advance(1)
-    delivered = (await asgi.get(f"/v1/messages/{sent['id']}")).json()
-    assert delivered["billable"]["category"] == "authentication"
+    delivered = await asgi.get(f"/v1/messages/{sent['id']}")
+    assert delivered.json()["billable"]["category"] == "authentication"
+    # The code is never kept: not in the message, not in any event.
+    events = await asgi.get("/v1/events", params={"limit": 100})
+    assert "482913" not in delivered.text
+    assert "482913" not in events.text
+
+
+async def test_otp_needs_an_authentication_template(asgi: httpx.AsyncClient) -> None:
+    response = await asgi.post(
+        "/v1/otp", json={"to": CUSTOMER, "code": "1234", "template_name": "order_confirmation"}
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "template_category_mismatch"
 
 
 async def test_otp_with_an_unknown_template_or_language_is_refused(

@@ -177,15 +177,12 @@ class BroadcastRecord:
         self._launch()
 
     def cancel(self) -> None:
-        """Stop: recipients not reached and messages still queued are canceled."""
+        """Stop: recipients not reached are canceled; messages already queued continue."""
         if self._timer is not None:
             self._timer.cancel()
         self._generation += 1
         self.status = "canceled"
         self.canceled_at = self.engine.clock.now()
-        for message in list(self.engine.domain(self.workspace_id).messages.values()):
-            if message.broadcast_id == self.id and message.status == "queued":
-                self.engine.cancel(message)
         self._finish("canceled")
 
     def message_moved(self, previous: str, current: str) -> None:

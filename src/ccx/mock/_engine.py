@@ -278,11 +278,7 @@ class Engine:
         return message
 
     def cancel(self, message: MessageRecord) -> None:
-        """Cancel a message not sent yet: scheduled, or queued by a broadcast being canceled.
-
-        A queued message stays in the dispatcher's heap; the dispatcher skips what is no longer
-        queued.
-        """
+        """Cancel a scheduled message (the caller checked that it is scheduled)."""
         if message.timer is not None:
             message.timer.cancel()
             message.timer = None
@@ -293,15 +289,22 @@ class Engine:
     def force_status(
         self, message: MessageRecord, status: MessageStatus, error: Mapping[str, Any] | None
     ) -> None:
-        """The test helper's override: stop the natural lifecycle and jump to ``status``."""
+        """The test helper's override: stop the natural lifecycle and report ``status``.
+
+        As a carrier would, it reports the steps in between too: forcing ``read`` on a queued
+        message emits ``message.sent``, ``message.delivered`` and ``message.read``.
+        """
         if message.timer is not None:
             message.timer.cancel()
             message.timer = None
         if status == "failed":
             self._fail(message, error or undeliverable_error(), fallback=False)
-        else:
-            self._transition(message, status)
-            self._settle(message)
+            return
+        steps: tuple[MessageStatus, ...] = ("sent", "delivered", "read")
+        reached = steps.index(message.status) + 1 if message.status in steps else 0
+        for step in steps[reached : steps.index(status) + 1]:
+            self._transition(message, step)
+        self._settle(message)
 
     def _release(self, message: MessageRecord) -> None:
         message.timer = None

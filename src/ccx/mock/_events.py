@@ -11,6 +11,7 @@ an event by id is arithmetic, not a second index.
 from __future__ import annotations
 
 import bisect
+import re
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ RETENTION_SECONDS = 30 * 24 * 3600.0
 """Events older than this on the clock are gone from list, retrieve and replay."""
 
 _SEQUENCE_DIGITS = 10
+_SEQUENCE = re.compile(f"[0-9a-f]{{{_SEQUENCE_DIGITS}}}")
 
 
 class EventSubject(Protocol):
@@ -144,14 +146,19 @@ class EventLog:
             self._first_sequence += cutoff
 
     def get(self, event_id: str) -> EventRecord | None:
-        digits = event_id[len(self._prefix) :]
-        if not event_id.startswith(self._prefix) or len(digits) != _SEQUENCE_DIGITS:
-            return None
-        try:
-            position = int(digits, 16) - self._first_sequence
-        except ValueError:
-            return None
+        position = self._position(event_id)
         return self.record(position) if 0 <= position < len(self._types) else None
+
+    def expired(self, event_id: str) -> bool:
+        """Whether ``event_id`` was an event of this log that retention has since removed."""
+        return -self._first_sequence <= self._position(event_id) < 0
+
+    def _position(self, event_id: str) -> int:
+        """Where ``event_id`` is (or was: negative once expired); far out of range if foreign."""
+        digits = event_id[len(self._prefix) :]
+        if event_id.startswith(self._prefix) and _SEQUENCE.fullmatch(digits):
+            return int(digits, 16) - self._first_sequence
+        return -(self._first_sequence + 1)
 
     def newest_first(self, event_type: str | None = None) -> EventView:
         """Every kept event (of ``event_type``, if given), newest first, built lazily."""

@@ -30,7 +30,12 @@ async def list_conversations(ctx: RequestContext) -> HandlerResult:
         )
 
     conversations = ctx.state.engine.domain(ctx.workspace.id).conversations.values()
-    selected = [item for item in reversed(conversations) if wanted(item)]
+    # Most recently active first; creation order breaks ties, newest first.
+    selected = sorted(
+        (item for item in reversed(conversations) if wanted(item)),
+        key=lambda item: item.last_message_at or item.created_at,
+        reverse=True,
+    )
     return ctx.success_status, paginate(
         selected, query, lambda item: item.payload(now), key=lambda item: item.id
     )

@@ -46,9 +46,17 @@ async def list_events(ctx: RequestContext) -> HandlerResult:
 async def retrieve(ctx: RequestContext) -> HandlerResult:
     log = ctx.state.engine.domain(ctx.workspace.id).events
     log.expire(ctx.now)
-    event = log.get(ctx.path_params["id"])
+    event_id = ctx.path_params["id"]
+    event = log.get(event_id)
+    if event is None and log.expired(event_id):
+        raise MockAPIError(
+            410,
+            "gone_error",
+            "event_expired",
+            f"Event {event_id} is older than 30 days and is no longer kept.",
+        )
     if event is None:
-        raise not_found("event", ctx.path_params["id"])
+        raise not_found("event", event_id)
     return ctx.success_status, _render(event)
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from ccx.mock._delivery import EndpointRecord, new_endpoint_secret
-from ccx.mock._errors import not_found
+from ccx.mock._errors import MockAPIError, not_found
 from ccx.mock._registry import HandlerResult, RequestContext, handles, paginate
 
 ROTATION_OVERLAP_SECONDS = 24 * 3600.0
+_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 
 
 def _lookup(ctx: RequestContext) -> EndpointRecord:
@@ -18,6 +20,23 @@ def _lookup(ctx: RequestContext) -> EndpointRecord:
     if endpoint is None:
         raise not_found("webhook endpoint", endpoint_id)
     return endpoint
+
+
+def _checked_url(ctx: RequestContext, url: str) -> str:
+    """HTTPS, or plain HTTP to this machine for sandbox tokens (local receivers in tests)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return url
+    if parts.scheme == "http" and parts.hostname in _LOCAL_HOSTS and ctx.token.is_sandbox:
+        return url
+    raise MockAPIError(
+        400,
+        "invalid_request_error",
+        "invalid_url",
+        f"url {url[:100]!r} must be an https:// URL (sandbox endpoints may also use "
+        "http://127.0.0.1 or http://localhost).",
+        param="url",
+    )
 
 
 def _with_secret(endpoint: EndpointRecord) -> dict[str, Any]:
@@ -30,7 +49,7 @@ async def create(ctx: RequestContext) -> HandlerResult:
     body = ctx.body
     endpoint = EndpointRecord(
         id=f"whe_{secrets.token_hex(8)}",
-        url=body["url"],
+        url=_checked_url(ctx, body["url"]),
         events=tuple(body["events"]),
         created_at=ctx.now,
         secret=new_endpoint_secret(),
@@ -58,7 +77,7 @@ async def update(ctx: RequestContext) -> HandlerResult:
     endpoint = _lookup(ctx)
     body = ctx.body
     if "url" in body:
-        endpoint.url = body["url"]
+        endpoint.url = _checked_url(ctx, body["url"])
     if "events" in body:
         endpoint.events = tuple(body["events"])
     if "description" in body:
