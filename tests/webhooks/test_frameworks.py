@@ -6,6 +6,7 @@ a 400 JSON error before the view runs (FastAPI nests it under its usual ``detail
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -89,13 +90,18 @@ def test_an_event_type_newer_than_the_sdk_reaches_the_view_as_unknown_event(
     assert response.json()["model"] == "UnknownEvent"
 
 
-def test_a_tampered_body_is_a_400_signature_mismatch(framework: tuple[str, httpx.Client]) -> None:
+def test_a_tampered_body_is_a_400_signature_mismatch_and_a_warning(
+    framework: tuple[str, httpx.Client], caplog: pytest.LogCaptureFixture
+) -> None:
     name, client = framework
     body = event_body()
     signature = sign(body, SECRET)
-    error = rejection(name, post(client, body.replace(b"+5511", b"+5599"), signature))
+    with caplog.at_level(logging.WARNING, logger="ccx.webhooks"):
+        error = rejection(name, post(client, body.replace(b"+5511", b"+5599"), signature))
     assert error["code"] == "signature_mismatch"
     assert "raw request bytes" in error["message"]
+    assert "signature_mismatch" in caplog.text
+    assert SECRET not in caplog.text
 
 
 def test_an_unsigned_request_is_rejected_before_its_body_is_parsed(

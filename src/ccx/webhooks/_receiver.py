@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from ccx.types import Event, UnknownEvent
 
 __all__ = ["REJECTED_STATUS", "Receiver", "environment_secret", "error_body", "error_detail"]
+
+logger = logging.getLogger("ccx.webhooks")
 
 REJECTED_STATUS: Final = 400
 """Every rejection is a 400, a missing signature too: the caller is CCX (or an impostor), not a
@@ -60,10 +63,18 @@ class Receiver:
         self._fallback = fallback
 
     def receive(self, body: bytes, headers: HeaderLookup) -> Event | UnknownEvent:
-        """The typed event of a request; raise ``WebhookVerificationError`` to answer 400."""
+        """The typed event of a request; raise ``WebhookVerificationError`` to answer 400.
+
+        Rejections are logged (messages never hold a secret): the 400 alone tells the
+        receiver's operator nothing about why.
+        """
         keys = self._keys if self._keys is not None else self._configured_keys()
-        check_signature(body, signature_header(headers), keys, self._tolerance, None)
-        return parse_event(body)
+        try:
+            check_signature(body, signature_header(headers), keys, self._tolerance, None)
+            return parse_event(body)
+        except WebhookVerificationError as error:
+            logger.warning("Rejected a webhook request (%s): %s", error.code, error)
+            raise
 
     def _configured_keys(self) -> SigningKeys:
         secret = self._fallback()
