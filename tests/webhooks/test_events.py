@@ -14,7 +14,6 @@ from ccx.webhooks import (
     SignatureMismatchError,
     TimestampOutsideToleranceError,
     WebhookSecretMissingError,
-    WebhookVerificationError,
     parse_event,
     sign,
     verify,
@@ -49,11 +48,13 @@ def test_each_event_type_parses_into_its_own_model() -> None:
     assert event.event == "message.read"
 
 
-@given(event_type=st.from_regex(r"[a-z]{1,12}\.[a-z_]{1,16}", fullmatch=True))
+@given(
+    event_type=st.from_regex(r"[a-z]{1,12}\.[a-z_]{1,16}", fullmatch=True).filter(
+        lambda event_type: event_type not in EVENT_TYPES
+    )
+)
 def test_an_event_type_newer_than_the_sdk_parses_as_unknown_event(event_type: str) -> None:
     body = event_body(event_type)
-    if event_type in EVENT_TYPES:
-        return
     event = verify(body, signed(body), SECRET, now=NOW)
     assert isinstance(event, UnknownEvent)
     assert event.event == event_type
@@ -120,7 +121,3 @@ def test_client_unwrap_rejects_a_missing_header() -> None:
     client = ccx.CCX(api_key="ccx_test_unwrap", webhook_secret=SECRET)
     with pytest.raises(MissingSignatureError):
         client.webhooks.unwrap(event_body(), {}, now=NOW)
-
-
-def test_every_verification_error_is_a_ccx_error() -> None:
-    assert issubclass(WebhookVerificationError, ccx.CCXError)
