@@ -42,7 +42,11 @@ def _event_adapter() -> pydantic.TypeAdapter[Event]:
 
 
 def parse_event(body: bytes) -> Event | UnknownEvent:
-    """The precise event model for ``body``; ``UnknownEvent`` for a type newer than this SDK."""
+    """The precise event model for ``body``; ``UnknownEvent`` for a type newer than this SDK.
+
+    Only for a body already verified (``verify_signature`` at the edge, parsed later from a
+    queue): anyone can send an unsigned body.
+    """
     try:
         return _event_adapter().validate_json(body)
     except pydantic.ValidationError as error:
