@@ -7,7 +7,6 @@ I/O.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import os
 import random
@@ -427,7 +426,11 @@ class AsyncCCX(_BaseClient, AsyncResources):
             on_rate_limit_warning=on_rate_limit_warning,
             now=now,
         )
-        self._sleep = sleep or asyncio.sleep
+        if sleep is None:
+            from asyncio import sleep as asyncio_sleep  # deferred: sync programs skip asyncio
+
+            sleep = asyncio_sleep
+        self._sleep: Callable[[float], Awaitable[None]] = sleep
         self._owns_http_client = http_client is None
         self._http = http_client or httpx.AsyncClient(
             transport=transport,
