@@ -52,7 +52,9 @@ def _expand_path(operation: Operation, path: Mapping[str, object] | None) -> str
             raise InvalidArgumentError(
                 f"{operation.id}: `{name}` must be a non-empty string id, got {value!r}"
             )
-        segments[name] = quote(value, safe="")
+        segment = quote(value, safe="")
+        # URL normalisation would resolve "." and ".." segments into another path.
+        segments[name] = segment.replace(".", "%2E") if segment in (".", "..") else segment
     try:
         return operation.path.format_map(segments)
     except KeyError as missing:
