@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -116,6 +116,10 @@ class _Operation:
             response, rate_headers = await self._run(request, request_id, token, workspace)
         except MockAPIError as error:
             response = error_response(error, request_id)
+        except ClientDisconnect:
+            # The caller hung up before its body arrived (a client timeout, a cut link): nothing
+            # ran and nobody is left to answer. Not a failure of the mock's, so no alarm.
+            return Response(status_code=499)
         response.headers.update(rate_headers)
         if workspace is not None:
             record_call(
@@ -330,7 +334,8 @@ def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def _unexpected_error(request: Request, exc: Exception) -> Response:
-    logger.error("unhandled error in the mock server", exc_info=exc)
+    if not isinstance(exc, DropConnection):  # an injected drop is on purpose, not a failure
+        logger.error("unhandled error in the mock server", exc_info=exc)
     return error_response(_internal_error(), request.scope.get(REQUEST_ID_SCOPE_KEY, ""))
 
 

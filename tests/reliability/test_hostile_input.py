@@ -1,0 +1,350 @@
+"""Hostile input to every operation of the spec: always a 4xx with the error envelope.
+
+Garbage, truncated, wrongly typed, deeply nested, oversized and non-UTF-8 bodies, traversal
+and junk in ids, absurd ``limit`` values and header injection. The operations are read from the
+spec, so new ones are attacked too. What the HTTP parser itself refuses (bare CR or LF in a
+header) never reaches the app: that is a plain 400 from uvicorn, and the server keeps serving.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import quote
+
+import httpx
+import pytest
+import yaml
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from ccx.mock import MockConfig, MockServer
+from ccx.mock._clock import FrozenClock
+
+SPEC: dict[str, Any] = yaml.safe_load(
+    (Path(__file__).parents[2] / "openapi" / "openapi.yaml").read_text()
+)
+START = 1_795_248_000.0
+ENVELOPE_FIELDS = {"type", "code", "message", "param", "request_id", "retryable"}
+_PARAMETER = re.compile(r"\{\w+\}")
+_METHODS = ("get", "post", "put", "patch", "delete")
+
+OPERATIONS = [
+    (method.upper(), path, operation)
+    for path, item in SPEC["paths"].items()
+    for method, operation in item.items()
+    if method in _METHODS
+]
+BODY_OPERATIONS = sorted(
+    (method, _PARAMETER.sub("x_1", path))
+    for method, path, _ in OPERATIONS
+    if method != "GET"
+    if method in ("POST", "PATCH", "PUT")
+)
+ID_OPERATIONS = sorted((method, path) for method, path, _ in OPERATIONS if "{" in path)
+LIST_PATHS = sorted(
+    _PARAMETER.sub("x_1", path)
+    for _, path, operation in OPERATIONS
+    if operation.get("x-ccx-paginated")
+)
+SEND_EXAMPLE: dict[str, Any] = SPEC["paths"]["/v1/messages"]["post"]["requestBody"]["content"][
+    "application/json"
+]["examples"]["order_confirmation"]["value"]
+"""A valid ``messages.send`` body: every field a wrong type is put into is a real one."""
+
+
+def assert_refused(response: httpx.Response, status: int | None = None) -> dict[str, Any]:
+    """A 4xx (``status`` if given) whose body is the error envelope with this request's id."""
+    assert 400 <= response.status_code < 500, (response.status_code, response.text)
+    assert status is None or response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    error: dict[str, Any] = response.json()["error"]
+    assert set(error) >= ENVELOPE_FIELDS
+    assert error["request_id"] == response.headers["x-request-id"]
+    return error
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[MockServer]:
+    config = MockConfig(rate_limit_per_minute=10**9, burst_per_second=10**9)
+    with MockServer(config, clock=FrozenClock(start=START)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def http(server: MockServer) -> Iterator[httpx.Client]:
+    headers = {"Authorization": f"Bearer {server.token}", "Content-Type": "application/json"}
+    with httpx.Client(base_url=server.url, headers=headers) as client:
+        yield client
+
+
+def _is_json_object(body: bytes) -> bool:
+    try:
+        return isinstance(json.loads(body), dict)
+    except ValueError:
+        return False
+
+
+hypothesis_settings = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@hypothesis_settings
+@given(operation=st.sampled_from(BODY_OPERATIONS), body=st.binary(max_size=300))
+def test_arbitrary_bytes_are_refused(
+    http: httpx.Client, operation: tuple[str, str], body: bytes
+) -> None:
+    assume(not _is_json_object(body))
+    assert_refused(http.request(*operation, content=body))
+
+
+@hypothesis_settings
+@given(operation=st.sampled_from(BODY_OPERATIONS), data=st.data())
+def test_truncated_json_is_refused(
+    http: httpx.Client, operation: tuple[str, str], data: st.DataObject
+) -> None:
+    whole = json.dumps(SEND_EXAMPLE).encode()
+    cut = data.draw(st.integers(min_value=1, max_value=len(whole) - 1))
+    error = assert_refused(http.request(*operation, content=whole[:cut]), 400)
+    assert error["code"] == "invalid_json"
+
+
+@hypothesis_settings
+@given(
+    operation=st.sampled_from(BODY_OPERATIONS),
+    text=st.text(min_size=1, max_size=40),
+    encoding=st.sampled_from(["latin-1", "utf-16", "cp1252", "utf-32"]),
+)
+def test_bodies_that_are_not_utf8_are_refused(
+    http: httpx.Client, operation: tuple[str, str], text: str, encoding: str
+) -> None:
+    body = _encoded({"name": text}, encoding)
+    assume(body is not None)
+    error = assert_refused(http.request(*operation, content=body), 400)
+    assert error["code"] == "invalid_encoding"
+
+
+def _encoded(value: object, encoding: str) -> bytes | None:
+    """``value`` as JSON in ``encoding``, or None when that is not possible or is valid UTF-8."""
+    try:
+        body = json.dumps(value, ensure_ascii=False).encode(encoding)
+    except UnicodeEncodeError:
+        return None
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body
+    return None
+
+
+def _leaves(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    if isinstance(value, dict):
+        for name, item in cast("dict[str, Any]", value).items():
+            yield from _leaves(item, (*path, name))
+    else:
+        yield path
+
+
+wrong_values = st.one_of(
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.lists(st.integers(), min_size=1, max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), min_size=1, max_size=2),
+)
+
+
+@hypothesis_settings
+@given(field=st.sampled_from(list(_leaves(SEND_EXAMPLE))), value=wrong_values)
+def test_a_wrongly_typed_field_is_refused_and_named(
+    http: httpx.Client, field: tuple[str, ...], value: Any
+) -> None:
+    body = json.loads(json.dumps(SEND_EXAMPLE))
+    parent = body
+    for name in field[:-1]:
+        parent = parent[name]
+    parent[field[-1]] = value
+    error = assert_refused(http.post("/v1/messages", json=body), 400)
+    assert error["param"] == ".".join(field)
+
+
+@pytest.mark.parametrize("operation", BODY_OPERATIONS, ids=" ".join)
+@pytest.mark.parametrize("depth", [64, 30_000])
+def test_deep_nesting_is_refused(
+    http: httpx.Client, operation: tuple[str, str], depth: int
+) -> None:
+    body = b'{"metadata": ' + b'{"a": ' * depth + b"1" + b"}" * depth + b"}"
+    assert assert_refused(http.request(*operation, content=body), 400)["code"] == "json_too_deep"
+    arrays = b'{"a": ' + b"[" * depth + b"]" * depth + b"}"
+    assert assert_refused(http.request(*operation, content=arrays), 400)["code"] == "json_too_deep"
+
+
+@pytest.mark.parametrize("operation", BODY_OPERATIONS, ids=" ".join)
+def test_oversized_bodies_are_refused(
+    http: httpx.Client, server: MockServer, operation: tuple[str, str]
+) -> None:
+    body = json.dumps({"name": "x" * server.config.max_body_bytes}).encode()
+    assert assert_refused(http.request(*operation, content=body), 413)["code"] == "body_too_large"
+
+
+hostile_ids = st.one_of(
+    st.text(min_size=1, max_size=200),
+    st.sampled_from(
+        ["..", "../../etc/passwd", "%2e%2e", "msg_1\x00", "a" * 5000, "${jndi:x}", "' OR 1=1 --"]
+    ),
+)
+
+
+@hypothesis_settings
+@given(operation=st.sampled_from(ID_OPERATIONS), identifier=hostile_ids)
+def test_hostile_ids_are_refused(
+    http: httpx.Client, operation: tuple[str, str], identifier: str
+) -> None:
+    method, path = operation
+    # Dots escaped too, so the client sends the id as given instead of resolving "..".
+    segment = quote(identifier, safe="").replace(".", "%2E")
+    url = _PARAMETER.sub(lambda _: segment, path)
+    body: dict[str, Any] | None = {} if method in ("POST", "PATCH", "PUT") else None
+    assert_refused(http.request(method, url, json=body))
+
+
+@hypothesis_settings
+@given(path=st.sampled_from(LIST_PATHS), limit=st.integers())
+def test_limits_outside_1_to_100_are_refused(http: httpx.Client, path: str, limit: int) -> None:
+    response = http.get(path, params={"limit": limit})
+    if path.count("/") > 2 and response.status_code == 404:  # a list under an unknown parent
+        return
+    if 1 <= limit <= 100:
+        assert response.status_code == 200, response.text
+    else:
+        assert assert_refused(response, 400)["param"] == "limit"
+
+
+@hypothesis_settings
+@given(path=st.sampled_from(LIST_PATHS), limit=st.text(max_size=30))
+def test_limits_that_are_not_numbers_never_fail_the_server(
+    http: httpx.Client, path: str, limit: str
+) -> None:
+    response = http.get(path, params={"limit": limit})
+    if response.status_code != 200:
+        assert_refused(response)
+
+
+header_values = st.text(
+    alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"),
+    max_size=200,
+).map(str.strip)  # the client itself refuses values with whitespace at either end
+INJECTABLE_HEADERS = (
+    "CCX-Version",
+    "Idempotency-Key",
+    "traceparent",
+    "Content-Type",
+    "CCX-Mock-Fault",
+    "Last-Event-ID",
+    "Authorization",
+)
+
+
+@hypothesis_settings
+@given(name=st.sampled_from(INJECTABLE_HEADERS), value=header_values)
+def test_hostile_header_values_never_fail_the_server(
+    http: httpx.Client, name: str, value: str
+) -> None:
+    body = {"name": "Header probe", "recipients": ["+15550000001"]}
+    response = http.post(
+        "/v1/segments", json=body, headers=[(name.encode(), value.encode("latin-1"))]
+    )
+    if response.status_code >= 300:
+        assert_refused(response)
+    injected = {key.lower() for key in response.headers} - {
+        "date",
+        "server",
+        "content-length",
+        "content-type",
+        "x-request-id",
+        "x-ratelimit-limit",
+        "x-ratelimit-remaining",
+        "x-ratelimit-reset",
+        "x-ratelimit-warning",
+        "retry-after",
+        "idempotent-replayed",
+        "location",
+        "www-authenticate",
+    }
+    assert not injected
+
+
+def _raw_exchange(server: MockServer, request: bytes, *, half_close: bool = True) -> bytes:
+    with socket.create_connection((server.host, server.port), timeout=10) as connection:
+        connection.sendall(request)
+        if half_close:
+            connection.shutdown(socket.SHUT_WR)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+            if not half_close and b"\r\n\r\n" in received:
+                break
+        return received
+
+
+def _head(server: MockServer, method: str, path: str, *lines: bytes) -> bytes:
+    return b"\r\n".join(
+        [
+            f"{method} {path} HTTP/1.1".encode(),
+            b"Host: 127.0.0.1",
+            f"Authorization: Bearer {server.token}".encode(),
+            b"Content-Type: application/json",
+            *lines,
+            b"",
+            b"",
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"CCX-Version: 2026-11-01\rX-Injected: 1",
+        b"CCX-Version: 2026-11-01\nX-Injected: 1",
+        b"Idempotency-Key: a\r\n X-Injected: 1",
+        b"X-Bad\x00Name: 1",
+        b"X-Probe: a\x00b",
+    ],
+)
+def test_header_injection_is_stopped_by_the_http_parser(
+    server: MockServer, http: httpx.Client, header: bytes
+) -> None:
+    answer = _raw_exchange(server, _head(server, "GET", "/v1/me", header))
+    assert answer.startswith(b"HTTP/1.1 4"), answer[:200]
+    assert b"x-injected" not in answer.lower()
+    assert http.get("/v1/me").status_code == 200
+
+
+def test_a_declared_length_beyond_the_limit_is_refused_before_reading(server: MockServer) -> None:
+    answer = _raw_exchange(
+        server,
+        _head(server, "POST", "/v1/segments", b"Content-Length: 1000000000000") + b"{}",
+        half_close=False,
+    )
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+
+
+@pytest.mark.parametrize("framing", [b"Content-Length: 100", b"Transfer-Encoding: chunked"])
+def test_a_body_cut_off_by_a_hang_up_runs_nothing_and_alarms_no_one(
+    server: MockServer, http: httpx.Client, caplog: pytest.LogCaptureFixture, framing: bytes
+) -> None:
+    before = len(http.get("/v1/segments", params={"limit": 100}).json()["data"])
+    body = b'{"name": "Cut off", "recipients": ["+155'
+    if framing.startswith(b"Transfer"):
+        body = f"{len(body) + 20:x}\r\n".encode() + body
+    with caplog.at_level(logging.WARNING):
+        assert _raw_exchange(server, _head(server, "POST", "/v1/segments", framing) + body) == b""
+        assert http.get("/v1/segments", params={"limit": 100}).status_code == 200
+    assert len(http.get("/v1/segments", params={"limit": 100}).json()["data"]) == before
+    assert [record for record in caplog.records if record.levelno >= logging.ERROR] == []
