@@ -15,13 +15,12 @@ import base64
 import hashlib
 import hmac
 import json
-import operator
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from _harness import Section, Stats, arguments, interleaved, overhead_hotspots, paired
+from _harness import Section, Stats, arguments, interleaved, overhead_hotspots, paired, ratio
 
 import ccx.webhooks
 from ccx import CCX
@@ -132,10 +131,10 @@ def main() -> None:
     timings = interleaved(calls, options.repeats, budget=0.05 if options.quick else 0.2).cpu
     section = Section("webhooks", f"verifying a {len(body)}-byte delivery, CPU time per call")
     for name, seconds in timings.items():
-        versus = paired(seconds, timings[PREBUILT], operator.truediv).median
+        versus = paired(seconds, timings[PREBUILT], ratio).median
         section.row(name, Stats.of(seconds).scaled(1e6), "µs", f"{versus:.2f}× bare hmac")
-    strict = paired(timings[SIGNATURE_ONLY], timings[PREBUILT], operator.truediv)
-    per_call = paired(timings[SIGNATURE_ONLY], timings[PER_CALL], operator.truediv)
+    strict = paired(timings[SIGNATURE_ONLY], timings[PREBUILT], ratio)
+    per_call = paired(timings[SIGNATURE_ONLY], timings[PER_CALL], ratio)
     met = section.target(
         f"verify_signature ≤ {TARGET_RATIO:g}× bare hmac.new + compare_digest",
         f"{strict.median:.2f}× with the message prebuilt, {per_call.median:.2f}× built per call",

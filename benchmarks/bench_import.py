@@ -1,0 +1,106 @@
+"""Import time of ``ccx`` in fresh processes, over ``python -c pass``, next to its peers.
+
+    .venv-bench/bin/python benchmarks/bench_import.py [--quick]
+
+``import ccx`` alone loads almost nothing (public names are lazy), so the honest figure is
+``from ccx import CCX``: everything a program needs before it can send. The floor is what
+the client cannot avoid, httpx and a pydantic ``BaseModel``.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+from _harness import (
+    Section,
+    Stats,
+    arguments,
+    difference,
+    paired,
+    process_wall_times,
+    python_command,
+    ratio,
+)
+
+BUDGET_OVER_FLOOR_MS = 20.0
+TIMES_FASTER_THAN_OPENAI = 4.0
+
+STATEMENTS = {
+    "python -c pass": "pass",
+    "import ccx": "import ccx",
+    "from ccx import CCX": "from ccx import CCX",
+    "import httpx; from pydantic import BaseModel": "import httpx; from pydantic import BaseModel",
+    "import openai": "import openai",
+    "import stripe": "import stripe",
+}
+CLIENT = "from ccx import CCX"
+FLOOR = "import httpx; from pydantic import BaseModel"
+
+
+def main() -> None:
+    options = arguments(__doc__).parse_args()
+    runs = 3 if options.quick else 7
+    commands = {name: python_command("-c", code) for name, code in STATEMENTS.items()}
+    seconds = process_wall_times(commands, options.repeats, runs=runs)
+    baseline = seconds["python -c pass"]
+
+    section = Section("import", f"fresh processes, median of {runs} per round, over `-c pass`")
+    section.row("python -c pass", Stats.of(value * 1e3 for value in baseline), "ms", "absolute")
+    over = {
+        name: [(mine - base) * 1e3 for mine, base in zip(seconds[name], baseline, strict=True)]
+        for name in STATEMENTS
+        if name != "python -c pass"
+    }
+    for name, milliseconds in over.items():
+        section.row(name, Stats.of(milliseconds), "ms")
+
+    client_over_floor = paired(over[CLIENT], over[FLOOR], difference)
+    section.target(
+        f"`{CLIENT}` ≤ httpx + pydantic + {BUDGET_OVER_FLOOR_MS:.0f} ms",
+        f"{client_over_floor.median:+.1f} ms over httpx + pydantic",
+        client_over_floor.median <= BUDGET_OVER_FLOOR_MS,
+    )
+    bare_over_floor = paired(over["import ccx"], over[FLOOR], difference)
+    section.target(
+        f"`import ccx` ≤ httpx + pydantic + {BUDGET_OVER_FLOOR_MS:.0f} ms",
+        f"{bare_over_floor.median:+.1f} ms over httpx + pydantic",
+        bare_over_floor.median <= BUDGET_OVER_FLOOR_MS,
+    )
+    faster = paired(over["import openai"], over[CLIENT], ratio)
+    section.target(
+        f"`{CLIENT}` ≥ {TIMES_FASTER_THAN_OPENAI:.0f}× faster than `import openai`",
+        f"{faster.median:.1f}× faster",
+        faster.median >= TIMES_FASTER_THAN_OPENAI,
+    )
+    section.row("openai / ccx (import time over pass)", faster, "×")
+    section.profile = heaviest_imports(CLIENT)
+    section.finish(options)
+
+
+def heaviest_imports(statement: str, count: int = 8) -> list[str]:
+    """Self import time of ``statement`` per top-level package, from ``python -X importtime``."""
+    completed = subprocess.run(
+        python_command("-X", "importtime", "-c", statement),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    per_package: dict[str, int] = {}
+    for line in completed.stderr.splitlines():
+        match = _IMPORTTIME.match(line)
+        if match:
+            package = match.group(2).split(".")[0]
+            per_package[package] = per_package.get(package, 0) + int(match.group(1))
+    heaviest = sorted(per_package.items(), key=lambda item: item[1], reverse=True)[:count]
+    return [
+        f"-X importtime {statement!r}, self time by package: "
+        + ", ".join(f"{package} {micros / 1e3:.1f} ms" for package, micros in heaviest)
+    ]
+
+
+_IMPORTTIME = re.compile(r"import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)")
+
+
+if __name__ == "__main__":
+    main()
