@@ -29,6 +29,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseValidationError",
     "UnprocessableEntityError",
     "UpstreamError",
     "error_from_response",
@@ -75,6 +76,10 @@ class APITimeoutError(APIConnectionError):
         self, message: str = "Request timed out.", *, request: httpx.Request | None = None
     ) -> None:
         super().__init__(message, request=request)
+
+
+class ResponseValidationError(APIError):
+    """A successful response did not match the SDK's model of it (an SDK or API bug)."""
 
 
 class APIStatusError(APIError):

@@ -10,6 +10,7 @@ import httpx
 import pydantic
 from typing_extensions import ParamSpec, override
 
+from ._exceptions import ResponseValidationError
 from ._ratelimit import RateLimit
 
 if TYPE_CHECKING:
@@ -39,10 +40,16 @@ def _adapter(type_: Any) -> pydantic.TypeAdapter[Any]:
 
 def parse_json(content: bytes | str, cast_to: Any) -> Any:
     """Validates raw JSON straight into ``cast_to`` (a model, or any type pydantic knows)."""
-    if isinstance(cast_to, type) and issubclass(cast_to, pydantic.BaseModel):
-        model: type[pydantic.BaseModel] = cast_to
-        return model.model_validate_json(content)
-    return _adapter(cast(Any, cast_to)).validate_json(content)
+    try:
+        if isinstance(cast_to, type) and issubclass(cast_to, pydantic.BaseModel):
+            model: type[pydantic.BaseModel] = cast_to
+            return model.model_validate_json(content)
+        return _adapter(cast(Any, cast_to)).validate_json(content)
+    except pydantic.ValidationError as error:
+        raise ResponseValidationError(
+            f"The response does not match {error.title}; upgrading ccx-sdk usually fixes this, "
+            f"otherwise please report it.\n{error}"
+        ) from error
 
 
 class APIResponse(Generic[T]):

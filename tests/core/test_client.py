@@ -11,7 +11,12 @@ import pytest
 
 from ccx._client import CCX, AsyncCCX
 from ccx._constants import API_VERSION
-from ccx._exceptions import CCXError, ConfigurationError, InvalidArgumentError
+from ccx._exceptions import (
+    CCXError,
+    ConfigurationError,
+    InvalidArgumentError,
+    ResponseValidationError,
+)
 from ccx._ratelimit import RateLimit
 from ccx._transports._ssl import shared_ssl_context
 from ccx._version import __version__
@@ -285,3 +290,14 @@ def test_webhooks_helper_uses_the_client_secret() -> None:
     with CCX(API_KEY, webhook_secret="whsec_abc") as client:
         assert isinstance(client.webhooks, Webhooks)
         assert client.webhooks is client.webhooks
+
+
+def test_a_response_that_breaks_the_model_is_a_ccx_error(
+    server: ScriptedServer, messages: Messages
+) -> None:
+    server.script("GET", "/v1/messages/msg_1", Reply(200, {"id": "msg_1"}))
+
+    with pytest.raises(ResponseValidationError, match="status") as raised:
+        messages.retrieve("msg_1")
+
+    assert isinstance(raised.value, CCXError)
