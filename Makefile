@@ -50,3 +50,24 @@ pytest: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache dist
+
+# Benchmarks: see Performance in README.md. The peers they compare with (openai, stripe,
+# standardwebhooks, Prism, wrk) are benchmark-only: their own venv, never runtime deps.
+BENCH_VENV := .venv-bench
+BENCH_PY := $(BENCH_VENV)/bin/python
+
+.PHONY: bench bench-quick bench-tools
+
+bench: $(BENCH_VENV)/.installed node_modules/.installed bench-tools
+	$(BENCH_PY) benchmarks/run.py
+
+bench-quick: $(BENCH_VENV)/.installed node_modules/.installed bench-tools
+	$(BENCH_PY) benchmarks/run.py --quick
+
+$(BENCH_VENV)/.installed: pyproject.toml $(VENV)/.installed
+	test -x $(BENCH_PY) || $(BIN)/uv venv --quiet --python $(PY) $(BENCH_VENV)
+	$(BIN)/uv pip install --quiet --python $(BENCH_PY) -e '.[bench]'
+	touch $@
+
+bench-tools:
+	command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
