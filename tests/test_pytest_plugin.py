@@ -150,10 +150,11 @@ def test_the_marker_configures_faults_limits_and_the_clock(pytester: pytest.Pyte
         from datetime import datetime, timezone
 
         @pytest.mark.ccx_mock(faults="status=503")
-        def test_faults(ccx_client):
+        def test_faults(ccx_client, ccx_webhook_receiver):
             with pytest.raises(ccx.InternalServerError) as raised:
                 ccx_client.me.retrieve(max_retries=0)
             assert raised.value.status_code == 503
+            assert ccx_webhook_receiver.secret is not None  # its registration was spared
 
         @pytest.mark.ccx_mock(rate_limit_per_minute=100)
         def test_rate_limit(ccx_client):

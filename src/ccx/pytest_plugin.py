@@ -52,6 +52,7 @@ MARKER: Final = "ccx_mock"
 SCOPE_OPTION: Final = "ccx_mock_scope"
 _SCOPES = ("function", "session")
 _MOCK_EXTRA_MODULES = frozenset({"starlette", "uvicorn"})
+_FAULT_HEADER = "CCX-Mock-Fault"
 _CLOCK_OPTION = "start"
 """The one marker option that is not a `MockConfig` field: when the mock clock starts."""
 _POLL_SECONDS = 0.05
@@ -226,10 +227,18 @@ async def ccx_async_client(ccx_mock: MockServer) -> AsyncIterator[AsyncCCX]:
 
 @pytest.fixture
 def ccx_webhook_receiver(ccx_mock: MockServer) -> Iterator[WebhookReceiver]:
-    """A receiver subscribed to every event on ``ccx_mock``; unsubscribed after the test."""
+    """A receiver subscribed to every event on ``ccx_mock``; unsubscribed after the test.
+
+    It registers through the API, as your code would, so the registration shows in the audit
+    log and counts against the demo token's rate limit; it is spared the marker's faults.
+    """
     from ccx import NotFoundError
 
-    with WebhookReceiver(mock=ccx_mock) as receiver, ccx_mock.client() as client:
+    spared = {_FAULT_HEADER: "error_rate=0"}  # a request's own fault spec replaces the server's
+    with (
+        WebhookReceiver(mock=ccx_mock) as receiver,
+        ccx_mock.client(default_headers=spared) as client,
+    ):
         endpoint = receiver.register(client)
         yield receiver
         with contextlib.suppress(NotFoundError):  # the test may have deleted it itself
