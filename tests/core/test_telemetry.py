@@ -15,7 +15,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from ccx._exceptions import NotFoundError
 from ccx._telemetry import safe_url
 
-from ._resources import Messages
+from ._resources import AsyncMessages, Messages
 from ._server import Reply, ScriptedServer, error
 from .conftest import API_KEY
 
@@ -147,3 +147,21 @@ def test_no_secret_in_any_span(
 )
 def test_safe_url(url: str, expected: str) -> None:
     assert safe_url(httpx.URL(url)) == expected
+
+
+async def test_async_calls_record_the_same_spans(
+    server: ScriptedServer, async_messages: AsyncMessages, spans: InMemorySpanExporter
+) -> None:
+    server.script(
+        "POST", "/v1/messages", Reply(500), Reply(202, {"id": "msg_1", "status": "queued"})
+    )
+
+    await async_messages.send(to="+15550000001")
+
+    finished = spans.get_finished_spans()
+    (call,) = by_name(finished, "ccx messages.send")
+    attempts = by_name(finished, "POST /v1/messages")
+    assert call.context is not None
+    assert [a.parent.span_id for a in attempts if a.parent] == [call.context.span_id] * 2
+    seen = server.seen("POST", "/v1/messages")
+    assert seen[0].headers["traceparent"] != seen[1].headers["traceparent"]
