@@ -94,13 +94,23 @@ def test_command_line_serves_the_demo_world() -> None:
         process.wait(timeout=10)
 
 
-def test_command_line_refuses_a_non_sandbox_token() -> None:
+@pytest.mark.parametrize(
+    ("arguments", "explanation"),
+    [
+        (["--token", "ccx_live_nope"], "ccx_test_"),
+        (["--faults", "bogus"], "key=value"),
+        (["--time-scale", "0"], "--time-scale"),
+        (["--rate-limit-per-minute", "0"], "--rate-limit-per-minute"),
+    ],
+)
+def test_command_line_refuses_bad_options(arguments: list[str], explanation: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "ccx.mock", "--token", "ccx_live_nope"],
+        [sys.executable, "-m", "ccx.mock", *arguments],
         check=False,
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode != 0
-    assert "ccx_test_" in result.stderr
+    assert explanation in result.stderr
+    assert "Traceback" not in result.stderr
