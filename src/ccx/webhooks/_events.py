@@ -18,11 +18,8 @@ from ._signature import (
     HeaderLookup,
     NoTolerance,
     Secret,
-    check_signature,
-    checked_tolerance,
     raw_body,
-    signature_header,
-    signing_keys,
+    verify_signature,
 )
 
 if TYPE_CHECKING:
@@ -97,11 +94,5 @@ def verify(
     300) bounds the timestamp's distance from ``now`` (unix seconds, defaults to the clock).
     """
     body = raw_body(payload)
-    check_signature(
-        body,
-        signature_header(headers_or_signature),
-        signing_keys(secret),
-        checked_tolerance(tolerance),
-        now,
-    )
+    verify_signature(body, headers_or_signature, secret, tolerance=tolerance, now=now)
     return parse_event(body)
