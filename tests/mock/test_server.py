@@ -39,6 +39,7 @@ def test_two_servers_have_separate_worlds() -> None:
 def test_configured_sandbox_token() -> None:
     with MockServer(MockConfig(sandbox_token="ccx_test_my_own_token_123")) as server:
         assert server.token == "ccx_test_my_own_token_123"
+        assert server.token not in repr(server.state)
         ok = httpx.get(f"{server.url}/v1/me", headers={"Authorization": f"Bearer {server.token}"})
         assert ok.status_code == 200
         old = httpx.get(f"{server.url}/v1/me", headers={"Authorization": f"Bearer {DEMO_TOKEN}"})

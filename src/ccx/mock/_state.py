@@ -121,7 +121,7 @@ class MockConfig:
     """Mock seconds per real second, for a clock that runs faster than the wall."""
     faults: str | None = None
     """Fault spec applied to every request, same syntax as the ``CCX-Mock-Fault`` header."""
-    sandbox_token: str | None = None
+    sandbox_token: str | None = field(default=None, repr=False)
     """Secret of the demo workspace's all-scopes token (a fixed default when ``None``)."""
 
 
