@@ -71,6 +71,14 @@ def _new_idempotency_key() -> str:
     return str(uuid.uuid4())
 
 
+def _check_transport(http_client: object, transport: object) -> None:
+    if http_client is not None and transport is not None:
+        raise ConfigurationError(
+            "Pass either http_client= or transport=, not both: give the transport to your "
+            "own http client instead."
+        )
+
+
 def _resolve_timeout(timeout: Timeout) -> httpx.Timeout:
     return timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
 
@@ -293,6 +301,7 @@ class CCX(_BaseClient, SyncResources):
             on_rate_limit_warning=on_rate_limit_warning,
             now=now,
         )
+        _check_transport(http_client, transport)
         self._sleep = sleep or time.sleep
         self._owns_http_client = http_client is None
         self._http = http_client or httpx.Client(
@@ -431,6 +440,7 @@ class AsyncCCX(_BaseClient, AsyncResources):
 
             sleep = asyncio_sleep
         self._sleep: Callable[[float], Awaitable[None]] = sleep
+        _check_transport(http_client, transport)
         self._owns_http_client = http_client is None
         self._http = http_client or httpx.AsyncClient(
             transport=transport,

@@ -238,7 +238,14 @@ _HINTS_BY_CODE: Mapping[str, str] = {
         "a request with this idempotency key is still in progress: retry it later with the same key"
     ),
     "template_not_approved": "wait until the template is approved, or use an approved one",
+    "template_not_found": "check the template name (client.templates.list() shows them)",
+    "template_language_mismatch": "use a language the template is approved in",
     "template_variables_mismatch": "pass exactly the variables the template declares",
+    "token_expired": f"the token has expired: set {API_KEY_ENV} to a current token",
+    "token_revoked": f"the token was revoked: set {API_KEY_ENV} to a current token",
+    "sandbox_only": "test helpers need a sandbox token (ccx_test_…)",
+    "invalid_version": "upgrade ccx-sdk: this API version is not accepted",
+    "url_unreadable": "give a publicly readable URL, or pass the text as context",
 }
 
 _HINTS_BY_STATUS: Mapping[int, str] = {

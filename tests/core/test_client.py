@@ -64,6 +64,11 @@ def test_bad_base_url() -> None:
         CCX(API_KEY, base_url="api.ccx.co")
 
 
+def test_http_client_and_transport_exclude_each_other() -> None:
+    with httpx.Client() as http_client, pytest.raises(ConfigurationError, match="not both"):
+        CCX(API_KEY, http_client=http_client, transport=httpx.HTTPTransport())
+
+
 def test_repr_hides_the_key() -> None:
     with CCX(API_KEY, webhook_secret="whsec_hidden") as client:
         assert API_KEY not in repr(client)
