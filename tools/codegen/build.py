@@ -158,6 +158,7 @@ class Builder:
             nullable=nullable,
             description=_docstring_text(schema.get("description", "")),
             constraints=constraints,
+            secret=schema.get("format") == "password",
         )
 
     # ---- annotations

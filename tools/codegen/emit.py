@@ -170,7 +170,7 @@ def render_model_module(spec: Spec, module: TypeModule, location: Mapping[str, s
         else _names(module_text(module) + footer)
     )
     for obj in module.objects:
-        if any(p.name != p.json_name for p in obj.properties):
+        if any(p.name != p.json_name or p.secret for p in obj.properties):
             used.add("Field")
     doc = _module_doc(module.name)
     return _ENVIRONMENT.get_template("types_module.py.jinja").render(

@@ -64,6 +64,8 @@ class Property:
     nullable: bool
     description: str
     constraints: str = ""
+    secret: bool = False
+    """``format: password``: kept out of the model's repr, so it never lands in a log."""
 
 
 @dataclass

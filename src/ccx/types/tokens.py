@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from pydantic import Field
+
 from .._models import BaseModel
 from .enums import Environment, Scope
 
@@ -83,7 +85,7 @@ class TokenWithSecret(BaseModel):
     prefix: str
     """The first characters of the secret, to recognise it later."""
 
-    secret: str
+    secret: str = Field(repr=False)
     """The full bearer token (`ccx_live_…`, `ccx_test_…` or `ccx_stg_…`), shown only this once."""
 
     previous_secret_expires_at: datetime | None = None

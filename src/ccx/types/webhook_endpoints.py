@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from pydantic import Field
+
 from .._models import BaseModel
 from .enums import WebhookEventSelector
 
@@ -65,7 +67,7 @@ class WebhookEndpointWithSecret(BaseModel):
     created_at: datetime
     """When the endpoint was created."""
 
-    secret: str
+    secret: str = Field(repr=False)
     """The signing secret (`whsec_…`) for verifying `CCX-Signature`, shown only this once."""
 
     previous_secret_expires_at: datetime | None = None
