@@ -89,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             app,
             log_level="info" if arguments.access_log else "warning",
             access_log=arguments.access_log,
+            timeout_graceful_shutdown=5,
         )
     )
     server.run(sockets=[listening_socket(arguments.host, arguments.port)])
