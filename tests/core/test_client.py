@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import ssl
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -306,3 +307,24 @@ def test_a_response_that_breaks_the_model_is_a_ccx_error(
         messages.retrieve("msg_1")
 
     assert isinstance(raised.value, CCXError)
+
+
+def test_rate_limit_tracking_across_threads(server: ScriptedServer, clock: FakeClock) -> None:
+    warned: list[RateLimit] = []
+    served = [str(n) for n in range(40)]
+    server.script(
+        "GET",
+        "/v1/messages/msg_1",
+        *[Reply(200, MESSAGE, headers=spent_window(n, warning=True)) for n in served],
+    )
+    with CCX(
+        API_KEY, base_url=server.base_url, on_rate_limit_warning=warned.append, now=clock.now
+    ) as client:
+        messages = Messages(client)
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(lambda _: messages.retrieve("msg_1"), range(40)))
+
+        assert len(results) == 40
+        assert client.rate_limit is not None
+        assert str(client.rate_limit.remaining) in served
+    assert len(warned) == 1

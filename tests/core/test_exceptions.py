@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ccx._exceptions import (
     APIError,
@@ -155,3 +159,33 @@ def test_no_token_in_str_or_repr() -> None:
     assert TOKEN not in str(error)
     assert TOKEN not in repr(error)
     assert TOKEN not in repr(error.args)
+
+
+@given(
+    status=st.integers(min_value=400, max_value=599),
+    body=st.one_of(
+        st.binary(max_size=64),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+            lambda children: (
+                st.lists(children, max_size=3)
+                | st.dictionaries(
+                    st.sampled_from(["error", "code", "message", "upstream", "retryable"]),
+                    children,
+                    max_size=4,
+                )
+            ),
+            max_leaves=12,
+        ).map(lambda value: json.dumps(value).encode()),
+    ),
+)
+def test_any_error_body_maps_to_a_status_error(status: int, body: bytes) -> None:
+    raw = httpx.Response(
+        status, content=body, request=httpx.Request("GET", "https://api.ccx.co/v1/me")
+    )
+
+    error = error_from_response(raw, NOW)
+
+    assert isinstance(error, APIStatusError)
+    assert error.status_code == status
+    assert str(error).startswith(str(status))
