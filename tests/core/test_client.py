@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import ssl
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from ccx._client import CCX, AsyncCCX
 from ccx._constants import API_VERSION
@@ -328,3 +330,8 @@ def test_rate_limit_tracking_across_threads(server: ScriptedServer, clock: FakeC
         assert client.rate_limit is not None
         assert str(client.rate_limit.remaining) in served
     assert len(warned) == 1
+
+
+def test_the_version_header_matches_the_spec() -> None:
+    spec = Path(__file__).parents[2] / "openapi" / "openapi.yaml"
+    assert yaml.safe_load(spec.read_text())["info"]["version"] == API_VERSION
