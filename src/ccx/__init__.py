@@ -46,8 +46,10 @@ if TYPE_CHECKING:
         InvalidPayloadError,
         MalformedSignatureError,
         MissingSignatureError,
+        RawBodyRequiredError,
         SignatureMismatchError,
         TimestampOutsideToleranceError,
+        WebhookSecretMissingError,
         WebhookVerificationError,
     )
 
@@ -86,6 +88,8 @@ _MODULE_OF = {
     "TimestampOutsideToleranceError": ".webhooks",
     "SignatureMismatchError": ".webhooks",
     "InvalidPayloadError": ".webhooks",
+    "RawBodyRequiredError": ".webhooks",
+    "WebhookSecretMissingError": ".webhooks",
 }
 
 __all__ = [
@@ -124,6 +128,8 @@ __all__ = [
     "TimestampOutsideToleranceError",
     "SignatureMismatchError",
     "InvalidPayloadError",
+    "RawBodyRequiredError",
+    "WebhookSecretMissingError",
 ]
 
 

@@ -37,3 +37,6 @@ STREAM_TERMINAL_EVENTS: Final = frozenset({"broadcast.completed"})
 RETRY_COUNT_HEADER: Final = "CCX-Retry-Count"
 IDEMPOTENCY_KEY_HEADER: Final = "Idempotency-Key"
 REDACTED: Final = "[redacted]"
+
+WEBHOOK_TOLERANCE: Final = 300
+"""Seconds a webhook's signed timestamp may be away from now, in either direction."""

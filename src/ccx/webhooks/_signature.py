@@ -22,6 +22,7 @@ from typing import Final, Protocol, TypeAlias, cast
 
 from typing_extensions import override
 
+from .._constants import WEBHOOK_TOLERANCE as DEFAULT_TOLERANCE
 from ._errors import (
     MalformedSignatureError,
     MissingSignatureError,
@@ -51,8 +52,6 @@ __all__ = [
 ]
 
 SIGNATURE_HEADER: Final = "CCX-Signature"
-DEFAULT_TOLERANCE: Final = 300
-"""Seconds a signed timestamp may differ from the receiver's clock, in either direction."""
 
 _LOWER_SIGNATURE_HEADER: Final = SIGNATURE_HEADER.lower()
 _HEX_DIGEST_LENGTH: Final = 2 * hashlib.sha256().digest_size
