@@ -250,3 +250,31 @@ def test_raw_stream_response(server: ScriptedServer, messages: Messages) -> None
     assert raw.request_id == "req_s"
     with raw.parse() as stream:
         assert list(stream) == [Completed(event="broadcast.completed", sent=1)]
+
+
+async def test_async_raw_stream_response(
+    server: ScriptedServer, async_messages: AsyncMessages
+) -> None:
+    server.script(
+        "GET",
+        EVENTS_PATH,
+        Reply(events=[sse(1, "broadcast.completed", 1)], headers={"X-Request-Id": "req_s"}),
+    )
+
+    raw = await async_messages.with_raw_response.events("brd_1")
+
+    assert raw.request_id == "req_s"
+    async with raw.parse() as stream:
+        assert [event async for event in stream] == [Completed(event="broadcast.completed", sent=1)]
+
+
+async def test_async_stream_errors_surface_on_first_use(
+    server: ScriptedServer, async_messages: AsyncMessages
+) -> None:
+    server.script("GET", EVENTS_PATH, error(404, "not_found", "no such broadcast"))
+    stream = async_messages.events("brd_1")
+
+    assert server.seen("GET", EVENTS_PATH) == []
+    with pytest.raises(NotFoundError, match="no such broadcast"):
+        async with stream:
+            await stream.__anext__()
