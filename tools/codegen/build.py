@@ -382,7 +382,11 @@ def _return(
     if not content:
         return "empty", "None", "None"
     if "text/event-stream" in content:
-        event = models.annotation(content["text/event-stream"]["schema"], module, "StreamEvent")
+        # The schema is one SSE message; its `data` field holds the event (OpenAPI's SSE model).
+        stream = content["text/event-stream"]["schema"]
+        message = spec.schemas[ref_name(stream["$ref"])] if "$ref" in stream else stream
+        payload = message.get("properties", {}).get("data", {}).get("contentSchema", stream)
+        event = models.annotation(payload, module, "StreamEvent")
         return "stream", event, event
     if "application/json" not in content:
         return "bytes", "bytes", "bytes"

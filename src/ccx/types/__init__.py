@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         BroadcastProgress,
         BroadcastProgressStreamEvent,
         BroadcastStreamEvent,
+        BroadcastStreamMessage,
     )
     from .broadcasts_params import BroadcastCreateRequestParam
     from .conversations import Conversation, ConversationList
@@ -124,6 +125,7 @@ _MODULE_OF = {
     "BroadcastProgress": "broadcasts",
     "BroadcastProgressStreamEvent": "broadcasts",
     "BroadcastStreamEvent": "broadcasts",
+    "BroadcastStreamMessage": "broadcasts",
     "BroadcastCreateRequestParam": "broadcasts_params",
     "Conversation": "conversations",
     "ConversationList": "conversations",
@@ -229,6 +231,7 @@ __all__ = [
     "BroadcastProgress",
     "BroadcastProgressStreamEvent",
     "BroadcastStreamEvent",
+    "BroadcastStreamMessage",
     "BroadcastCreateRequestParam",
     "Conversation",
     "ConversationList",

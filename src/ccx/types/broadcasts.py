@@ -20,6 +20,7 @@ __all__ = [
     "BroadcastProgress",
     "BroadcastProgressStreamEvent",
     "BroadcastCompletedStreamEvent",
+    "BroadcastStreamMessage",
     "BroadcastList",
 ]
 
@@ -145,6 +146,22 @@ class BroadcastCompletedStreamEvent(BaseModel):
 
     data: BroadcastProgress
     """The broadcast's final status and counts."""
+
+
+class BroadcastStreamMessage(BaseModel):
+    """One Server-Sent Events message, its fields as the SSE standard names them; `data` is the JSON of a `BroadcastStreamEvent`."""
+
+    id: str
+    """The event's position in the broadcast's stream (1, 2, …), for `Last-Event-ID`."""
+
+    event: Literal["broadcast.progress", "broadcast.completed"]
+    """The event type, repeated from `data`."""
+
+    retry: int | None = None
+    """The reconnection delay in milliseconds, on the first message."""
+
+    data: str
+    """The event itself."""
 
 
 class BroadcastList(BaseModel):

@@ -14,6 +14,8 @@ from ccx.mock._pricing import CURRENCY, price
 from ccx.mock._registry import HandlerResult, RequestContext, handles
 
 _BUCKET_SIZES = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
+MAX_BUCKETS = 1_000
+"""More is a report nobody reads, and a request that would tie up the mock's one event loop."""
 
 
 def _billed(messages: Iterable[MessageRecord]) -> dict[str, Any]:
@@ -30,12 +32,24 @@ def _bucket_starts(start: float, end: float, group_by: str) -> list[float]:
     moment = datetime.fromtimestamp(start, tz=timezone.utc)
     starts: list[float] = []
     while moment.timestamp() < end:
+        if len(starts) == MAX_BUCKETS:
+            raise MockAPIError(
+                400,
+                "invalid_request_error",
+                "parameter_invalid",
+                f"The period splits into more than {MAX_BUCKETS} {group_by} buckets; group by a "
+                "longer unit or ask for a shorter period.",
+                param="group_by",
+            )
         starts.append(moment.timestamp())
-        if group_by == "month":
-            year, month = divmod(moment.month, 12)
-            moment = moment.replace(year=moment.year + year, month=month + 1)
-        else:
-            moment += _BUCKET_SIZES[group_by]
+        try:
+            if group_by == "month":
+                year, month = divmod(moment.month, 12)
+                moment = moment.replace(year=moment.year + year, month=month + 1)
+            else:
+                moment += _BUCKET_SIZES[group_by]
+        except (OverflowError, ValueError):  # past the year 9999: the last bucket runs to the end
+            break
     return starts
 
 
