@@ -8,13 +8,15 @@ moment hurts them alike), and ratios are taken per round before the median.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,21 +104,49 @@ def interleaved(
     numbers = {name: _calibrate(call, budget / slices) for name, call in calls.items()}
     wall: dict[str, list[float]] = {name: [] for name in calls}
     cpu: dict[str, list[float]] = {name: [] for name in calls}
-    for _ in range(repeats):
-        walls: dict[str, list[float]] = {name: [] for name in calls}
-        cpus: dict[str, list[float]] = {name: [] for name in calls}
-        for _ in range(slices):
-            for name, call in calls.items():
-                number = numbers[name]
-                started, started_cpu = time.perf_counter(), time.process_time()
-                for _ in range(number):
-                    call()
-                walls[name].append((time.perf_counter() - started) / number)
-                cpus[name].append((time.process_time() - started_cpu) / number)
-        for name in calls:
-            wall[name].append(statistics.median(walls[name]))
-            cpu[name].append(statistics.median(cpus[name]))
+    with _collector_paused():
+        for _ in range(repeats):
+            _round(calls, numbers, slices, wall, cpu)
+            gc.collect()
     return Timings(wall, cpu)
+
+
+@contextmanager
+def _collector_paused() -> Generator[None, None, None]:
+    """The cyclic GC off while timing, as ``timeit`` does.
+
+    Its pauses depend on the whole heap (every candidate's imports and garbage), so left on it
+    charges one candidate for another's allocations; rounds collect between them instead.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _round(
+    calls: Mapping[str, Callable[[], object]],
+    numbers: Mapping[str, int],
+    slices: int,
+    wall: dict[str, list[float]],
+    cpu: dict[str, list[float]],
+) -> None:
+    walls: dict[str, list[float]] = {name: [] for name in calls}
+    cpus: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(slices):
+        for name, call in calls.items():
+            number = numbers[name]
+            started, started_cpu = time.perf_counter(), time.process_time()
+            for _ in range(number):
+                call()
+            walls[name].append((time.perf_counter() - started) / number)
+            cpus[name].append((time.process_time() - started_cpu) / number)
+    for name in calls:
+        wall[name].append(statistics.median(walls[name]))
+        cpu[name].append(statistics.median(cpus[name]))
 
 
 def _calibrate(call: Callable[[], object], seconds: float) -> int:

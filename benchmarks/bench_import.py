@@ -40,7 +40,7 @@ FLOOR = "import httpx; from pydantic import BaseModel"
 
 def main() -> None:
     options = arguments(__doc__).parse_args()
-    runs = 3 if options.quick else 7
+    runs = 1 if options.quick else 5
     commands = {name: python_command("-c", code) for name, code in STATEMENTS.items()}
     seconds = process_wall_times(commands, options.repeats, runs=runs)
     baseline = seconds["python -c pass"]

@@ -33,7 +33,6 @@ from ccx import CCX
 
 BUDGET_US = 60.0
 OPENAI_SHARE = 0.5
-PROFILED = 3000
 FIXTURE_SERVER = str(Path(__file__).with_name("_fixture_server.py"))
 
 
@@ -63,7 +62,7 @@ def main() -> None:
                     model="gpt-4o", messages=CHAT
                 ),
             }
-            timings = interleaved(calls, options.repeats, budget=0.3 if options.quick else 1.0)
+            timings = interleaved(calls, options.repeats, budget=0.15 if options.quick else 1.0)
             section = Section("sync send", "one request at a time, keep-alive, per request")
             overheads = {
                 clock: _overheads(section, clock, seconds)
@@ -82,10 +81,11 @@ def main() -> None:
                 share.median < OPENAI_SHARE,
             )
             if not fast_enough:
+                profiled = 300 if options.quick else 3000
                 section.profile = overhead_hotspots(
-                    lambda: [send_with_ccx() for _ in range(PROFILED)],
-                    lambda: [calls[raw_name]() for _ in range(PROFILED)],
-                    per=PROFILED,
+                    lambda: [send_with_ccx() for _ in range(profiled)],
+                    lambda: [calls[raw_name]() for _ in range(profiled)],
+                    per=profiled,
                 )
     section.finish(options)
 

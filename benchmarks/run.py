@@ -32,7 +32,7 @@ BENCHMARKS = ("import", "client", "sync_send", "async_send", "webhooks", "mock",
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the short run (under 2 minutes)")
     parser.add_argument("--repeats", type=int, default=None, help="rounds per figure (≥ 5)")
     parser.add_argument(
