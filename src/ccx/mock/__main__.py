@@ -14,7 +14,7 @@ import uvicorn
 
 from ._app import create_app
 from ._demo import DEMO_TOKEN, OTHER_TOKEN
-from ._faults import FaultSpecError, parse_faults
+from ._faults import FaultSpecError
 from ._server import listening_socket
 from ._state import MockConfig
 
@@ -64,11 +64,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit("--time-scale must be positive")
     if arguments.token is not None and not arguments.token.startswith("ccx_test_"):
         raise SystemExit("--token must be a sandbox token starting with ccx_test_")
-    if arguments.faults is not None:
-        try:
-            parse_faults(arguments.faults)
-        except FaultSpecError as error:
-            raise SystemExit(f"--faults: {error}") from None
     if arguments.rate_limit_per_minute < 1 or arguments.burst_per_second < 1:
         raise SystemExit("--rate-limit-per-minute and --burst-per-second must be at least 1")
     config = MockConfig(
@@ -78,7 +73,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         rate_limit_per_minute=arguments.rate_limit_per_minute,
         burst_per_second=arguments.burst_per_second,
     )
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except FaultSpecError as error:
+        raise SystemExit(f"--faults: {error}") from None
     url = f"http://{arguments.host}:{arguments.port}"
     print(f"CCX mock API on {url}", file=sys.stderr)
     print(f"  CCX_BASE_URL={url}", file=sys.stderr)
