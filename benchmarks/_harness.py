@@ -413,7 +413,8 @@ class Sampler:
             by_module[leaf] = by_module.get(leaf, 0) + weight
             ours = [frame for frame in frames if _is_ours(frame)]
             if ours:
-                name = _frame_function(ours[-1])
+                # Below the entry point alone: the server and event loop, between requests.
+                name = _frame_function(ours[-1]) if len(ours) > 1 else "no ccx frame"
                 by_function[name] = by_function.get(name, 0) + weight
         total = sum(by_module.values()) or 1
         return [
