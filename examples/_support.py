@@ -27,7 +27,7 @@ from ccx.mock import MockConfig, MockServer
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-    from ccx.types import Event, TemplateInputParam, UnknownEvent
+    from ccx.types import Event, TemplateInputParam
 
 __all__ = [
     "ORDER_CONFIRMATION",
@@ -113,8 +113,8 @@ def serve_asgi(app: Any) -> Generator[str, None, None]:
 
 
 def _wait_for_event(
-    events: queue.Queue[Event | UnknownEvent], event_type: str, message_id: str
-) -> Event | UnknownEvent:
+    events: queue.Queue[Event], event_type: str, message_id: str
+) -> Event:
     """The first ``event_type`` event about ``message_id`` to arrive, skipping the others."""
     deadline = time.monotonic() + _WAIT_SECONDS
     while (remaining := deadline - time.monotonic()) > 0:
@@ -136,7 +136,7 @@ class WebhookInbox:
     def __init__(self) -> None:
         self.secret = ""
         """The endpoint's signing secret (``whsec_…``), set once the endpoint exists."""
-        self.events: queue.Queue[Event | UnknownEvent] = queue.Queue()
+        self.events: queue.Queue[Event] = queue.Queue()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
@@ -152,11 +152,11 @@ class WebhookInbox:
         start_response("204 No Content", [])
         return []
 
-    def wait_for(self, event_type: str, message_id: str) -> Event | UnknownEvent:
+    def wait_for(self, event_type: str, message_id: str) -> Event:
         return _wait_for_event(self.events, event_type, message_id)
 
 
-def selftest(webhook_url: str, events: queue.Queue[Event | UnknownEvent]) -> None:
+def selftest(webhook_url: str, events: queue.Queue[Event]) -> None:
     """Have a local mock deliver a signed webhook to the app at ``webhook_url``; exit 1 if unseen.
 
     The app reads its secret from ``CCX_WEBHOOK_SECRET``, as it would in production; a forged

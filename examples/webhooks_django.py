@@ -31,15 +31,15 @@ from django.core.management import execute_from_command_line  # noqa: E402
 from django.http import HttpRequest, HttpResponse  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from ccx.types import Event, MessageDeliveredEvent, UnknownEvent  # noqa: E402
+from ccx.types import Event, MessageDeliveredEvent  # noqa: E402
 from ccx.webhooks.django import verify_webhook  # noqa: E402
 
-events: queue.Queue[Event | UnknownEvent] = queue.Queue()
+events: queue.Queue[Event] = queue.Queue()
 """Where this example hands events on; your app would enqueue a job or update a record."""
 
 
 @verify_webhook()  # CSRF-exempt: the signature is the proof of origin
-def receive(request: HttpRequest, event: Event | UnknownEvent) -> HttpResponse:
+def receive(request: HttpRequest, event: Event) -> HttpResponse:
     # Answer quickly (CCX waits 10 s at most, then redelivers) and do slow work elsewhere.
     if isinstance(event, MessageDeliveredEvent):
         print(f"{event.data.message_id} was delivered")

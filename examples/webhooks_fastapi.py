@@ -17,14 +17,14 @@ import uvicorn
 from _support import WEBHOOK_PATH, selftest, serve_asgi
 from fastapi import Depends, FastAPI
 
-from ccx.types import Event, MessageDeliveredEvent, UnknownEvent
+from ccx.types import Event, MessageDeliveredEvent
 from ccx.webhooks.fastapi import verified_event
 
 app = FastAPI()
-events: queue.Queue[Event | UnknownEvent] = queue.Queue()
+events: queue.Queue[Event] = queue.Queue()
 """Where this example hands events on; your app would enqueue a job or update a record."""
 
-CCXEvent = Annotated[Event | UnknownEvent, Depends(verified_event())]  # CCX_WEBHOOK_SECRET
+CCXEvent = Annotated[Event, Depends(verified_event())]  # CCX_WEBHOOK_SECRET
 
 
 @app.post(WEBHOOK_PATH, status_code=204)

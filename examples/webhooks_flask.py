@@ -15,17 +15,17 @@ import sys
 from _support import WEBHOOK_PATH, selftest, serve_wsgi
 from flask import Flask
 
-from ccx.types import Event, MessageDeliveredEvent, UnknownEvent
+from ccx.types import Event, MessageDeliveredEvent
 from ccx.webhooks.flask import verify_webhook
 
 app = Flask(__name__)
-events: queue.Queue[Event | UnknownEvent] = queue.Queue()
+events: queue.Queue[Event] = queue.Queue()
 """Where this example hands events on; your app would enqueue a job or update a record."""
 
 
 @app.post(WEBHOOK_PATH)
 @verify_webhook()  # reads CCX_WEBHOOK_SECRET on each request
-def receive(event: Event | UnknownEvent) -> tuple[str, int]:
+def receive(event: Event) -> tuple[str, int]:
     # Answer quickly (CCX waits 10 s at most, then redelivers) and do slow work elsewhere.
     if isinstance(event, MessageDeliveredEvent):
         print(f"{event.data.message_id} was delivered")

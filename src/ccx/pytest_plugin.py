@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     from ccx._client import CCX, AsyncCCX
     from ccx.mock import MockServer
-    from ccx.types import Event, UnknownEvent, WebhookEndpointWithSecret, WebhookEventSelector
+    from ccx.types import Event, WebhookEndpointWithSecret, WebhookEventSelector
 
 __all__ = ["WebhookDelivery", "WebhookReceiver"]
 
@@ -257,7 +257,7 @@ class WebhookDelivery:
     body: bytes
     status: int
     """The status the receiver answered."""
-    event: Event | UnknownEvent | None = None
+    event: Event | None = None
     """The typed event, when the signature verified; None when rejected or not checked."""
     error: str | None = None
     """Why verification failed (the receiver answered 400)."""
@@ -338,7 +338,7 @@ class WebhookReceiver:
             return list(self._deliveries)
 
     @property
-    def events(self) -> list[Event | UnknownEvent]:
+    def events(self) -> list[Event]:
         """The verified events acknowledged so far, in arrival order."""
         return [
             delivery.event
@@ -366,7 +366,7 @@ class WebhookReceiver:
         message_id: str | None = None,
         timeout: float = 5.0,
         max_advance: float = 3600.0,
-    ) -> Event | UnknownEvent:
+    ) -> Event:
         """The first verified, acknowledged ``event_type`` event (for ``message_id``, if given).
 
         With a mock, waiting moves its clock from one timer to the next, at most
@@ -391,7 +391,7 @@ class WebhookReceiver:
                 if self._find(event_type, message_id) is None:
                     self._changed.wait(min(remaining, _POLL_SECONDS))
 
-    def _find(self, event_type: str, message_id: str | None) -> Event | UnknownEvent | None:
+    def _find(self, event_type: str, message_id: str | None) -> Event | None:
         for delivery in self.deliveries:
             if (
                 delivery.event is not None
@@ -427,7 +427,7 @@ class WebhookReceiver:
         """Record one request and return the status to answer (called on a server thread)."""
         if path != self.path:
             return 404
-        event: Event | UnknownEvent | None = None
+        event: Event | None = None
         error: str | None = None
         secret = self._secret
         if secret is not None:

@@ -248,14 +248,16 @@ def _request(operation: Mapping[str, Any]) -> Any:
 def owners(spec: Spec, *, requests: bool) -> dict[str, str]:
     """Which module each schema belongs to: the one resource (or events) using it, else shared."""
     users: dict[str, set[str]] = {}
+    # Event envelopes belong to the events module even when an operation returns one.
+    events = set() if requests else spec.event_schemas()
     for _path, _method, operation, parameters in spec.operations():
         resource = operation["operationId"].split(".")[0]
         roots = list(spec.refs(_request(operation) if requests else _responses(operation)))
         if requests:
             roots += spec.refs([p.get("schema", {}) for p in parameters])
         suffix = "_params" if requests else ""
-        for name in sorted(spec.closure(list(roots))):
-            users.setdefault(name, set()).add(resource + suffix)
+        for name in sorted(spec.closure(roots, stop=events)):
+            users.setdefault(name, set()).add(EVENTS_MODULE if name in events else resource + suffix)
     if not requests:
         for name in sorted(spec.closure([schema for _event, schema in spec.webhook_events()])):
             users.setdefault(name, set()).add(EVENTS_MODULE)

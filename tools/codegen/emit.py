@@ -17,6 +17,7 @@ import jinja2
 from .build import Builder, TypeSet, build_operations, owners
 from .spec import (
     ENUMS_MODULE,
+    AliasDef,
     EVENTS_MODULE,
     ObjectDef,
     OperationDef,
@@ -54,6 +55,8 @@ _STDLIB = {
     "TypedDict": "typing_extensions",
     "Required": "typing_extensions",
     "Field": "pydantic",
+    "Tag": "pydantic",
+    "Discriminator": "pydantic",
     "AwareDatetime": "pydantic",
 }
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -74,6 +77,14 @@ class UnknownEvent(BaseModel):
 
 EVENT_TYPES: tuple[str, ...] = ({types})
 """Every event type this SDK version knows, in the spec's order."""
+
+
+def _event_tag(value: Any) -> str:
+    # Newer servers may send event types this version does not know: they parse as UnknownEvent.
+    event: object = (
+        cast("dict[str, object]", value).get("event") if isinstance(value, dict) else getattr(value, "event", None)
+    )
+    return event if isinstance(event, str) and event in EVENT_TYPES else "unknown"
 '''
 
 
@@ -164,6 +175,7 @@ def render_model_module(spec: Spec, module: TypeModule, location: Mapping[str, s
         types = "".join(f'"{event}", ' for event, _schema in spec.webhook_events())
         footer = _UNKNOWN_EVENT.format(types=types)
         exports = [*exports, "UnknownEvent", "EVENT_TYPES"]
+        module = replace(module, aliases=[_open_event_union(spec, alias) for alias in module.aliases])
     used = (
         _names(module_text(module) + footer) | {"TypeAlias"}
         if module.aliases
@@ -184,6 +196,16 @@ def render_model_module(spec: Spec, module: TypeModule, location: Mapping[str, s
         aliases=module.aliases,
         footer=footer,
     )
+
+
+def _open_event_union(spec: Spec, alias: AliasDef) -> AliasDef:
+    """The union of every webhook event, with `UnknownEvent` for types newer than the SDK."""
+    events = spec.webhook_events()
+    if set(_names(alias.annotation)) & {schema for _event, schema in events} != {s for _e, s in events}:
+        return alias
+    members = [f'Annotated[{schema}, Tag("{event}")]' for event, schema in events]
+    members.append('Annotated[UnknownEvent, Tag("unknown")]')
+    return replace(alias, annotation=f"Annotated[{' | '.join(members)}, Discriminator(_event_tag)]")
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import keyword
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -198,7 +198,8 @@ class Spec:
             for item in schema:
                 yield from self.refs(item)
 
-    def closure(self, roots: Iterator[str] | list[str]) -> set[str]:
+    def closure(self, roots: Iterator[str] | list[str], *, stop: Collection[str] = ()) -> set[str]:
+        """The schemas reachable from ``roots``; those in ``stop`` are reached but not entered."""
         seen: set[str] = set()
         stack = list(roots)
         while stack:
@@ -206,8 +207,15 @@ class Spec:
             if name in seen:
                 continue
             seen.add(name)
-            stack.extend(self.refs(self.schemas[name]))
+            if name not in stop:
+                stack.extend(self.refs(self.schemas[name]))
         return seen
+
+    def event_schemas(self) -> set[str]:
+        """The webhook envelopes and the unions made only of them: ``ccx.types.events``."""
+        envelopes = {schema for _event, schema in self.webhook_events()}
+        unions = {n for n in self.schemas if self.is_union(n) and set(self.refs(self.schemas[n])) <= envelopes}
+        return envelopes | unions
 
     def is_enum(self, name: str) -> bool:
         schema = self.schemas[name]

@@ -17,8 +17,7 @@ from .._response import (
 )
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..types.enums import EventType
-from ..types.events import EventReplay
-from ..types.shared import Event
+from ..types.events import Event, EventReplay
 
 __all__ = [
     "Events",

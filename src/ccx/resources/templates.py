@@ -173,7 +173,7 @@ class Templates(SyncAPIResource):
         Args:
           name: The template name.
         """
-        self._call(
+        return self._call(
             _DELETE,
             cast_to=None,
             path={
@@ -346,7 +346,7 @@ class AsyncTemplates(AsyncAPIResource):
         Args:
           name: The template name.
         """
-        await self._call(
+        return await self._call(
             _DELETE,
             cast_to=None,
             path={

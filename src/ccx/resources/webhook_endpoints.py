@@ -17,7 +17,7 @@ from .._response import (
 )
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..types.enums import EventType, WebhookEventSelector
-from ..types.shared import Event
+from ..types.events import Event
 from ..types.webhook_endpoints import WebhookEndpoint, WebhookEndpointWithSecret
 
 __all__ = [
@@ -220,7 +220,7 @@ class WebhookEndpoints(SyncAPIResource):
         Args:
           id: The webhook endpoint ID (`whe_…`).
         """
-        self._call(
+        return self._call(
             _DELETE,
             cast_to=None,
             path={
@@ -515,7 +515,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         Args:
           id: The webhook endpoint ID (`whe_…`).
         """
-        await self._call(
+        return await self._call(
             _DELETE,
             cast_to=None,
             path={

@@ -4,19 +4,203 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, TypeAlias, cast
 
-from pydantic import Field
+from pydantic import Discriminator, Field, Tag
 
 from .._models import BaseModel
-from .shared import Event
+from .enums import (
+    BroadcastStatus,
+    Channel,
+    EventType,
+    MessageStatus,
+    TemplateCategory,
+    TemplateStatus,
+)
+from .shared import Billable, BroadcastCounts, MessageError
 
 __all__ = [
+    "Event",
+    "MessageEventData",
+    "BroadcastEventData",
+    "TemplateEventData",
+    "ConversationEventData",
+    "ContactEventData",
     "EventReplay",
+    "MessageQueuedEvent",
+    "MessageSentEvent",
+    "MessageDeliveredEvent",
+    "MessageReadEvent",
+    "MessageFailedEvent",
+    "MessageReplyEvent",
+    "BroadcastProgressEvent",
+    "BroadcastCompletedEvent",
+    "TemplateApprovedEvent",
+    "TemplateRejectedEvent",
+    "ConversationCreatedEvent",
+    "ContactCreatedEvent",
     "EventList",
     "UnknownEvent",
     "EVENT_TYPES",
 ]
+
+
+class MessageEventData(BaseModel):
+    """The `data` of `message.*` events: a flat view of the message at the time of the event.
+    Fields that do not apply are absent, and receivers must tolerate fields they do not
+    know (the payload may repeat `event`).
+    """
+
+    event: EventType | None = None
+    """The event type, which the payload may repeat from the envelope (the public docs' sample does)."""
+
+    message_id: str
+    """The message (`msg_…`)."""
+
+    status: MessageStatus | None = None
+    """The message's status after the event."""
+
+    direction: Literal["inbound", "outbound"] | None = None
+    """`inbound` for `message.reply`, `outbound` otherwise."""
+
+    to: str | None = None
+    """The recipient."""
+
+    from_: str | None = Field(default=None, alias="from")
+    """The sender, for inbound messages."""
+
+    channel: Channel | None = None
+    """The message's channel."""
+
+    conversation_id: str | None = None
+    """The conversation (`cnv_…`)."""
+
+    broadcast_id: str | None = None
+    """The broadcast that sent the message (`brd_…`)."""
+
+    template: str | None = None
+    """The name of the template sent (a name, not an object)."""
+
+    text: str | None = None
+    """The text, for text and inbound messages."""
+
+    fallback_from: str | None = None
+    """The id of the message this one falls back from."""
+
+    metadata: dict[str, str] | None = None
+    """Your key-value pairs from the send."""
+
+    attempts: int | None = None
+    """Delivery attempts made so far."""
+
+    queued_at: datetime | None = None
+    """When the message was queued."""
+
+    sent_at: datetime | None = None
+    """When the carrier accepted the message."""
+
+    delivered_at: datetime | None = None
+    """When the message reached the device."""
+
+    read_at: datetime | None = None
+    """When the recipient read the message."""
+
+    failed_at: datetime | None = None
+    """When the message failed."""
+
+    received_at: datetime | None = None
+    """When an inbound message was received."""
+
+    billable: Billable | None = None
+    """What the message costs (from `message.delivered` on)."""
+
+    error: MessageError | None = None
+    """Why the message failed, on `message.failed`."""
+
+
+class BroadcastEventData(BaseModel):
+    """The `data` of `broadcast.*` events."""
+
+    broadcast_id: str
+    """The broadcast (`brd_…`)."""
+
+    name: str | None = None
+    """The broadcast's name."""
+
+    status: BroadcastStatus
+    """Its status after the event."""
+
+    counts: BroadcastCounts
+    """Its recipients by status."""
+
+    completed_at: datetime | None = None
+    """When it finished, on `broadcast.completed`."""
+
+
+class TemplateEventData(BaseModel):
+    """The `data` of `template.*` events, the template as it was after the event (the same fields as `Template`)."""
+
+    id: str
+    """The template (`tpl_…`)."""
+
+    object: Literal["template"] | None = None
+    """Always `template`."""
+
+    name: str
+    """The template's name."""
+
+    language: str
+    """The template's language."""
+
+    category: TemplateCategory | None = None
+    """The template's category."""
+
+    status: TemplateStatus
+    """Its status after the event."""
+
+    body: str | None = None
+    """The text, with `{{1}}`-style placeholders."""
+
+    variables: int | None = None
+    """How many placeholders the body has."""
+
+    rejection_reason: str | None = None
+    """Why it was rejected, on `template.rejected`."""
+
+    created_at: datetime | None = None
+    """When the template was submitted."""
+
+
+class ConversationEventData(BaseModel):
+    """The `data` of `conversation.created`."""
+
+    conversation_id: str
+    """The conversation (`cnv_…`)."""
+
+    contact: str
+    """The contact, an E.164 phone number or email address."""
+
+    channel: Channel
+    """The conversation's channel."""
+
+    status: Literal["open", "closed"]
+    """The conversation's status."""
+
+    window_expires_at: datetime | None = None
+    """When the 24 h window closes; null when the contact has never written."""
+
+
+class ContactEventData(BaseModel):
+    """The `data` of `contact.created`."""
+
+    contact: str
+    """The contact, an E.164 phone number or email address."""
+
+    channel: Channel
+    """The channel the contact was first seen on."""
+
+    conversation_id: str | None = None
+    """The conversation it started, if any (`cnv_…`)."""
 
 
 class EventReplay(BaseModel):
@@ -36,6 +220,306 @@ class EventReplay(BaseModel):
 
     event_count: int
     """How many events were queued for redelivery."""
+
+
+class MessageQueuedEvent(BaseModel):
+    """The `message.queued` event. A message was accepted and queued for sending."""
+
+    id: str
+    """Unique identifier of the event (`evt_…`), the same on every redelivery and replay."""
+
+    object: Literal["event"]
+    """Always `event`."""
+
+    event: Literal["message.queued"]
+    """The event type, `message.queued`."""
+
+    created_at: datetime
+    """When the event happened."""
+
+    api_version: str
+    """The API version (`CCX-Version`) the payload is shaped by."""
+
+    trace_id: str | None
+    """The trace id of the API request that caused the event, so one trace runs from the client call to this webhook; null when no request caused it."""
+
+    data: MessageEventData
+    """The subject of the event, as it was when the event happened."""
+
+
+class MessageSentEvent(BaseModel):
+    """The `message.sent` event. A message was handed to the carrier."""
+
+    id: str
+    """Unique identifier of the event (`evt_…`), the same on every redelivery and replay."""
+
+    object: Literal["event"]
+    """Always `event`."""
+
+    event: Literal["message.sent"]
+    """The event type, `message.sent`."""
+
+    created_at: datetime
+    """When the event happened."""
+
+    api_version: str
+    """The API version (`CCX-Version`) the payload is shaped by."""
+
+    trace_id: str | None
+    """The trace id of the API request that caused the event, so one trace runs from the client call to this webhook; null when no request caused it."""
+
+    data: MessageEventData
+    """The subject of the event, as it was when the event happened."""
+
+
+class MessageDeliveredEvent(BaseModel):
+    """The `message.delivered` event. A message reached the recipient's device; `billable` says what it costs."""
+
+    id: str
+    """Unique identifier of the event (`evt_…`), the same on every redelivery and replay."""
+
+    object: Literal["event"]
+    """Always `event`."""
+
+    event: Literal["message.delivered"]
+    """The event type, `message.delivered`."""
+
+    created_at: datetime
+    """When the event happened."""
+
+    api_version: str
+    """The API version (`CCX-Version`) the payload is shaped by."""
+
+    trace_id: str | None
+    """The trace id of the API request that caused the event, so one trace runs from the client call to this webhook; null when no request caused it."""
+
+    data: MessageEventData
+    """The subject of the event, as it was when the event happened."""
+
+
+class MessageReadEvent(BaseModel):
+    """The `message.read` event. The recipient read a message (WhatsApp read receipts, email opens)."""
+
+    id: str
+    """Unique identifier of the event (`evt_…`), the same on every redelivery and replay."""
+
+    object: Literal["event"]
+    """Always `event`."""
+
+    event: Literal["message.read"]
+    """The event type, `message.read`."""
+
+    created_at: datetime
+    """When the event happened."""
+
+    api_version: str
+    """The API version (`CCX-Version`) the payload is shaped by."""
+
+    trace_id: str | None
+    """The trace id of the API request that caused the event, so one trace runs from the client call to this webhook; null when no request caused it."""
+
+    data: MessageEventData
+    """The subject of the event, as it was when the event happened."""
+
+
+class MessageFailedEvent(BaseModel):
+    """The `message.failed` event. A message failed for good; `error` says why, and a `fallback` message may follow."""
+
+    id: str
+    """Unique identifier of the event (`evt_…`), the same on every redelivery and replay."""
+
+    object: Literal["event"]
+    """Always `event`."""
+
+    event: Literal["message.failed"]
+    """The event type, `message.failed`."""
+
+    created_at: datetime
+    """When the event happened."""
+
+    api_version: str
+    """The API version (`CCX-Version`) the payload is shaped by."""
+
+    trace_id: str | None
+    """The trace id of the API request that caused the event, so one trace runs from the client call to this webhook; null when no request caused it."""
+
+    data: MessageEventData
+    """The subject of the event, as it was when the event happened."""
+
+
+class MessageReplyEvent(BaseModel):
+    """The `message.reply` event. A contact sent an inbound message (a reply), which also opens or extends their 24 h window."""
+
+    id: str
+    """Unique identifier of the event (`evt_…`), the same on every redelivery and replay."""
+
+    object: Literal["event"]
+    """Always `event`."""
+
+    event: Literal["message.reply"]
+    """The event type, `message.reply`."""
+
+    created_at: datetime
+    """When the event happened."""
+
+    api_version: str
+    """The API version (`CCX-Version`) the payload is shaped by."""
+
+    trace_id: str | None
+    """The trace id of the API request that caused the event, so one trace runs from the client call to this webhook; null when no request caused it."""
+
+    data: MessageEventData
+    """The subject of the event, as it was when the event happened."""
+
+
+class BroadcastProgressEvent(BaseModel):
+    """The `broadcast.progress` event. A broadcast's counts changed while it runs."""
+
+    id: str
+    """Unique identifier of the event (`evt_…`), the same on every redelivery and replay."""
+
+    object: Literal["event"]
+    """Always `event`."""
+
+    event: Literal["broadcast.progress"]
+    """The event type, `broadcast.progress`."""
+
+    created_at: datetime
+    """When the event happened."""
+
+    api_version: str
+    """The API version (`CCX-Version`) the payload is shaped by."""
+
+    trace_id: str | None
+    """The trace id of the API request that caused the event, so one trace runs from the client call to this webhook; null when no request caused it."""
+
+    data: BroadcastEventData
+    """The subject of the event, as it was when the event happened."""
+
+
+class BroadcastCompletedEvent(BaseModel):
+    """The `broadcast.completed` event. A broadcast finished: every recipient reached a final status."""
+
+    id: str
+    """Unique identifier of the event (`evt_…`), the same on every redelivery and replay."""
+
+    object: Literal["event"]
+    """Always `event`."""
+
+    event: Literal["broadcast.completed"]
+    """The event type, `broadcast.completed`."""
+
+    created_at: datetime
+    """When the event happened."""
+
+    api_version: str
+    """The API version (`CCX-Version`) the payload is shaped by."""
+
+    trace_id: str | None
+    """The trace id of the API request that caused the event, so one trace runs from the client call to this webhook; null when no request caused it."""
+
+    data: BroadcastEventData
+    """The subject of the event, as it was when the event happened."""
+
+
+class TemplateApprovedEvent(BaseModel):
+    """The `template.approved` event. A template was approved and can now be sent."""
+
+    id: str
+    """Unique identifier of the event (`evt_…`), the same on every redelivery and replay."""
+
+    object: Literal["event"]
+    """Always `event`."""
+
+    event: Literal["template.approved"]
+    """The event type, `template.approved`."""
+
+    created_at: datetime
+    """When the event happened."""
+
+    api_version: str
+    """The API version (`CCX-Version`) the payload is shaped by."""
+
+    trace_id: str | None
+    """The trace id of the API request that caused the event, so one trace runs from the client call to this webhook; null when no request caused it."""
+
+    data: TemplateEventData
+    """The subject of the event, as it was when the event happened."""
+
+
+class TemplateRejectedEvent(BaseModel):
+    """The `template.rejected` event. A template was rejected; `rejection_reason` says why."""
+
+    id: str
+    """Unique identifier of the event (`evt_…`), the same on every redelivery and replay."""
+
+    object: Literal["event"]
+    """Always `event`."""
+
+    event: Literal["template.rejected"]
+    """The event type, `template.rejected`."""
+
+    created_at: datetime
+    """When the event happened."""
+
+    api_version: str
+    """The API version (`CCX-Version`) the payload is shaped by."""
+
+    trace_id: str | None
+    """The trace id of the API request that caused the event, so one trace runs from the client call to this webhook; null when no request caused it."""
+
+    data: TemplateEventData
+    """The subject of the event, as it was when the event happened."""
+
+
+class ConversationCreatedEvent(BaseModel):
+    """The `conversation.created` event. A conversation with a contact started on a channel."""
+
+    id: str
+    """Unique identifier of the event (`evt_…`), the same on every redelivery and replay."""
+
+    object: Literal["event"]
+    """Always `event`."""
+
+    event: Literal["conversation.created"]
+    """The event type, `conversation.created`."""
+
+    created_at: datetime
+    """When the event happened."""
+
+    api_version: str
+    """The API version (`CCX-Version`) the payload is shaped by."""
+
+    trace_id: str | None
+    """The trace id of the API request that caused the event, so one trace runs from the client call to this webhook; null when no request caused it."""
+
+    data: ConversationEventData
+    """The subject of the event, as it was when the event happened."""
+
+
+class ContactCreatedEvent(BaseModel):
+    """The `contact.created` event. A contact was seen for the first time in the workspace."""
+
+    id: str
+    """Unique identifier of the event (`evt_…`), the same on every redelivery and replay."""
+
+    object: Literal["event"]
+    """Always `event`."""
+
+    event: Literal["contact.created"]
+    """The event type, `contact.created`."""
+
+    created_at: datetime
+    """When the event happened."""
+
+    api_version: str
+    """The API version (`CCX-Version`) the payload is shaped by."""
+
+    trace_id: str | None
+    """The trace id of the API request that caused the event, so one trace runs from the client call to this webhook; null when no request caused it."""
+
+    data: ContactEventData
+    """The subject of the event, as it was when the event happened."""
 
 
 class EventList(BaseModel):
@@ -81,3 +565,32 @@ EVENT_TYPES: tuple[str, ...] = (
     "contact.created",
 )
 """Every event type this SDK version knows, in the spec's order."""
+
+
+def _event_tag(value: Any) -> str:
+    # Newer servers may send event types this version does not know: they parse as UnknownEvent.
+    event: object = (
+        cast("dict[str, object]", value).get("event")
+        if isinstance(value, dict)
+        else getattr(value, "event", None)
+    )
+    return event if isinstance(event, str) and event in EVENT_TYPES else "unknown"
+
+
+Event: TypeAlias = Annotated[
+    Annotated[MessageQueuedEvent, Tag("message.queued")]
+    | Annotated[MessageSentEvent, Tag("message.sent")]
+    | Annotated[MessageDeliveredEvent, Tag("message.delivered")]
+    | Annotated[MessageReadEvent, Tag("message.read")]
+    | Annotated[MessageFailedEvent, Tag("message.failed")]
+    | Annotated[MessageReplyEvent, Tag("message.reply")]
+    | Annotated[BroadcastProgressEvent, Tag("broadcast.progress")]
+    | Annotated[BroadcastCompletedEvent, Tag("broadcast.completed")]
+    | Annotated[TemplateApprovedEvent, Tag("template.approved")]
+    | Annotated[TemplateRejectedEvent, Tag("template.rejected")]
+    | Annotated[ConversationCreatedEvent, Tag("conversation.created")]
+    | Annotated[ContactCreatedEvent, Tag("contact.created")]
+    | Annotated[UnknownEvent, Tag("unknown")],
+    Discriminator(_event_tag),
+]
+"""A webhook event, one of the event types, told apart by `event`. Clients should tolerate event types they do not know yet."""

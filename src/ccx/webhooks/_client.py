@@ -11,7 +11,7 @@ from ._errors import WebhookSecretMissingError
 from ._signature import DEFAULT_TOLERANCE, HeaderLookup, NoTolerance
 
 if TYPE_CHECKING:
-    from ccx.types import Event, UnknownEvent
+    from ccx.types import Event
 
 __all__ = ["AsyncWebhooks", "Webhooks"]
 
@@ -38,7 +38,7 @@ class Webhooks:
         *,
         tolerance: float | NoTolerance = DEFAULT_TOLERANCE,
         now: float | None = None,
-    ) -> Event | UnknownEvent:
+    ) -> Event:
         """Verify a webhook request and return its typed event (see ``ccx.webhooks.verify``)."""
         return _events.verify(payload, headers, self._secret(), tolerance=tolerance, now=now)
 

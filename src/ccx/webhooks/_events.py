@@ -23,7 +23,7 @@ from ._signature import (
 )
 
 if TYPE_CHECKING:
-    from ccx.types import Event, UnknownEvent
+    from ccx.types import Event
 
 __all__ = ["parse_event", "verify"]
 
@@ -38,7 +38,7 @@ def _event_adapter() -> pydantic.TypeAdapter[Event]:
     return pydantic.TypeAdapter(Event)
 
 
-def parse_event(body: bytes) -> Event | UnknownEvent:
+def parse_event(body: bytes) -> Event:
     """The precise event model for ``body``; ``UnknownEvent`` for a type newer than this SDK.
 
     Only for a body already verified (``verify_signature`` at the edge, parsed later from a
@@ -47,22 +47,7 @@ def parse_event(body: bytes) -> Event | UnknownEvent:
     try:
         return _event_adapter().validate_json(body)
     except pydantic.ValidationError as error:
-        if not _is_unknown_event_type(error):
-            raise _invalid_payload(error) from error
-    from ccx.types import UnknownEvent
-
-    try:
-        return UnknownEvent.model_validate_json(body)
-    except pydantic.ValidationError as error:
         raise _invalid_payload(error) from error
-
-
-def _is_unknown_event_type(error: pydantic.ValidationError) -> bool:
-    # The union's own tag check failed at the top level: a well-formed event of another type.
-    return any(
-        detail["type"] == "union_tag_invalid" and not detail["loc"]
-        for detail in error.errors(include_url=False, include_input=False)
-    )
 
 
 def _invalid_payload(error: pydantic.ValidationError) -> InvalidPayloadError:
@@ -85,7 +70,7 @@ def verify(
     *,
     tolerance: float | NoTolerance = DEFAULT_TOLERANCE,
     now: float | None = None,
-) -> Event | UnknownEvent:
+) -> Event:
     """Verify a webhook request and return its typed event; raise ``WebhookVerificationError``.
 
     ``payload`` is the raw request body, exactly as received. ``headers_or_signature`` is the

@@ -26,7 +26,7 @@ from ._signature import (
 )
 
 if TYPE_CHECKING:
-    from ccx.types import Event, UnknownEvent
+    from ccx.types import Event
 
 __all__ = ["REJECTED_STATUS", "Receiver", "environment_secret", "error_body", "error_detail"]
 
@@ -62,7 +62,7 @@ class Receiver:
         self._tolerance = checked_tolerance(tolerance)
         self._fallback = fallback
 
-    def receive(self, body: bytes, headers: HeaderLookup) -> Event | UnknownEvent:
+    def receive(self, body: bytes, headers: HeaderLookup) -> Event:
         """The typed event of a request; raise ``WebhookVerificationError`` to answer 400.
 
         Rejections are logged (messages never hold a secret): the 400 alone tells the

@@ -26,7 +26,7 @@ from ._receiver import REJECTED_STATUS, Receiver, environment_secret, error_body
 from ._signature import DEFAULT_TOLERANCE, NoTolerance, Secret
 
 if TYPE_CHECKING:
-    from ccx.types import Event, UnknownEvent
+    from ccx.types import Event
 
 __all__ = ["verify_webhook"]
 
@@ -52,7 +52,7 @@ def verify_webhook(
     """Decorate a view to receive the verified event as its ``event`` keyword argument."""
     receiver = Receiver(secret, tolerance, fallback=_configured_secret)
 
-    def verified(request: HttpRequest) -> Event | UnknownEvent | HttpResponseBase:
+    def verified(request: HttpRequest) -> Event | HttpResponseBase:
         try:
             return receiver.receive(request.body, request.headers)
         except WebhookVerificationError as error:

@@ -27,14 +27,14 @@ from ._receiver import REJECTED_STATUS, Receiver, error_detail
 from ._signature import DEFAULT_TOLERANCE, NoTolerance, Secret
 
 if TYPE_CHECKING:
-    from ccx.types import Event, UnknownEvent
+    from ccx.types import Event
 
 __all__ = ["verified_event"]
 
 
 def verified_event(
     secret: Secret | None = None, *, tolerance: float | NoTolerance = DEFAULT_TOLERANCE
-) -> Callable[[Request], Awaitable[Event | UnknownEvent]]:
+) -> Callable[[Request], Awaitable[Event]]:
     """The dependency: reads the raw body and headers, verifies, then parses the event.
 
     A function rather than a callable class: FastAPI resolves a dependency's string
@@ -42,7 +42,7 @@ def verified_event(
     """
     receiver = Receiver(secret, tolerance)
 
-    async def ccx_webhook_event(request: Request) -> Event | UnknownEvent:
+    async def ccx_webhook_event(request: Request) -> Event:
         body = await request.body()
         try:
             return receiver.receive(body, request.headers)

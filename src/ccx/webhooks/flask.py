@@ -26,7 +26,7 @@ from ._receiver import REJECTED_STATUS, Receiver, error_body
 from ._signature import DEFAULT_TOLERANCE, NoTolerance, Secret
 
 if TYPE_CHECKING:
-    from ccx.types import Event, UnknownEvent
+    from ccx.types import Event
 
 __all__ = ["verify_webhook"]
 
@@ -40,7 +40,7 @@ def verify_webhook(
     """Decorate a view to receive the verified event as its ``event`` keyword argument."""
     receiver = Receiver(secret, tolerance)
 
-    def verified() -> Event | UnknownEvent | Response:
+    def verified() -> Event | Response:
         try:
             return receiver.receive(request.get_data(cache=True), request.headers)
         except WebhookVerificationError as error:
