@@ -101,3 +101,27 @@ def test_never_a_429_without_a_prior_warning_in_that_window(
             continue
         assert refused_status == 429
         assert window in warned_windows
+
+
+class TestBurstWindow:
+    """The per-second window, over a real socket: its numbers show once it runs low."""
+
+    @pytest.fixture
+    def mock_config(self) -> MockConfig:
+        return MockConfig(rate_limit_per_minute=6_000, burst_per_second=5)
+
+    def test_burst_warns_then_refuses_then_recovers(
+        self, server: MockServer, http: httpx.Client
+    ) -> None:
+        responses = [http.get("/v1/me") for _ in range(6)]
+        assert [r.status_code for r in responses] == [200] * 5 + [429]
+        assert responses[0].headers["x-ratelimit-limit"] == "6000"
+        assert responses[4].headers["x-ratelimit-limit"] == "5"
+        assert "x-ratelimit-warning" in responses[4].headers
+        assert responses[5].headers["retry-after"] == "1"
+        server.advance(1)
+        recovered = http.get("/v1/me")
+        assert recovered.status_code == 200
+        assert recovered.headers["x-ratelimit-limit"] == "6000"
+        # five served before, this one: the refused request was not counted
+        assert int(recovered.headers["x-ratelimit-remaining"]) == 6000 - 6
