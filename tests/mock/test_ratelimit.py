@@ -28,7 +28,7 @@ def test_headers_count_down_and_warn_under_ten_percent(http: httpx.Client) -> No
 
 
 def test_429_only_after_a_warning_with_retry_after(server: MockServer, http: httpx.Client) -> None:
-    statuses = []
+    statuses: list[int] = []
     warned_before_refusal = False
     for _ in range(25):
         response = http.get("/v1/me")

@@ -54,7 +54,7 @@ def test_a_token_cannot_grant_scopes_it_lacks(server: MockServer, http: httpx.Cl
 
 
 def test_invalid_create_requests_name_the_field(http: httpx.Client) -> None:
-    cases = [
+    cases: list[tuple[dict[str, object], str]] = [
         ({"scopes": ["messages:fly"], "environment": "test"}, "scopes.0"),
         ({"scopes": [], "environment": "test"}, "scopes"),
         ({"scopes": ["messages:send"]}, "environment"),
