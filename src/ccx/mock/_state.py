@@ -206,7 +206,7 @@ class ExportRecord:
         return "ready" if now >= self.ready_at else "pending"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AuditEntry:
     """One API call as the audit log reports it."""
 
@@ -219,7 +219,7 @@ class AuditEntry:
     request_id: str
 
 
-@dataclass
+@dataclass(slots=True)
 class IdempotencyRecord:
     """The first request seen with one key: in flight until ``status`` is set."""
 
