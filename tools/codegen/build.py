@@ -114,9 +114,11 @@ class Builder:
         schema = self.spec.schemas[schema_name]
         description = schema.get("description", "")
         if self.spec.is_alias(schema_name):
-            module.aliases.append(
-                AliasDef(name, self.annotation(schema, module, name), description)
-            )
+            annotation = self.annotation(schema, module, name)
+            constraints = self.constraints(schema) if self.context == "mock" else ""
+            if constraints:  # so the mock enforces a named string's pattern wherever it is used
+                annotation = f"Annotated[{annotation}, Field({constraints})]"
+            module.aliases.append(AliasDef(name, annotation, description))
         elif self.spec.is_union(schema_name):
             module.aliases.append(AliasDef(name, self.union(schema, module, name), description))
         else:

@@ -420,7 +420,8 @@ def render_mock_spec(spec: Spec, operations: list[OperationDef]) -> str:
     module = _shield_list(module)
     for obj in module.objects:
         obj.properties = [_with_field(p) for p in obj.properties]
-    used = _names(module_text(module)) | {"Literal"} | ({"TypeAlias"} if module.aliases else set())
+    used = _names(module_text(module)) | {"Literal", "Annotated"}
+    used |= {"TypeAlias"} if module.aliases else set()
     return _ENVIRONMENT.get_template("mock_spec.py.jinja").render(
         version=spec.version,
         stdlib_imports=stdlib_imports(used - {"Field"}),

@@ -60,6 +60,18 @@ def _internal_error() -> MockAPIError:
     )
 
 
+def _check_retry_count(value: str | None) -> None:
+    """``CCX-Retry-Count`` is a count (the SDK sends it); anything else is a client bug to report."""
+    if value is not None and not (value.isascii() and value.isdigit()):
+        raise MockAPIError(
+            400,
+            "invalid_request_error",
+            "invalid_request",
+            f"CCX-Retry-Count must be a whole number of retries, like 0 or 2 (got {value[:40]!r}).",
+            param="CCX-Retry-Count",
+        )
+
+
 def _trace_id(traceparent: str | None) -> str:
     """The W3C trace id the caller propagates, or a new one, so events join the caller's trace."""
     if traceparent is not None:
@@ -138,6 +150,7 @@ class _Operation:
     ) -> tuple[Response, Mapping[str, str]]:
         route, state, config = self.route, self.state, self.state.config
         check_api_version(request.headers.get("ccx-version"))
+        _check_retry_count(request.headers.get("ccx-retry-count"))
         path_params: dict[str, str] = request.path_params
         check_path_params(path_params, route.operation_id)
         data: dict[str, Any] = {}
@@ -312,13 +325,13 @@ def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     request_id: str = request.scope.get(REQUEST_ID_SCOPE_KEY, "")
     if exc.status_code == 405:
+        allowed = _allowed_methods(request)
         error = MockAPIError(
             405,
             "invalid_request_error",
             "method_not_allowed",
-            f"{request.method} is not allowed on {request.url.path[:200]}; "
-            f"allowed: {(exc.headers or {}).get('Allow', 'none')}.",
-            headers=exc.headers,
+            f"{request.method} is not allowed on {request.url.path[:200]}; allowed: {allowed}.",
+            headers={"Allow": allowed},
         )
     elif exc.status_code == 404:
         error = MockAPIError(
@@ -331,6 +344,27 @@ def _http_error(request: Request, exc: Exception) -> Response:
     else:
         error = MockAPIError(exc.status_code, "invalid_request_error", "http_error", exc.detail)
     return error_response(error, request_id)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method of the path's resource, as OpenAPI matches paths: a concrete path
+    (``/v1/events/replay``) before a template that also fits it (``/v1/events/{id}``).
+
+    Starlette's own ``Allow`` names only the first route that fits, one method of several.
+    """
+    path: str = request.scope["path"]
+    fitting = [
+        route
+        for route in request.app.router.routes
+        if isinstance(route, Route) and route.path_regex.match(path)
+    ]
+    if not fitting:
+        return ""
+    resource = min(fitting, key=lambda route: route.path.count("{")).path
+    methods = {
+        method for route in fitting if route.path == resource for method in route.methods or ()
+    }
+    return ", ".join(sorted(methods))
 
 
 def _unexpected_error(request: Request, exc: Exception) -> Response:

@@ -73,8 +73,10 @@ RETRY_DELAYS: tuple[float, ...] = (2, 4, 8, 16, 32, 60, 300, 1800)
 MAX_ATTEMPTS = 7
 """Upstream attempts before a retryable failure becomes ``failed``."""
 
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# ASCII classes, as in the spec's patterns: Python's \d and \s would take Unicode digits and
+# control characters that JSON Schema's do not.
+_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+_EMAIL = re.compile(r"^[^@\x00-\x20\x7f]+@[^@\x00-\x20\x7f]+\.[^@\x00-\x20\x7f]+$")
 _EVENT_STATUS: Mapping[str, MessageStatus] = {
     "message.queued": "queued",
     "message.sent": "sent",

@@ -9,9 +9,9 @@ from __future__ import annotations
 import builtins
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TypeAlias
+from typing import Annotated, Literal, TypeAlias
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 __all__ = ["ROUTES", "SPEC_JSON", "Route"]
 
@@ -25,6 +25,15 @@ class _Closed(BaseModel):
 class _Open(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
+
+def _not_null(value: object) -> object:
+    # Optional is not nullable: leaving a field out keeps its value, a null would erase it.
+    if value is None:
+        raise ValueError("must not be null; leave the field out instead")
+    return value
+
+
+_NOT_NULL = AfterValidator(_not_null)
 
 Scope: TypeAlias = Literal[
     "messages:send",
@@ -49,7 +58,7 @@ Environment: TypeAlias = Literal["live", "test", "staging"]
 Channel: TypeAlias = Literal["whatsapp", "sms", "email"]
 
 
-Language: TypeAlias = str
+Language: TypeAlias = Annotated[str, Field(pattern="^[a-z]{2,3}(_[A-Z]{2})?$")]
 
 
 Priority: TypeAlias = Literal["low", "default", "high", "critical"]
@@ -107,10 +116,10 @@ BroadcastStatus: TypeAlias = Literal[
 class TokenCreateRequest(_Closed):
     """A new token's scopes, environment and lifetime."""
 
-    name: str | None = Field(default=None, max_length=100)
+    name: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=100)
     scopes: builtins.list[Scope] = Field(min_length=1)
     environment: Environment
-    ttl_seconds: int | None = Field(default=None, ge=60, le=31536000)
+    ttl_seconds: Annotated[int | None, _NOT_NULL] = Field(default=None, ge=60, le=31536000)
 
 
 class TemplateInput(_Closed):
@@ -118,7 +127,7 @@ class TemplateInput(_Closed):
 
     name: str = Field(min_length=1, max_length=512)
     language: Language
-    variables: dict[str, str] | None = None
+    variables: Annotated[dict[str, str] | None, _NOT_NULL] = None
 
 
 class MediaInput(_Closed):
@@ -126,7 +135,7 @@ class MediaInput(_Closed):
 
     type: Literal["image", "video", "audio", "document"]
     url: str = Field(max_length=2048)
-    caption: str | None = Field(default=None, max_length=1024)
+    caption: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=1024)
 
 
 class InteractiveButtonInput(_Closed):
@@ -141,7 +150,7 @@ class InteractiveListRowInput(_Closed):
 
     id: str = Field(max_length=200)
     title: str = Field(max_length=24)
-    description: str | None = Field(default=None, max_length=72)
+    description: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=72)
 
 
 class InteractiveListSectionInput(_Closed):
@@ -162,10 +171,10 @@ class InteractiveInput(_Closed):
     """An interactive message with reply buttons or a list; give exactly one of `buttons` or `list`."""
 
     body: str = Field(min_length=1, max_length=1024)
-    buttons: builtins.list[InteractiveButtonInput] | None = Field(
+    buttons: Annotated[builtins.list[InteractiveButtonInput] | None, _NOT_NULL] = Field(
         default=None, min_length=1, max_length=3
     )
-    list: InteractiveListInput | None = None
+    list: Annotated[InteractiveListInput | None, _NOT_NULL] = None
 
 
 class MessageSendRequest(_Closed):
@@ -173,27 +182,32 @@ class MessageSendRequest(_Closed):
     (400 `missing_content` or `ambiguous_content` otherwise).
     """
 
-    to: str = Field(max_length=254, pattern="^(\\+[1-9]\\d{6,14}|[^@\\s]+@[^@\\s]+\\.[^@\\s]+)$")
+    to: str = Field(
+        max_length=254,
+        pattern="^(\\+[1-9][0-9]{6,14}|[^@\\x00-\\x20\\x7f]+@[^@\\x00-\\x20\\x7f]+\\.[^@\\x00-\\x20\\x7f]+)$",
+    )
     channel: Channel
-    template: TemplateInput | None = None
-    text: str | None = Field(default=None, min_length=1, max_length=4096)
-    media: MediaInput | None = None
-    interactive: InteractiveInput | None = None
-    fallback: builtins.list[Channel] | None = Field(default=None, max_length=2)
-    priority: Priority | None = None
-    schedule_at: AwareDatetime | None = None
-    timezone: str | None = Field(default=None, max_length=64)
-    metadata: dict[str, str] | None = None
+    template: Annotated[TemplateInput | None, _NOT_NULL] = None
+    text: Annotated[str | None, _NOT_NULL] = Field(default=None, min_length=1, max_length=4096)
+    media: Annotated[MediaInput | None, _NOT_NULL] = None
+    interactive: Annotated[InteractiveInput | None, _NOT_NULL] = None
+    fallback: Annotated[builtins.list[Channel] | None, _NOT_NULL] = Field(
+        default=None, max_length=2
+    )
+    priority: Annotated[Priority | None, _NOT_NULL] = None
+    schedule_at: Annotated[AwareDatetime | None, _NOT_NULL] = None
+    timezone: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=64)
+    metadata: Annotated[dict[str, str] | None, _NOT_NULL] = None
     idempotency_key: str = Field(min_length=1, max_length=128)
 
 
 class OtpSendRequest(_Closed):
     """A one-time passcode to send."""
 
-    to: str = Field(pattern="^\\+[1-9]\\d{6,14}$")
+    to: str = Field(pattern="^\\+[1-9][0-9]{6,14}$")
     code: str = Field(pattern="^[0-9A-Za-z]{4,10}$")
     template_name: str = Field(min_length=1, max_length=512)
-    language: Language | None = None
+    language: Annotated[Language | None, _NOT_NULL] = None
 
 
 class TemplateCreateRequest(_Closed):
@@ -218,14 +232,16 @@ class BroadcastCreateRequest(_Closed):
     name: str = Field(min_length=1, max_length=200)
     template: str = Field(min_length=1, max_length=512)
     language: Language
-    variables: dict[str, str] | None = None
+    variables: Annotated[dict[str, str] | None, _NOT_NULL] = None
     segment_id: str
-    rate_limit_per_minute: int | None = Field(default=None, ge=1, le=50000)
-    priority: Priority | None = None
-    schedule_at: AwareDatetime | None = None
-    timezone: str | None = Field(default=None, max_length=64)
-    dry_run: bool | None = None
-    idempotency_key: str | None = Field(default=None, min_length=1, max_length=128)
+    rate_limit_per_minute: Annotated[int | None, _NOT_NULL] = Field(default=None, ge=1, le=50000)
+    priority: Annotated[Priority | None, _NOT_NULL] = None
+    schedule_at: Annotated[AwareDatetime | None, _NOT_NULL] = None
+    timezone: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=64)
+    dry_run: Annotated[bool | None, _NOT_NULL] = None
+    idempotency_key: Annotated[str | None, _NOT_NULL] = Field(
+        default=None, min_length=1, max_length=128
+    )
 
 
 class WebhookEndpointCreateRequest(_Closed):
@@ -233,22 +249,24 @@ class WebhookEndpointCreateRequest(_Closed):
 
     url: str = Field(max_length=2048)
     events: builtins.list[WebhookEventSelector] = Field(min_length=1)
-    description: str | None = Field(default=None, max_length=500)
+    description: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=500)
 
 
 class WebhookEndpointUpdateRequest(_Closed):
     """The fields to change; the rest stay as they are."""
 
-    url: str | None = Field(default=None, max_length=2048)
-    events: builtins.list[WebhookEventSelector] | None = Field(default=None, min_length=1)
-    description: str | None = Field(default=None, max_length=500)
-    status: Literal["enabled", "disabled"] | None = None
+    url: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=2048)
+    events: Annotated[builtins.list[WebhookEventSelector] | None, _NOT_NULL] = Field(
+        default=None, min_length=1
+    )
+    description: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=500)
+    status: Annotated[Literal["enabled", "disabled"] | None, _NOT_NULL] = None
 
 
 class WebhookEndpointTestRequest(_Closed):
     """Which sample event to send."""
 
-    event: EventType | None = None
+    event: Annotated[EventType | None, _NOT_NULL] = None
 
 
 class EventReplayRequest(_Closed):
@@ -263,8 +281,8 @@ class AIReplyRequest(_Closed):
     """A customer message to answer, and what to ground the answer in; give exactly one of `context` or `url`."""
 
     message: str = Field(min_length=1, max_length=4096)
-    context: str | None = Field(default=None, min_length=1, max_length=20000)
-    url: str | None = Field(default=None, max_length=2048)
+    context: Annotated[str | None, _NOT_NULL] = Field(default=None, min_length=1, max_length=20000)
+    url: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=2048)
 
 
 class ExportCreateRequest(_Closed):
@@ -278,14 +296,16 @@ class MessageSetStatusRequest(_Closed):
     """The status to force a sandbox message into."""
 
     status: Literal["sent", "delivered", "read", "failed"]
-    error_code: int | None = None
+    error_code: Annotated[int | None, _NOT_NULL] = None
 
 
 class InboundMessageSimulateRequest(_Closed):
     """A message a contact sends to the workspace."""
 
     from_: str = Field(
-        alias="from", max_length=254, pattern="^(\\+[1-9]\\d{6,14}|[^@\\s]+@[^@\\s]+\\.[^@\\s]+)$"
+        alias="from",
+        max_length=254,
+        pattern="^(\\+[1-9][0-9]{6,14}|[^@\\x00-\\x20\\x7f]+@[^@\\x00-\\x20\\x7f]+\\.[^@\\x00-\\x20\\x7f]+)$",
     )
     channel: Channel
     text: str = Field(min_length=1, max_length=4096)
@@ -294,7 +314,7 @@ class InboundMessageSimulateRequest(_Closed):
 class TemplateRejectRequest(_Closed):
     """Why a sandbox template is rejected."""
 
-    reason: str | None = Field(default=None, max_length=500)
+    reason: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=500)
 
 
 class ClockAdvanceRequest(_Closed):
@@ -304,84 +324,84 @@ class ClockAdvanceRequest(_Closed):
 
 
 class TokensListQuery(_Open):
-    limit: int | None = Field(default=None, ge=1, le=100)
-    starting_after: str | None = None
+    limit: Annotated[int | None, _NOT_NULL] = Field(default=None, ge=1, le=100)
+    starting_after: Annotated[str | None, _NOT_NULL] = None
 
 
 class MessagesListQuery(_Open):
-    limit: int | None = Field(default=None, ge=1, le=100)
-    starting_after: str | None = None
-    status: MessageStatus | None = None
-    conversation_id: str | None = None
-    to: str | None = None
-    channel: Channel | None = None
-    broadcast_id: str | None = None
-    created_after: AwareDatetime | None = None
-    created_before: AwareDatetime | None = None
+    limit: Annotated[int | None, _NOT_NULL] = Field(default=None, ge=1, le=100)
+    starting_after: Annotated[str | None, _NOT_NULL] = None
+    status: Annotated[MessageStatus | None, _NOT_NULL] = None
+    conversation_id: Annotated[str | None, _NOT_NULL] = None
+    to: Annotated[str | None, _NOT_NULL] = None
+    channel: Annotated[Channel | None, _NOT_NULL] = None
+    broadcast_id: Annotated[str | None, _NOT_NULL] = None
+    created_after: Annotated[AwareDatetime | None, _NOT_NULL] = None
+    created_before: Annotated[AwareDatetime | None, _NOT_NULL] = None
 
 
 class ConversationsListQuery(_Open):
-    limit: int | None = Field(default=None, ge=1, le=100)
-    starting_after: str | None = None
-    status: Literal["open", "closed"] | None = None
-    contact: str | None = None
-    channel: Channel | None = None
+    limit: Annotated[int | None, _NOT_NULL] = Field(default=None, ge=1, le=100)
+    starting_after: Annotated[str | None, _NOT_NULL] = None
+    status: Annotated[Literal["open", "closed"] | None, _NOT_NULL] = None
+    contact: Annotated[str | None, _NOT_NULL] = None
+    channel: Annotated[Channel | None, _NOT_NULL] = None
 
 
 class ConversationsListMessagesQuery(_Open):
-    limit: int | None = Field(default=None, ge=1, le=100)
-    starting_after: str | None = None
+    limit: Annotated[int | None, _NOT_NULL] = Field(default=None, ge=1, le=100)
+    starting_after: Annotated[str | None, _NOT_NULL] = None
 
 
 class TemplatesListQuery(_Open):
-    limit: int | None = Field(default=None, ge=1, le=100)
-    starting_after: str | None = None
-    status: TemplateStatus | None = None
-    category: TemplateCategory | None = None
+    limit: Annotated[int | None, _NOT_NULL] = Field(default=None, ge=1, le=100)
+    starting_after: Annotated[str | None, _NOT_NULL] = None
+    status: Annotated[TemplateStatus | None, _NOT_NULL] = None
+    category: Annotated[TemplateCategory | None, _NOT_NULL] = None
 
 
 class SegmentsListQuery(_Open):
-    limit: int | None = Field(default=None, ge=1, le=100)
-    starting_after: str | None = None
+    limit: Annotated[int | None, _NOT_NULL] = Field(default=None, ge=1, le=100)
+    starting_after: Annotated[str | None, _NOT_NULL] = None
 
 
 class BroadcastsListQuery(_Open):
-    limit: int | None = Field(default=None, ge=1, le=100)
-    starting_after: str | None = None
-    status: BroadcastStatus | None = None
+    limit: Annotated[int | None, _NOT_NULL] = Field(default=None, ge=1, le=100)
+    starting_after: Annotated[str | None, _NOT_NULL] = None
+    status: Annotated[BroadcastStatus | None, _NOT_NULL] = None
 
 
 class WebhookEndpointsListQuery(_Open):
-    limit: int | None = Field(default=None, ge=1, le=100)
-    starting_after: str | None = None
+    limit: Annotated[int | None, _NOT_NULL] = Field(default=None, ge=1, le=100)
+    starting_after: Annotated[str | None, _NOT_NULL] = None
 
 
 class EventsListQuery(_Open):
-    limit: int | None = Field(default=None, ge=1, le=100)
-    starting_after: str | None = None
-    event: EventType | None = None
-    created_after: AwareDatetime | None = None
-    created_before: AwareDatetime | None = None
+    limit: Annotated[int | None, _NOT_NULL] = Field(default=None, ge=1, le=100)
+    starting_after: Annotated[str | None, _NOT_NULL] = None
+    event: Annotated[EventType | None, _NOT_NULL] = None
+    created_after: Annotated[AwareDatetime | None, _NOT_NULL] = None
+    created_before: Annotated[AwareDatetime | None, _NOT_NULL] = None
 
 
 class AnalyticsMessagesQuery(_Open):
     from_: AwareDatetime = Field(alias="from")
     to: AwareDatetime
-    group_by: Literal["hour", "day", "week", "month"] | None = None
-    channel: Channel | None = None
+    group_by: Annotated[Literal["hour", "day", "week", "month"] | None, _NOT_NULL] = None
+    channel: Annotated[Channel | None, _NOT_NULL] = None
 
 
 class AuditLogsListQuery(_Open):
-    limit: int | None = Field(default=None, ge=1, le=100)
-    starting_after: str | None = None
-    token_id: str | None = None
-    created_after: AwareDatetime | None = None
-    created_before: AwareDatetime | None = None
+    limit: Annotated[int | None, _NOT_NULL] = Field(default=None, ge=1, le=100)
+    starting_after: Annotated[str | None, _NOT_NULL] = None
+    token_id: Annotated[str | None, _NOT_NULL] = None
+    created_after: Annotated[AwareDatetime | None, _NOT_NULL] = None
+    created_before: Annotated[AwareDatetime | None, _NOT_NULL] = None
 
 
 class ExportsListQuery(_Open):
-    limit: int | None = Field(default=None, ge=1, le=100)
-    starting_after: str | None = None
+    limit: Annotated[int | None, _NOT_NULL] = Field(default=None, ge=1, le=100)
+    starting_after: Annotated[str | None, _NOT_NULL] = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,10 @@ error envelope with ``param`` set to the offending field's dotted path.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import typing
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, cast
 
@@ -22,6 +24,11 @@ __all__ = ["check_path_params", "parse_json_body", "too_large", "validate_model"
 Location = Literal["body", "query"]
 
 _SAFE_PATH_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
+# `format: date-time` is RFC 3339 text; pydantic's datetime alone would also take unix seconds
+# (`0.5`, `1700000000`), which the API does not.
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
 _JSON_MEDIA_TYPE = "application/json"
 
 
@@ -140,6 +147,18 @@ def validate_model(
     model: type[pydantic.BaseModel], data: dict[str, Any], location: Location
 ) -> dict[str, Any]:
     """``data`` checked against ``model``, as JSON-typed wire data holding only given fields."""
+    for name in _timestamp_fields(model):
+        value = data.get(name)
+        if value is not None and not (isinstance(value, str) and _RFC3339.fullmatch(value)):
+            where = "query parameter" if location == "query" else "field"
+            raise MockAPIError(
+                400,
+                "invalid_request_error",
+                "invalid_timestamp",
+                f"Invalid {where} '{name}': give an RFC 3339 timestamp like "
+                f"2026-11-28T09:00:00-03:00 (got {str(value)[:40]!r}).",
+                param=name,
+            )
     try:
         instance = model.model_validate(data)
     except pydantic.ValidationError as error:
@@ -152,6 +171,16 @@ def validate_model(
             400, "invalid_request_error", "invalid_request", message, param=path
         ) from None
     return instance.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+@functools.cache
+def _timestamp_fields(model: type[pydantic.BaseModel]) -> tuple[str, ...]:
+    """The wire names of ``model``'s top-level date-time fields."""
+    return tuple(
+        field.alias or name
+        for name, field in model.model_fields.items()
+        if pydantic.AwareDatetime in (field.annotation, *typing.get_args(field.annotation))
+    )
 
 
 def check_path_params(params: Mapping[str, str], operation_id: str) -> None:

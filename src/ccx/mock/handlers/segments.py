@@ -9,7 +9,9 @@ from ccx.mock._errors import MockAPIError, not_found
 from ccx.mock._registry import HandlerResult, RequestContext, handles, paginate
 from ccx.mock._state import SegmentRecord, new_id
 
-_RECIPIENT = re.compile(r"\+[1-9][0-9]{6,14}|[^@\s]+@[^@\s]+\.[^@\s]+")
+_RECIPIENT = re.compile(
+    r"\+[1-9][0-9]{6,14}|[^@\x00-\x20\x7f]+@[^@\x00-\x20\x7f]+\.[^@\x00-\x20\x7f]+"
+)
 
 
 def _render(ctx: RequestContext, segment: SegmentRecord) -> dict[str, Any]:
