@@ -186,6 +186,8 @@ class Builder:
             return _union(self.annotation({**schema, "type": k}, module, hint) for k in kind)
         if kind == "array":
             item = self.annotation(schema.get("items", {}), module, hint + "Item")
+            if self.context == "mock" and schema.get("uniqueItems"):
+                return f"Annotated[list[{item}], _UNIQUE]"  # a rule pydantic has no keyword for
             return f"list[{item}]"
         if kind == "object" or "properties" in schema:
             if "properties" in schema:

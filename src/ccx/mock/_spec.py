@@ -35,6 +35,15 @@ def _not_null(value: object) -> object:
 
 _NOT_NULL = AfterValidator(_not_null)
 
+
+def _unique(values: list[object]) -> list[object]:
+    if len(set(map(repr, values))) != len(values):
+        raise ValueError("must not repeat an item")
+    return values
+
+
+_UNIQUE = AfterValidator(_unique)
+
 Scope: TypeAlias = Literal[
     "messages:send",
     "messages:read",
@@ -117,7 +126,7 @@ class TokenCreateRequest(_Closed):
     """A new token's scopes, environment and lifetime."""
 
     name: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=100)
-    scopes: builtins.list[Scope] = Field(min_length=1)
+    scopes: Annotated[builtins.list[Scope], _UNIQUE] = Field(min_length=1)
     environment: Environment
     ttl_seconds: Annotated[int | None, _NOT_NULL] = Field(default=None, ge=60, le=31536000)
 
@@ -191,7 +200,7 @@ class MessageSendRequest(_Closed):
     text: Annotated[str | None, _NOT_NULL] = Field(default=None, min_length=1, max_length=4096)
     media: Annotated[MediaInput | None, _NOT_NULL] = None
     interactive: Annotated[InteractiveInput | None, _NOT_NULL] = None
-    fallback: Annotated[builtins.list[Channel] | None, _NOT_NULL] = Field(
+    fallback: Annotated[Annotated[builtins.list[Channel], _UNIQUE] | None, _NOT_NULL] = Field(
         default=None, max_length=2
     )
     priority: Annotated[Priority | None, _NOT_NULL] = None
@@ -248,7 +257,7 @@ class WebhookEndpointCreateRequest(_Closed):
     """A webhook endpoint to register."""
 
     url: str = Field(max_length=2048)
-    events: builtins.list[WebhookEventSelector] = Field(min_length=1)
+    events: Annotated[builtins.list[WebhookEventSelector], _UNIQUE] = Field(min_length=1)
     description: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=500)
 
 
@@ -256,8 +265,8 @@ class WebhookEndpointUpdateRequest(_Closed):
     """The fields to change; the rest stay as they are."""
 
     url: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=2048)
-    events: Annotated[builtins.list[WebhookEventSelector] | None, _NOT_NULL] = Field(
-        default=None, min_length=1
+    events: Annotated[Annotated[builtins.list[WebhookEventSelector], _UNIQUE] | None, _NOT_NULL] = (
+        Field(default=None, min_length=1)
     )
     description: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=500)
     status: Annotated[Literal["enabled", "disabled"] | None, _NOT_NULL] = None
