@@ -30,7 +30,7 @@ from ccx.webhooks import (
     verify_signature,
 )
 
-__all__ = ["Forwarded", "Relay", "RelayServer", "new_local_secret"]
+__all__ = ["Forwarded", "Relay", "RelayServer", "new_local_secret", "sigterm_interrupts"]
 
 FORWARD_TIMEOUT_SECONDS: Final = 10.0
 """CCX waits 10 s for an acknowledgement; the application gets as long."""
@@ -142,10 +142,9 @@ class RelayServer(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}/"
 
     def serve(self, relay: Relay) -> None:
-        """Forward deliveries until Ctrl-C or SIGTERM, which raise ``KeyboardInterrupt`` here."""
+        """Forward deliveries until interrupted (Ctrl-C raises ``KeyboardInterrupt`` here)."""
         self.relay = relay
-        with _sigterm_interrupts():
-            self.serve_forever()
+        self.serve_forever()
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -153,9 +152,9 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 @contextmanager
-def _sigterm_interrupts() -> Generator[None, None, None]:
-    """Make SIGTERM (what ``kill`` and process managers send) stop the relay like Ctrl-C, so
-    the caller still cleans up; only the main thread may install signal handlers."""
+def sigterm_interrupts() -> Generator[None, None, None]:
+    """Make SIGTERM (what ``kill`` and process managers send) raise ``KeyboardInterrupt`` like
+    Ctrl-C, so the caller still cleans up; only the main thread may install signal handlers."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return

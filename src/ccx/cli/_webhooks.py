@@ -11,12 +11,20 @@ import httpx
 
 from ccx._constants import WEBHOOK_SECRET_ENV
 from ccx.types.enums import WebhookEventSelector
+from ccx.types.webhook_endpoints import WebhookEndpointWithSecret
 from ccx.webhooks import DEFAULT_TOLERANCE, NO_TOLERANCE, WebhookVerificationError, verify
 
 from ._captured import signature_value, split_request
 from ._context import client
 from ._output import console, print_fields, print_json, to_json
-from ._relay import FORWARD_TIMEOUT_SECONDS, Forwarded, Relay, RelayServer, new_local_secret
+from ._relay import (
+    FORWARD_TIMEOUT_SECONDS,
+    Forwarded,
+    Relay,
+    RelayServer,
+    new_local_secret,
+    sigterm_interrupts,
+)
 
 __all__ = ["webhooks"]
 
@@ -67,13 +75,14 @@ def listen(
     api = client(context)
     local_secret = forward_secret or new_local_secret()
     out = console()
-    with RelayServer(port) as server:
-        endpoint = api.webhook_endpoints.create(
-            url=server.url,
-            events=list(events) or ["*"],
-            description=f"ccx webhooks listen → {forward_to}",
-        )
+    endpoint: WebhookEndpointWithSecret | None = None
+    with sigterm_interrupts(), RelayServer(port) as server:
         try:
+            endpoint = api.webhook_endpoints.create(
+                url=server.url,
+                events=list(events) or ["*"],
+                description=f"ccx webhooks listen → {forward_to}",
+            )
             out.print(f"Ready: {endpoint.id} sends {', '.join(endpoint.events)} to {server.url}")
             out.print(f"Forwarding to {forward_to}, signed with {local_secret}")
             out.print(f"(set {WEBHOOK_SECRET_ENV}={local_secret} in your app) — Ctrl-C to stop")
@@ -89,8 +98,9 @@ def listen(
         except KeyboardInterrupt:
             pass
         finally:
-            api.webhook_endpoints.delete(endpoint.id)
-            out.print(f"Deleted {endpoint.id}")
+            if endpoint is not None:
+                api.webhook_endpoints.delete(endpoint.id)
+                out.print(f"Deleted {endpoint.id}")
 
 
 def _line(forwarded: Forwarded, forward_to: str) -> str:
