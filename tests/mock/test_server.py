@@ -9,8 +9,10 @@ import sys
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
-from ccx.mock import MockConfig, MockServer
+from ccx.mock import MockConfig, MockServer, create_app
+from ccx.mock._app import mock_state
 from ccx.mock._demo import DEMO_TOKEN, OTHER_TOKEN
 
 
@@ -115,3 +117,10 @@ def test_command_line_refuses_bad_options(arguments: list[str], explanation: str
     assert result.returncode != 0
     assert explanation in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_time_scale_makes_the_clock_run_faster() -> None:
+    app = create_app(MockConfig(time_scale=60))
+    assert mock_state(app).clock.time_scale == 60
+    with pytest.raises(TypeError):
+        mock_state(Starlette())
