@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 SPEC := openapi/openapi.yaml
 
-.PHONY: demo test lint format typecheck spec-lint generate check-generated pytest clean
+.PHONY: demo test lint format typecheck spec-lint generate check-generated pytest clean test-matrix dist-check
 
 demo: $(VENV)/.installed
 	$(PY) examples/quickstart.py
@@ -48,8 +48,32 @@ check-generated: $(VENV)/.installed
 pytest: $(VENV)/.installed
 	$(BIN)/pytest -q
 
+# The unit tests on the oldest and newest supported Pythons (pyenv has them on these machines).
+MATRIX_PYTHONS := 3.10 3.13
+UNIT_TESTS := tests/core tests/webhooks tests/mock tests/test_public_api.py tests/test_generated_surface.py tests/test_pytest_plugin.py
+
+test-matrix:
+	set -e; for version in $(MATRIX_PYTHONS); do \
+	  python=$$(ls -d "$$(pyenv root)"/versions/$$version.* | sort -V | tail -n 1)/bin/python; \
+	  venv=.venv-$$version; \
+	  test -x $$venv/bin/python || $$python -m venv $$venv; \
+	  $$venv/bin/python -m pip install --quiet --disable-pip-version-check uv; \
+	  $$venv/bin/uv pip install --quiet --python $$venv/bin/python -e '.[test]'; \
+	  echo "== Python $$version"; \
+	  $$venv/bin/python -m pytest -q -p no:cacheprovider $(UNIT_TESTS); \
+	done
+
+# Build the sdist and wheel, install the wheel alone into a clean venv, and use it.
+dist-check: $(VENV)/.installed
+	rm -rf dist .venv-dist
+	$(BIN)/uv build --quiet --out-dir dist
+	$(PYTHON) -m venv .venv-dist
+	.venv-dist/bin/python -m pip install --quiet --disable-pip-version-check dist/*.whl
+	cd /tmp && $(CURDIR)/.venv-dist/bin/python -c "import ccx, ccx.types, ccx.resources, ccx.webhooks; c = ccx.CCX(api_key='ccx_test_x'); print('wheel OK:', ccx.__version__, type(c.messages).__name__)"
+	test -f "$$(.venv-dist/bin/python -c 'import ccx, os; print(os.path.dirname(ccx.__file__))')/py.typed"
+
 clean:
-	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache dist
+	rm -rf $(VENV) .venv-* node_modules .mypy_cache .ruff_cache .pytest_cache dist
 
 # Benchmarks: see Performance in README.md. The peers they compare with (openai, stripe,
 # standardwebhooks, Prism, wrk) are benchmark-only: their own venv, never runtime deps.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections import Counter
 
 import httpx
@@ -177,3 +178,24 @@ async def test_header_rate_with_a_seed_is_a_reproducible_stream(clock: FrozenClo
     assert runs[0] == runs[1]
     assert 70 <= runs[0].count(503) <= 130
     assert set(runs[0]) == {200, 503}
+
+
+def test_injected_drops_print_no_server_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    """A drop is on purpose: users' CI logs must not fill with uvicorn tracebacks."""
+    server_logger = logging.getLogger("uvicorn")  # uvicorn's loggers do not reach the root
+    server_logger.addHandler(caplog.handler)
+    try:
+        with MockServer() as mock, caplog.at_level(logging.DEBUG):
+            for drop in ("before", "after"):
+                with pytest.raises(httpx.RemoteProtocolError):
+                    httpx.post(
+                        f"{mock.url}/v1/segments",
+                        headers={
+                            "Authorization": f"Bearer {mock.token}",
+                            "CCX-Mock-Fault": f"drop={drop}",
+                        },
+                        json={"name": "drops", "recipients": ["+15550000001"]},
+                    )
+    finally:
+        server_logger.removeHandler(caplog.handler)
+    assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records]

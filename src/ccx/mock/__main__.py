@@ -14,7 +14,7 @@ import uvicorn
 
 from ._app import create_app
 from ._demo import DEMO_TOKEN, OTHER_TOKEN
-from ._faults import FaultSpecError
+from ._faults import FaultSpecError, quiet_injected_drops
 from ._server import listening_socket
 from ._state import MockConfig
 
@@ -90,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             timeout_graceful_shutdown=5,
         )
     )
+    quiet_injected_drops()  # after uvicorn set up its loggers
     server.run(sockets=[listening_socket(arguments.host, arguments.port)])
 
 

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import math
 import random
 from dataclasses import dataclass, replace
@@ -280,3 +281,18 @@ def _dropping_send(send: Send) -> Send:
         await send(message)
 
     return dropping
+
+
+class _InjectedDropFilter(logging.Filter):
+    """Uvicorn logs every exception that ends a connection; an injected drop is not a failure."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, DropConnection)
+
+
+def quiet_injected_drops() -> None:
+    """Keep uvicorn from printing a traceback for each connection fault injection drops."""
+    server_logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _InjectedDropFilter) for f in server_logger.filters):
+        server_logger.addFilter(_InjectedDropFilter())

@@ -22,6 +22,7 @@ from typing_extensions import Self
 
 from ._app import create_app, mock_state
 from ._demo import DEMO_TOKEN, OTHER_TOKEN
+from ._faults import quiet_injected_drops
 from ._state import MockConfig, MockState
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ class MockServer:
                 timeout_graceful_shutdown=1,
             )
         )
+        quiet_injected_drops()  # after uvicorn set up its loggers
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
