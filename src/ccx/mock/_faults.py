@@ -31,8 +31,9 @@ Examples: ``CCX-Mock-Fault: status=503`` (always 503), ``drop=after``, ``latency
 ``--faults "error_rate=0.2,status=503,drop_before=0.05,drop_after=0.05,latency_ms=50,seed=7"``.
 
 A dropped connection is real: the server closes the socket without a status line, so an HTTP
-client sees ``httpx.RemoteProtocolError`` (in-process, ``httpx.ASGITransport`` raises
-`DropConnection`). Uvicorn logs each drop as an ASGI exception; that is expected.
+client sees ``httpx.RemoteProtocolError`` or, when the request was still unread, a reset
+(``httpx.ReadError``); in-process, ``httpx.ASGITransport`` raises `DropConnection`. Drops are
+on purpose, so the servers filter uvicorn's traceback for them (`quiet_injected_drops`).
 """
 
 from __future__ import annotations
