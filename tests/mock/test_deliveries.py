@@ -8,13 +8,13 @@ from typing import Any
 import httpx
 import pytest
 from messaging_helpers import READS, message
-from webhook_receiver import Receiver
 
 from ccx.mock import MockServer, create_app
 from ccx.mock._app import mock_state
 from ccx.mock._clock import FrozenClock
 from ccx.mock._demo import DEMO_TOKEN
 from ccx.mock._state import MockState
+from ccx.pytest_plugin import WebhookReceiver as Receiver
 from ccx.webhooks import verify_signature
 from ccx.webhooks._errors import WebhookVerificationError
 
