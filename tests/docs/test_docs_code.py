@@ -20,7 +20,7 @@ from ccx.mock import MockServer
 from ccx.mock._clock import Clock
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
+PAGES = [*sorted((ROOT / "docs").rglob("*.md")), ROOT / "README.md"]
 NOT_RUN = re.compile(r"^<!--\s*not-run\s*-->\s*$")
 TIME_SCALE = 10.0
 """The mock clock runs ten times faster than the wall, so lifecycle examples finish quickly
@@ -55,7 +55,7 @@ def mock_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[MockServer]:
         yield server
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
+@pytest.mark.parametrize("page", PAGES, ids=[str(page.relative_to(ROOT)) for page in PAGES])
 @pytest.mark.usefixtures("mock_environment")
 def test_page_examples_run(page: Path) -> None:
     namespace: dict[str, object] = {"__name__": f"docs.{page.stem}"}
