@@ -95,3 +95,10 @@ $(BENCH_VENV)/.installed: pyproject.toml $(VENV)/.installed
 
 bench-tools:
 	command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+
+# The documentation site (mkdocs-material + mkdocstrings, the `docs` extra), built offline and
+# strict: a broken link, anchor or docstring reference fails the build. Output in site/.
+.PHONY: docs
+
+docs: $(VENV)/.installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
