@@ -150,7 +150,12 @@ def _round(
 
 
 def _calibrate(call: Callable[[], object], seconds: float) -> int:
-    """How many calls take about ``seconds`` of wall time."""
+    """How many calls take about ``seconds`` of wall time, once one-time costs are paid.
+
+    The first call may import modules, build validators or open a connection: timed, it
+    would make one call look like the whole budget.
+    """
+    call()
     number = 1
     while True:
         started = time.perf_counter()
