@@ -185,7 +185,12 @@ class Builder:
         if isinstance(kind, list):
             return _union(self.annotation({**schema, "type": k}, module, hint) for k in kind)
         if kind == "array":
-            item = self.annotation(schema.get("items", {}), module, hint + "Item")
+            items = schema.get("items", {})
+            item = self.annotation(items, module, hint + "Item")
+            # Each item's length, checked item by item; handlers word pattern errors better.
+            lengths = {key: items[key] for key in ("minLength", "maxLength") if key in items}
+            if self.context == "mock" and "$ref" not in items and lengths:
+                item = f"Annotated[{item}, Field({self.constraints(lengths)})]"
             if self.context == "mock" and schema.get("uniqueItems"):
                 return f"Annotated[list[{item}], _UNIQUE]"  # a rule pydantic has no keyword for
             return f"list[{item}]"

@@ -232,7 +232,9 @@ class SegmentCreateRequest(_Closed):
     """A segment to create."""
 
     name: str = Field(min_length=1, max_length=200)
-    recipients: builtins.list[str] = Field(min_length=1, max_length=100000)
+    recipients: builtins.list[Annotated[str, Field(max_length=254)]] = Field(
+        min_length=1, max_length=100000
+    )
 
 
 class BroadcastCreateRequest(_Closed):
@@ -262,7 +264,7 @@ class WebhookEndpointCreateRequest(_Closed):
 
 
 class WebhookEndpointUpdateRequest(_Closed):
-    """The fields to change; the rest stay as they are."""
+    """The fields to change; the rest stay as they are (an empty update changes nothing)."""
 
     url: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=2048)
     events: Annotated[Annotated[builtins.list[WebhookEventSelector], _UNIQUE] | None, _NOT_NULL] = (

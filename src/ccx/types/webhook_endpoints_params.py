@@ -30,7 +30,7 @@ class WebhookEndpointCreateRequestParam(TypedDict, total=False):
 
 
 class WebhookEndpointUpdateRequestParam(TypedDict, total=False):
-    """The fields to change; the rest stay as they are."""
+    """The fields to change; the rest stay as they are (an empty update changes nothing)."""
 
     url: str
     """A new HTTPS URL."""
