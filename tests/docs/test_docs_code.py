@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from ccx.mock import MockServer
-from ccx.mock._clock import Clock
+from ccx.mock import MockConfig, MockServer
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [*sorted((ROOT / "docs").rglob("*.md")), ROOT / "README.md"]
@@ -47,7 +46,7 @@ def python_blocks(markdown: str) -> Iterator[Block]:
 
 @pytest.fixture
 def mock_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[MockServer]:
-    with MockServer(clock=Clock(time_scale=TIME_SCALE)) as server:
+    with MockServer(MockConfig(time_scale=TIME_SCALE)) as server:
         monkeypatch.setenv("CCX_BASE_URL", server.url)
         monkeypatch.setenv("CCX_API_KEY", server.token)
         monkeypatch.delenv("CCX_WEBHOOK_SECRET", raising=False)
