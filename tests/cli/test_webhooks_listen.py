@@ -144,3 +144,12 @@ def test_the_apps_failure_reaches_ccx_which_redelivers_through_the_relay(
         "[500]",
         "[200]",
     ]
+
+
+@pytest.mark.parametrize("url", ["localhost:8000/webhooks", "ftp://example.com/", "http://"])
+def test_the_forward_url_must_be_http(ccx: Invoke, ccx_mock: MockServer, url: str) -> None:
+    result = ccx("webhooks", "listen", "--forward-to", url)
+
+    assert result.exit_code == 2
+    assert "is not an http(s) URL" in result.stderr
+    assert list(ccx_mock.client().webhook_endpoints.list()) == []

@@ -34,10 +34,23 @@ def webhooks() -> None:
     """Receive webhooks locally and check their signatures."""
 
 
+def _http_url(context: click.Context, parameter: click.Parameter, value: str) -> str:
+    try:
+        url: httpx.URL | None = httpx.URL(value)
+    except httpx.InvalidURL:
+        url = None
+    if url is None or url.scheme not in {"http", "https"} or not url.host:
+        raise click.BadParameter(
+            f"{value!r} is not an http(s) URL; write it like http://localhost:8000/webhooks"
+        )
+    return value
+
+
 @webhooks.command()
 @click.option(
     "--forward-to",
     required=True,
+    callback=_http_url,
     metavar="URL",
     help="Your app's webhook URL, such as http://localhost:8000/webhooks.",
 )
