@@ -10,7 +10,7 @@ SPEC := openapi/openapi.yaml
 demo: $(VENV)/.installed
 	$(PY) examples/quickstart.py
 
-test: $(VENV)/.installed node_modules/.installed lint typecheck spec-lint check-generated pytest
+test: $(VENV)/.installed node_modules/.installed lint typecheck spec-lint check-generated docs pytest
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,7 +50,7 @@ pytest: $(VENV)/.installed
 
 # The unit tests on the oldest and newest supported Pythons (pyenv has them on these machines).
 MATRIX_PYTHONS := 3.10 3.13
-UNIT_TESTS := tests/core tests/webhooks tests/mock tests/test_public_api.py tests/test_generated_surface.py tests/test_pytest_plugin.py
+UNIT_TESTS := tests/core tests/webhooks tests/mock tests/cli tests/test_public_api.py tests/test_generated_surface.py tests/test_pytest_plugin.py
 
 test-matrix:
 	set -e; for version in $(MATRIX_PYTHONS); do \
