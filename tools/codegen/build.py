@@ -393,11 +393,12 @@ def _return(
     if not content:
         return "empty", "None", "None"
     if "text/event-stream" in content:
-        # The schema is one SSE message; its `data` field holds the event (OpenAPI's SSE model).
+        # The schema is one SSE message, whose `data` holds the event (OpenAPI's SSE model),
+        # possibly beside plain text for tools that validate the body whole.
         stream = content["text/event-stream"]["schema"]
-        message = spec.schemas[ref_name(stream["$ref"])] if "$ref" in stream else stream
-        payload = message.get("properties", {}).get("data", {}).get("contentSchema", stream)
-        event = models.annotation(payload, module, "StreamEvent")
+        reference = next(member["$ref"] for member in stream.get("oneOf", [stream]))
+        message = spec.schemas[ref_name(reference)]
+        event = models.annotation(message["properties"]["data"]["contentSchema"], module, "Event")
         return "stream", event, event
     if "application/json" not in content:
         return "bytes", "bytes", "bytes"
