@@ -299,6 +299,27 @@ def test_hostile_header_values_never_fail_the_server(
     assert not injected
 
 
+@pytest.mark.parametrize(
+    ("headers", "body", "status"),
+    [
+        ({"CCX-Version": "2020-01-01"}, {"name": "a", "recipients": ["+15550000001"]}, 400),
+        ({"Idempotency-Key": "reused"}, {"name": "b", "recipients": ["+15550000001"]}, 409),
+        ({}, {"name": "c"}, 400),
+        ({"CCX-Retry-Count": "many"}, {"name": "d", "recipients": ["+15550000001"]}, 400),
+    ],
+)
+def test_every_refusal_of_a_known_token_carries_the_rate_limit(
+    http: httpx.Client, headers: dict[str, str], body: dict[str, Any], status: int
+) -> None:
+    first = {"name": "first", "recipients": ["+15550000001"]}
+    http.post("/v1/segments", json=first, headers={"Idempotency-Key": "reused"})
+    response = http.post("/v1/segments", json=body, headers=headers)
+    assert_refused(response, status)
+    assert {"x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"} <= set(
+        response.headers
+    )
+
+
 def _raw_exchange(server: MockServer, request: bytes, *, half_close: bool = True) -> bytes:
     with socket.create_connection((server.host, server.port), timeout=10) as connection:
         connection.sendall(request)

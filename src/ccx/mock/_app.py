@@ -128,6 +128,8 @@ class _Operation:
             response, rate_headers = await self._run(request, request_id, token, workspace)
         except MockAPIError as error:
             response = error_response(error, request_id)
+            if token is not None:  # refused before counting (version, idempotency conflict)
+                rate_headers = self.limiter.peek(token.id, state.clock.now())
         except ClientDisconnect:
             # The caller hung up before its body arrived (a client timeout, a cut link): nothing
             # ran and nobody is left to answer. Not a failure of the mock's, so no alarm.
