@@ -101,15 +101,24 @@ async def constant_rate(
     *,
     rate: float,
     seconds: float,
+    windows: int,
     headers: Mapping[str, str],
     body: Callable[[int], bytes],
     warmup_seconds: float = 1.0,
-) -> ConstantRate:
-    """POST ``body(i)`` to ``url`` at ``rate`` per second for ``seconds``, after a warm-up."""
+) -> list[ConstantRate]:
+    """POST ``body(i)`` to ``url`` at ``rate`` per second: a warm-up, then ``windows`` windows.
+
+    The windows follow one another on the same server, a sustained rate measured in slices.
+    """
     connector = aiohttp.TCPConnector(limit=0)  # open loop: never queue behind a pool limit
     async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
         await _paced(session, url, rate, warmup_seconds, body, first=0)
-        return await _paced(session, url, rate, seconds, body, first=round(rate * warmup_seconds))
+        sent = round(rate * warmup_seconds)
+        results: list[ConstantRate] = []
+        for _ in range(windows):
+            results.append(await _paced(session, url, rate, seconds, body, first=sent))
+            sent += len(results[-1].latencies)
+        return results
 
 
 async def _paced(

@@ -2,9 +2,10 @@
 
     .venv-bench/bin/python benchmarks/bench_import.py [--quick]
 
-``import ccx`` alone loads almost nothing (public names are lazy), so the honest figure is
-``from ccx import CCX``: everything a program needs before it can send. The floor is what
-the client cannot avoid, httpx and a pydantic ``BaseModel``.
+``import ccx`` alone loads almost nothing (public names are lazy), so the stricter figure is
+``from ccx import CCX``: the client, ready to be constructed. The floor is ``import httpx,
+pydantic``; ``from pydantic import BaseModel`` (what parsing the first response loads) is shown
+beside it.
 """
 
 from __future__ import annotations
@@ -30,12 +31,14 @@ STATEMENTS = {
     "python -c pass": "pass",
     "import ccx": "import ccx",
     "from ccx import CCX": "from ccx import CCX",
+    "import httpx, pydantic": "import httpx, pydantic",
     "import httpx; from pydantic import BaseModel": "import httpx; from pydantic import BaseModel",
     "import openai": "import openai",
     "import stripe": "import stripe",
 }
 CLIENT = "from ccx import CCX"
-FLOOR = "import httpx; from pydantic import BaseModel"
+FLOOR = "import httpx, pydantic"
+"""The brief's baseline; pydantic loads lazily, so this is lighter than any use of a model."""
 
 
 def main() -> None:
@@ -55,18 +58,13 @@ def main() -> None:
     for name, milliseconds in over.items():
         section.row(name, Stats.of(milliseconds), "ms")
 
-    client_over_floor = paired(over[CLIENT], over[FLOOR], difference)
-    section.target(
-        f"`{CLIENT}` ≤ httpx + pydantic + {BUDGET_OVER_FLOOR_MS:.0f} ms",
-        f"{client_over_floor.median:+.1f} ms over httpx + pydantic",
-        client_over_floor.median <= BUDGET_OVER_FLOOR_MS,
-    )
-    bare_over_floor = paired(over["import ccx"], over[FLOOR], difference)
-    section.target(
-        f"`import ccx` ≤ httpx + pydantic + {BUDGET_OVER_FLOOR_MS:.0f} ms",
-        f"{bare_over_floor.median:+.1f} ms over httpx + pydantic",
-        bare_over_floor.median <= BUDGET_OVER_FLOOR_MS,
-    )
+    for statement in ("import ccx", CLIENT):
+        over_floor = paired(over[statement], over[FLOOR], difference)
+        section.target(
+            f"`{statement}` ≤ `{FLOOR}` + {BUDGET_OVER_FLOOR_MS:.0f} ms",
+            f"{over_floor.median:+.1f} ms",
+            over_floor.median <= BUDGET_OVER_FLOOR_MS,
+        )
     faster = paired(over["import openai"], over[CLIENT], ratio)
     section.target(
         f"`{CLIENT}` ≥ {TIMES_FASTER_THAN_OPENAI:.0f}× faster than `import openai`",
