@@ -30,6 +30,7 @@ TIMES_ASYNC_OPENAI = 3.0
 FIXTURE_SERVER = str(Path(__file__).with_name("_fixture_server.py"))
 RECOMMENDED = "AsyncCCX + AiohttpTransport messages.send"
 OPENAI = "AsyncOpenAI chat.completions.create"
+HTTPX_OVER_AIOHTTP = "raw httpx.AsyncClient + AiohttpTransport POST + json.loads"
 
 Send = Callable[[], Awaitable[object]]
 
@@ -55,6 +56,7 @@ async def measure(url: str, repeats: int, requests: int) -> dict[str, list[float
     async with (
         httpx.AsyncClient(limits=httpx.Limits(max_connections=CONCURRENCY)) as raw,
         aiohttp.ClientSession() as session,
+        httpx.AsyncClient(transport=AiohttpTransport()) as raw_over_aiohttp,
         AsyncCCX(api_key=API_KEY, base_url=url) as ccx_httpx,
         AsyncCCX(api_key=API_KEY, base_url=url, transport=AiohttpTransport()) as ccx_aiohttp,
         openai.AsyncOpenAI(api_key="sk-benchmark", base_url=f"{url}/v1") as openai_client,
@@ -62,6 +64,10 @@ async def measure(url: str, repeats: int, requests: int) -> dict[str, list[float
 
         async def raw_httpx() -> object:
             response = await raw.post(f"{url}/v1/messages", json=MESSAGE_BODY)
+            return json.loads(response.content)
+
+        async def raw_httpx_over_aiohttp() -> object:
+            response = await raw_over_aiohttp.post(f"{url}/v1/messages", json=MESSAGE_BODY)
             return json.loads(response.content)
 
         async def raw_aiohttp() -> object:
@@ -74,6 +80,7 @@ async def measure(url: str, repeats: int, requests: int) -> dict[str, list[float
         sends: dict[str, Send] = {
             "raw httpx.AsyncClient POST + json.loads": raw_httpx,
             "raw aiohttp POST + json.loads": raw_aiohttp,
+            HTTPX_OVER_AIOHTTP: raw_httpx_over_aiohttp,
             "AsyncCCX (httpx) messages.send": lambda: send_message(ccx_httpx),
             RECOMMENDED: lambda: send_message(ccx_aiohttp),
             OPENAI: openai_chat,
@@ -104,6 +111,8 @@ def main() -> None:
             rates[RECOMMENDED], rates["raw httpx.AsyncClient POST + json.loads"], ratio
         )
         section.row("AsyncCCX + aiohttp / raw httpx", versus_raw, "×")
+        own = paired(rates[RECOMMENDED], rates[HTTPX_OVER_AIOHTTP], ratio)
+        section.row("AsyncCCX + aiohttp / raw httpx + AiohttpTransport", own, "×")
         met = section.target(
             f"AsyncCCX + AiohttpTransport ≥ {TIMES_ASYNC_OPENAI:g}× AsyncOpenAI",
             f"{versus_openai.median:.2f}×",
