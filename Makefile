@@ -102,3 +102,21 @@ bench-tools:
 
 docs: $(VENV)/.installed
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+# Reliability and contract proof: the suite runs short versions of these (tests/reliability,
+# tests/contract); these are the long runs, printing their counts.
+CHAOS_SENDS ?= 10000
+FUZZ_RUNS ?= 1000000
+FUZZ_EXAMPLES ?= 100
+
+chaos: $(VENV)/.installed
+	$(PY) -m tests.reliability.chaos --sends $(CHAOS_SENDS)
+
+fuzz: $(VENV)/.installed
+	$(PY) -m tests.reliability.fuzz_webhooks -runs=$(FUZZ_RUNS) -print_final_stats=1
+	$(PY) -m tests.contract.run_schemathesis --max-examples $(FUZZ_EXAMPLES)
+
+contract: $(VENV)/.installed node_modules/.installed
+	$(BIN)/pytest -q tests/contract
+
+.PHONY: chaos fuzz contract
