@@ -13,6 +13,7 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -41,6 +42,7 @@ def run(
             "CCX_TOKEN": server.token,
             "CCX_SPARE_TOKEN_ID": spare.id,
             "SCHEMATHESIS_HOOKS": "tests.contract.schemathesis_hooks",
+            "PYTHONPATH": str(ROOT),
         }
         command = [
             sys.executable,
@@ -66,9 +68,11 @@ def run(
             "30",
             *extra,
         ]
-        return subprocess.run(
-            command, env=environment, capture_output=True, text=True, check=False, cwd=ROOT
-        )
+        # schemathesis keeps a crash cache in its working directory: not in the repository.
+        with tempfile.TemporaryDirectory() as scratch:
+            return subprocess.run(
+                command, env=environment, capture_output=True, text=True, check=False, cwd=scratch
+            )
 
 
 def main() -> int:
