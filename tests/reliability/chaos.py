@@ -43,11 +43,13 @@ SERVER_FAULTS = (
 """Faults of every request that names none itself."""
 FAILING_500 = "error_rate=0.2,status=500,drop_before=0.08,drop_after=0.1"
 SLOW = f"latency={round(CLIENT_TIMEOUT * 1000) + 150}ms"
+BURSTY = "burst_429=0.5"
+"""Half of these calls' attempts start a burst of 429s that every request meets."""
 NO_FAULTS = "error_rate=0"
 """A request's own fault spec replaces the server's: this one lets the caller's retry through."""
-_FAULT_SPECS: tuple[str | None, ...] = (None, FAILING_500, SLOW)
+_FAULT_SPECS: tuple[str | None, ...] = (None, FAILING_500, SLOW, BURSTY)
 """Each call's own faults (None: the server-wide ones), drawn with `_FAULT_WEIGHTS`."""
-_FAULT_WEIGHTS = (0.72, 0.25, 0.03)
+_FAULT_WEIGHTS = (0.70, 0.25, 0.03, 0.02)
 START = 1_795_248_000.0
 
 

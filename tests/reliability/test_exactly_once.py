@@ -6,6 +6,7 @@ the mock's records, not from what the client believes: one message per call.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -14,7 +15,16 @@ import ccx
 from ccx.mock._demo import DEMO_WORKSPACE_ID
 from ccx.mock._faults import FAULT_HEADER
 
-from .chaos import Report, chaos_server, plan_calls, run_async, run_sync
+from .chaos import (
+    BURSTY,
+    FAILING_500,
+    SLOW,
+    Report,
+    chaos_server,
+    plan_calls,
+    run_async,
+    run_sync,
+)
 
 CALLS = 150
 SEED = 20261121
@@ -29,6 +39,11 @@ def assert_exactly_once(report: Report) -> None:
     raised = sum(report.raised.values())
     assert 0 < raised < len(report.results)
     assert report.replayed_on_retry + report.sent_on_retry == raised
+
+
+def test_the_plan_holds_every_kind_of_fault() -> None:
+    faults = Counter(call.faults for call in plan_calls(CALLS, SEED))
+    assert all(faults[spec] >= 3 for spec in (None, FAILING_500, SLOW, BURSTY)), faults
 
 
 def test_sync_sends_under_faults_are_exactly_once() -> None:
