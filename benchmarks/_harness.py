@@ -416,11 +416,8 @@ class Sampler:
             weight = int(samples)
             leaf = _frame_file(frames[-1])
             by_module[leaf] = by_module.get(leaf, 0) + weight
-            ours = [frame for frame in frames if _is_ours(frame)]
-            if ours:
-                # Below the entry point alone: the server and event loop, between requests.
-                name = _frame_function(ours[-1]) if len(ours) > 1 else "no ccx frame"
-                by_function[name] = by_function.get(name, 0) + weight
+            name = _innermost_handler(frames)
+            by_function[name] = by_function.get(name, 0) + weight
         total = sum(by_module.values()) or 1
         return [
             "busy samples by module (self): "
@@ -449,6 +446,23 @@ def _frame_file(frame: str) -> str:
 def _is_ours(frame: str) -> bool:
     path = _frame_path(frame)
     return path.startswith("ccx/") or "/ccx/" in path
+
+
+def _innermost_handler(frames: Sequence[str]) -> str:
+    """The innermost ccx frame called back through other code (the server calling the app).
+
+    ccx frames at the bottom of the stack are the entry point that started the server; time
+    with nothing of ours above them is the server and event loop themselves.
+    """
+    entry = 0
+    while entry < len(frames) and not _is_ours(frames[entry]):
+        entry += 1
+    while entry < len(frames) and _is_ours(frames[entry]):
+        entry += 1
+    called_back = [frame for frame in frames[entry:] if _is_ours(frame)]
+    if not called_back:
+        return "server and event loop (no ccx frame)"
+    return _frame_function(called_back[-1])
 
 
 def _frame_function(frame: str) -> str:

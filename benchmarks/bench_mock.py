@@ -15,8 +15,11 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
+from _gc_pauses import read_pauses
 from _harness import Sampler, Section, Stats, arguments, paired, python_command, ratio
 from _load import ConstantRate, constant_rate, wrk
 from _servers import Running, running
@@ -25,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi" / "openapi.yaml"
 PRISM = ROOT / "node_modules" / ".bin" / "prism"
 WRK_SCRIPT = Path(__file__).with_name("wrk") / "send_message.lua"
+GC_PAUSES = Path(__file__).with_name("_gc_pauses.py")
 TOKEN = "ccx_test_benchmark_0123456789abcdef01234567"
 UNLIMITED = str(10**9)
 CONSTANT_RATE = 1200.0
@@ -42,19 +46,29 @@ TEMPLATE = {
 }
 
 
+MOCK_ARGUMENTS = (
+    "--token",
+    TOKEN,
+    "--rate-limit-per-minute",
+    UNLIMITED,
+    "--burst-per-second",
+    UNLIMITED,
+)
+
+
 def mock_command(port: int) -> list[str]:
-    return python_command(
-        "-m",
-        "ccx.mock",
-        "--port",
-        str(port),
-        "--token",
-        TOKEN,
-        "--rate-limit-per-minute",
-        UNLIMITED,
-        "--burst-per-second",
-        UNLIMITED,
-    )
+    return python_command("-m", "ccx.mock", "--port", str(port), *MOCK_ARGUMENTS)
+
+
+def mock_command_logging_gc(log: Path) -> Callable[[int], list[str]]:
+    """The same mock, with each full garbage collection's pause written to ``log``."""
+
+    def command(port: int) -> list[str]:
+        return python_command(
+            str(GC_PAUSES), str(log), "-m", "ccx.mock", "--port", str(port), *MOCK_ARGUMENTS
+        )
+
+    return command
 
 
 def prism_command(port: int) -> list[str]:
@@ -116,7 +130,8 @@ def main() -> None:
         versus_prism.median >= 1.0,
     )
 
-    windows, _ = at_constant_rate(rate_seconds, options.repeats, profile=False)
+    with running(mock_command) as mock:
+        windows = sustain(mock.url, rate_seconds, options.repeats)
     p50s = [window.percentile(50) * 1e3 for window in windows]
     p99s = [window.percentile(99) * 1e3 for window in windows]
     sent = [window.sent_per_second for window in windows]
@@ -126,34 +141,48 @@ def main() -> None:
     section.row("constant-rate generator, achieved send rate", Stats.of(sent), "req/s")
     quick_enough = section.target(
         f"p99 < {P99_TARGET_MS:g} ms at {CONSTANT_RATE:,.0f} req/s",
-        f"{p99.median:.1f} ms ({rate_failures} failed responses)",
+        f"{p99.median:.1f} ms; by window, in order: {_milliseconds(p99s)}"
+        f" ({rate_failures} failed responses)",
         p99.median < P99_TARGET_MS,
     )
     if not (faster and quick_enough):
-        _, profile = at_constant_rate(rate_seconds, 1, profile=True)
-        section.profile = [
-            f"ccx-mock at {CONSTANT_RATE:,.0f} req/s, py-spy {line}" for line in profile
-        ]
+        section.profile = diagnose(rate_seconds, options.repeats)
     section.finish(options)
 
 
-def at_constant_rate(
-    seconds: float, windows: int, *, profile: bool
-) -> tuple[list[ConstantRate], list[str]]:
-    """One fresh mock held at the constant rate; with ``profile``, where its time went."""
-    with running(mock_command) as server:
-        sampler = Sampler(server.pid, seconds * windows) if profile else None
-        measured = asyncio.run(
-            constant_rate(
-                f"{server.url}/v1/messages",
-                rate=CONSTANT_RATE,
-                seconds=seconds,
-                windows=windows,
-                headers=HEADERS,
-                body=message,
-            )
+def sustain(url: str, seconds: float, windows: int) -> list[ConstantRate]:
+    """``POST /v1/messages`` at the constant rate for ``windows`` windows of ``seconds``."""
+    return asyncio.run(
+        constant_rate(
+            f"{url}/v1/messages",
+            rate=CONSTANT_RATE,
+            seconds=seconds,
+            windows=windows,
+            headers=HEADERS,
+            body=message,
         )
-        return measured, sampler.hotspots() if sampler is not None else []
+    )
+
+
+def diagnose(seconds: float, windows: int) -> list[str]:
+    """The same sustained run again, sampled by py-spy and with full GC pauses timed."""
+    with tempfile.TemporaryDirectory() as directory:
+        log = Path(directory) / "gc.log"
+        with running(mock_command_logging_gc(log)) as server:
+            sampler = Sampler(server.pid, seconds * windows)
+            measured = sustain(server.url, seconds, windows)
+            hotspots = sampler.hotspots()
+        pauses = read_pauses(log)
+    lines = [f"py-spy at {CONSTANT_RATE:,.0f} req/s: {line}" for line in hotspots]
+    lines.append(
+        f"full GC pauses during that run, in order: {_milliseconds(pauses)} ms"
+        f" (p99 by window: {_milliseconds([window.percentile(99) * 1e3 for window in measured])})"
+    )
+    return lines
+
+
+def _milliseconds(values: list[float]) -> str:
+    return ", ".join(f"{value:.0f}" for value in values)
 
 
 if __name__ == "__main__":
