@@ -96,7 +96,7 @@ async def measure(url: str, repeats: int, requests: int) -> dict[str, list[float
 
 def main() -> None:
     options = arguments(__doc__).parse_args()
-    requests = 250 if options.quick else 2000
+    requests = 250 if options.quick else 1000
     with running(lambda port: python_command(FIXTURE_SERVER, str(port))) as server:
         url = server.url
         rates = asyncio.run(measure(url, options.repeats, requests))
