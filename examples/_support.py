@@ -112,9 +112,7 @@ def serve_asgi(app: Any) -> Generator[str, None, None]:
         listener.close()
 
 
-def _wait_for_event(
-    events: queue.Queue[Event], event_type: str, message_id: str
-) -> Event:
+def _wait_for_event(events: queue.Queue[Event], event_type: str, message_id: str) -> Event:
     """The first ``event_type`` event about ``message_id`` to arrive, skipping the others."""
     deadline = time.monotonic() + _WAIT_SECONDS
     while (remaining := deadline - time.monotonic()) > 0:

@@ -266,7 +266,9 @@ def owners(spec: Spec, *, requests: bool) -> dict[str, str]:
             roots += spec.refs([p.get("schema", {}) for p in parameters])
         suffix = "_params" if requests else ""
         for name in sorted(spec.closure(roots, stop=events)):
-            users.setdefault(name, set()).add(EVENTS_MODULE if name in events else resource + suffix)
+            users.setdefault(name, set()).add(
+                EVENTS_MODULE if name in events else resource + suffix
+            )
     if not requests:
         for name in sorted(spec.closure([schema for _event, schema in spec.webhook_events()])):
             users.setdefault(name, set()).add(EVENTS_MODULE)

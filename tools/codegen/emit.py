@@ -17,8 +17,8 @@ import jinja2
 from .build import Builder, TypeSet, build_operations, owners
 from .spec import (
     ENUMS_MODULE,
-    AliasDef,
     EVENTS_MODULE,
+    AliasDef,
     ObjectDef,
     OperationDef,
     Property,
@@ -175,7 +175,9 @@ def render_model_module(spec: Spec, module: TypeModule, location: Mapping[str, s
         types = "".join(f'"{event}", ' for event, _schema in spec.webhook_events())
         footer = _UNKNOWN_EVENT.format(types=types)
         exports = [*exports, "UnknownEvent", "EVENT_TYPES"]
-        module = replace(module, aliases=[_open_event_union(spec, alias) for alias in module.aliases])
+        module = replace(
+            module, aliases=[_open_event_union(spec, alias) for alias in module.aliases]
+        )
     used = (
         _names(module_text(module) + footer) | {"TypeAlias"}
         if module.aliases
@@ -201,7 +203,9 @@ def render_model_module(spec: Spec, module: TypeModule, location: Mapping[str, s
 def _open_event_union(spec: Spec, alias: AliasDef) -> AliasDef:
     """The union of every webhook event, with `UnknownEvent` for types newer than the SDK."""
     events = spec.webhook_events()
-    if set(_names(alias.annotation)) & {schema for _event, schema in events} != {s for _e, s in events}:
+    if set(_names(alias.annotation)) & {schema for _event, schema in events} != {
+        s for _e, s in events
+    }:
         return alias
     members = [f'Annotated[{schema}, Tag("{event}")]' for event, schema in events]
     members.append('Annotated[UnknownEvent, Tag("unknown")]')

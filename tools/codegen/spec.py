@@ -214,7 +214,11 @@ class Spec:
     def event_schemas(self) -> set[str]:
         """The webhook envelopes and the unions made only of them: ``ccx.types.events``."""
         envelopes = {schema for _event, schema in self.webhook_events()}
-        unions = {n for n in self.schemas if self.is_union(n) and set(self.refs(self.schemas[n])) <= envelopes}
+        unions = {
+            n
+            for n in self.schemas
+            if self.is_union(n) and set(self.refs(self.schemas[n])) <= envelopes
+        }
         return envelopes | unions
 
     def is_enum(self, name: str) -> bool:
