@@ -28,6 +28,8 @@ from _harness import Section, markdown, python_command, render
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "latest.json"
+QUICK_RESULTS = HERE / "results" / "quick.json"
+"""Where ``--quick`` writes, so a smoke run never replaces the full results."""
 BENCHMARKS = ("import", "client", "sync_send", "async_send", "webhooks", "mock", "broadcast")
 
 
@@ -38,13 +40,16 @@ def main() -> int:
     parser.add_argument(
         "--only", action="append", choices=BENCHMARKS, help="run just these (repeatable)"
     )
-    parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON")
+    parser.add_argument(
+        "--output", type=Path, default=None, help="where to write the JSON (default: results/)"
+    )
     parser.add_argument(
         "--markdown", action="store_true", help="print the saved results as Markdown and exit"
     )
     options = parser.parse_args()
+    output: Path = options.output or (QUICK_RESULTS if options.quick else RESULTS)
     if options.markdown:
-        print(markdown(_load(options.output)))
+        print(markdown(_load(output)))
         return 0
 
     started = time.perf_counter()
@@ -71,8 +76,8 @@ def main() -> int:
         if not target.met
     ]
     print(f"{len(missed)} target(s) missed, {len(failed)} benchmark(s) failed, {elapsed:.0f} s")
-    options.output.parent.mkdir(parents=True, exist_ok=True)
-    options.output.write_text(
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(
         json.dumps(
             {
                 "command": command,
@@ -91,7 +96,7 @@ def main() -> int:
         )
         + "\n"
     )
-    print(f"wrote {options.output}")
+    print(f"wrote {output}")
     return 1 if failed else 0
 
 
