@@ -23,12 +23,19 @@ from typing import Any
 
 __all__ = [
     "MIN_REPEATS",
+    "Sampler",
     "Section",
     "Stats",
+    "Timings",
     "arguments",
+    "difference",
     "interleaved",
+    "markdown",
+    "overhead_hotspots",
     "paired",
     "process_wall_times",
+    "python_command",
+    "ratio",
     "render",
 ]
 
@@ -70,10 +77,9 @@ def paired(
 ) -> Stats:
     """``combine`` of the values measured in the same round, summarised over the rounds.
 
-    Pairing by round cancels the load the two shared: ``paired(a, b, ratio)``.
+    Pairing by round cancels the load the two shared: ``paired(a, b, ratio)``. Both must
+    have the same number of rounds.
     """
-    if len(mine) != len(theirs):
-        raise ValueError("paired figures need the same number of rounds")
     return Stats.of(combine(a, b) for a, b in zip(mine, theirs, strict=True))
 
 
@@ -316,7 +322,7 @@ def python_command(*arguments: str) -> list[str]:
     return [sys.executable, *arguments]
 
 
-def self_time_by_module(run: Callable[[], object]) -> dict[str, float]:
+def _self_time_by_module(run: Callable[[], object]) -> dict[str, float]:
     """Seconds ``run`` spends in each module (built-ins by name), sampled by pyinstrument."""
     from pyinstrument import Profiler
 
@@ -341,14 +347,6 @@ def self_time_by_module(run: Callable[[], object]) -> dict[str, float]:
     return spent
 
 
-def hotspots(run: Callable[[], object], *, count: int = 8) -> list[str]:
-    """Where ``run`` spends its time: the modules with the largest share of self time."""
-    spent = self_time_by_module(run)
-    total = sum(spent.values()) or 1.0
-    heaviest = sorted(spent.items(), key=lambda item: item[1], reverse=True)[:count]
-    return [f"{share / total:6.1%}  {where}" for where, share in heaviest]
-
-
 def overhead_hotspots(
     mine: Callable[[], object], baseline: Callable[[], object], *, per: int, count: int = 8
 ) -> list[str]:
@@ -357,8 +355,8 @@ def overhead_hotspots(
     Both are run once under the profiler (each making ``per`` calls); the lines are the largest
     differences in self time, which is where an overhead over the baseline comes from.
     """
-    theirs = _working(self_time_by_module(baseline))
-    ours = _working(self_time_by_module(mine))
+    theirs = _working(_self_time_by_module(baseline))
+    ours = _working(_self_time_by_module(mine))
     extra = {where: (ours.get(where, 0.0) - theirs.get(where, 0.0)) / per for where in ours}
     largest = sorted(extra.items(), key=lambda item: item[1], reverse=True)[:count]
     total = (sum(ours.values()) - sum(theirs.values())) / per
