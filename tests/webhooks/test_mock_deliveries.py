@@ -14,6 +14,8 @@ import pytest
 
 from ccx import CCX
 from ccx.mock import MockServer
+from ccx.pytest_plugin import WebhookReceiver
+from ccx.webhooks import SignatureMismatchError, verify_signature
 
 from ._apps import django_app, fastapi_app, flask_app
 from ._servers import serve_asgi, serve_wsgi
@@ -86,3 +88,55 @@ def test_a_delivery_signed_with_another_secret_is_refused_and_redelivered(
     ccx_mock.advance(10)
     attempts = [attempt for attempt in ccx_mock.deliveries if attempt.endpoint_id == endpoint.id]
     assert [attempt.status for attempt in attempts] == [400, 200]
+
+
+def _send_order(client: CCX, idempotency_key: str) -> None:
+    client.messages.send(
+        to="+15550000001",
+        channel="whatsapp",
+        template={
+            "name": "order_confirmation",
+            "language": "pt_BR",
+            "variables": {"1": "Maria", "2": "#A8492", "3": "R$ 349,90"},
+        },
+        idempotency_key=idempotency_key,
+    )
+
+
+def test_a_secret_rotation_keeps_deliveries_verifying_through_the_overlap(
+    ccx_mock: MockServer,
+    ccx_client: CCX,
+    receiver_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    endpoint = ccx_client.webhook_endpoints.create(url=receiver_url, events=["message.queued"])
+    rotated = ccx_client.webhook_endpoints.rotate_secret(endpoint.id)
+    assert rotated.secret != endpoint.secret
+
+    # A receiver not yet given the new secret keeps verifying during the overlap…
+    monkeypatch.setenv("CCX_WEBHOOK_SECRET", endpoint.secret)
+    _send_order(ccx_client, "rotation_still_old")
+    ccx_mock.advance(1)
+    # …and so does one that already rolled the new secret out.
+    monkeypatch.setenv("CCX_WEBHOOK_SECRET", rotated.secret)
+    _send_order(ccx_client, "rotation_already_new")
+    ccx_mock.advance(1)
+
+    attempts = [attempt for attempt in ccx_mock.deliveries if attempt.endpoint_id == endpoint.id]
+    assert [attempt.status for attempt in attempts] == [200, 200]
+
+
+def test_after_the_overlap_only_the_new_secret_signs(ccx_mock: MockServer, ccx_client: CCX) -> None:
+    with WebhookReceiver(mock=ccx_mock) as receiver:
+        endpoint = receiver.register(ccx_client, events=["message.queued"])
+        rotated = ccx_client.webhook_endpoints.rotate_secret(endpoint.id)
+        ccx_mock.advance(24 * 3600 + 1)
+        _send_order(ccx_client, "rotation_overlap_over")
+        ccx_mock.advance(1)
+
+    delivery = receiver.deliveries[0]
+    now = ccx_mock.state.clock.now()
+    assert delivery.status == 400  # the receiver still verifies with the retired secret
+    verify_signature(delivery.body, delivery.headers, rotated.secret, now=now)
+    with pytest.raises(SignatureMismatchError):
+        verify_signature(delivery.body, delivery.headers, endpoint.secret, now=now)
