@@ -6,6 +6,7 @@ ccx-mock --port 4010 --time-scale 60 --faults "error_rate=0.1,status=503"
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -58,6 +59,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _keep_full_collections_short() -> None:
+    """Exclude what survives a full collection from the next ones.
+
+    The mock's state only grows (messages, events, audit entries), so without this every full
+    collection scans all of it and its pause grows with the heap: under a sustained 1,200 req/s
+    the p99 latency followed those pauses (15 ms, then 200 ms after 40 s). Freezing after each
+    full collection keeps them short. Objects still free by reference counting; only cycles
+    among frozen objects stay. Done in the server process only: `MockServer` runs inside the
+    user's own process, whose collector is not ours to tune.
+    """
+
+    def refreeze(phase: str, info: dict[str, int]) -> None:
+        if phase == "stop" and info["generation"] == 2:
+            gc.freeze()
+
+    gc.freeze()
+    gc.callbacks.append(refreeze)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     arguments = _parser().parse_args(argv)
     if arguments.time_scale <= 0:
@@ -91,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     )
     quiet_injected_drops()  # after uvicorn set up its loggers
+    _keep_full_collections_short()
     server.run(sockets=[listening_socket(arguments.host, arguments.port)])
 
 
