@@ -47,8 +47,15 @@ def send(client, to=READS):
 """
 
 
+CLOCK_START = "2026-11-20T00:00:00Z"
+"""Inner runs start their mocks here, as this suite does: no test depends on the calendar."""
+
+
 def run(pytester: pytest.Pytester, source: str, *, ini: str = "") -> pytest.RunResult:
-    pytester.makeini(f"[pytest]\nasyncio_default_fixture_loop_scope = function\n{ini}")
+    pytester.makeini(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+        f"ccx_mock_clock_start = {CLOCK_START}\n{ini}"
+    )
     pytester.makepyfile(PRELUDE + textwrap.dedent(source))
     return pytester.runpytest(*STRICT)
 
@@ -174,9 +181,17 @@ def test_the_marker_configures_faults_limits_and_the_clock(pytester: pytest.Pyte
 
         START = datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
 
-        @pytest.mark.ccx_mock(start=START)
+        @pytest.mark.ccx_mock(clock_start=START)
         def test_start(ccx_client):
             assert ccx_client.test_helpers.clock.retrieve().now == START
+
+        @pytest.mark.ccx_mock(clock_start="2026-11-28T06:00:00-03:00")
+        def test_start_as_text(ccx_client):
+            assert ccx_client.test_helpers.clock.retrieve().now == START
+
+        def test_the_ini_option_starts_unmarked_mocks(ccx_client):
+            now = ccx_client.test_helpers.clock.retrieve().now
+            assert now == datetime(2026, 11, 20, tzinfo=timezone.utc)
 
         @pytest.mark.ccx_mock(faults="status=503")
         class TestClassMarker:
@@ -186,7 +201,7 @@ def test_the_marker_configures_faults_limits_and_the_clock(pytester: pytest.Pyte
                 assert ccx_mock.config.rate_limit_per_minute == 100
         """,
     )
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=7)
 
 
 def test_marker_mistakes_fail_naming_the_option_and_the_fix(pytester: pytest.Pytester) -> None:
@@ -207,18 +222,23 @@ def test_marker_mistakes_fail_naming_the_option_and_the_fix(pytester: pytest.Pyt
         def test_positional(ccx_mock):
             pass
 
-        @pytest.mark.ccx_mock(start=datetime(2026, 11, 28))
+        @pytest.mark.ccx_mock(clock_start=datetime(2026, 11, 28))
         def test_naive_start(ccx_mock):
+            pass
+
+        @pytest.mark.ccx_mock(clock_start="next tuesday")
+        def test_unreadable_start(ccx_mock):
             pass
         """,
     )
-    result.assert_outcomes(errors=4)
+    result.assert_outcomes(errors=5)
     result.stdout.fnmatch_lines_random(
         [
             "*unknown option(s) fautls; valid: *faults*",
             "*ccx_mock: rate_limit_per_minute: Input should be a valid integer*",
             "*takes keyword options only*ccx_mock(faults='status=503')*",
-            "*start=...) must be unix seconds or a timezone-aware datetime*",
+            "*clock_start=...): clock start 2026-11-28 00:00:00 has no UTC offset; add one*",
+            "*clock_start=...): clock start 'next tuesday' is not an RFC 3339 time*",
         ]
     )
 
@@ -270,6 +290,7 @@ def test_the_receiver_answers_forged_deliveries_400_and_keeps_them_out_of_events
         pytester,
         """
         import json
+        import time
         import httpx
         import ccx.webhooks
 
@@ -282,7 +303,7 @@ def test_the_receiver_answers_forged_deliveries_400_and_keeps_them_out_of_events
         }).encode()
 
         def post(receiver, ccx_mock, secret):
-            now = int(ccx_mock.state.clock.now())
+            now = int(time.time())  # signatures carry the wall time, as the mock's do
             headers = {
                 "CCX-Signature": ccx.webhooks.sign(BODY, secret, timestamp=now),
                 "CCX-Event-Id": "evt_1",

@@ -32,9 +32,8 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping
-from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import pytest
 from typing_extensions import Self, override
@@ -50,11 +49,11 @@ __all__ = ["WebhookDelivery", "WebhookReceiver"]
 
 MARKER: Final = "ccx_mock"
 SCOPE_OPTION: Final = "ccx_mock_scope"
+CLOCK_START_OPTION: Final = "ccx_mock_clock_start"
 _SCOPES = ("function", "session")
 _MOCK_EXTRA_MODULES = frozenset({"starlette", "uvicorn"})
 _FAULT_HEADER = "CCX-Mock-Fault"
-_CLOCK_OPTION = "start"
-"""The one marker option that is not a `MockConfig` field: when the mock clock starts."""
+_CLOCK_START = "clock_start"
 _POLL_SECONDS = 0.05
 """How often a waiting receiver looks again at a mock driven from another thread."""
 _SHUTDOWN_POLL_SECONDS = 0.05
@@ -71,6 +70,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "unmarked tests share one (faster; state accumulates)",
         default="function",
     )
+    parser.addini(
+        CLOCK_START_OPTION,
+        "when every ccx_mock clock starts, e.g. 2026-11-20T00:00:00Z (default: the wall time); "
+        "a fixed start keeps tests with dates in them passing on any day",
+        default=None,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -78,8 +83,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{MARKER}(**options): configure this test's ccx_mock server: faults=..., "
         "time_scale=... (a real clock at that speed instead of a frozen one), "
-        "rate_limit_per_minute=..., any other ccx.mock.MockConfig field, start=... (clock "
-        "start, unix seconds or an aware datetime)",
+        "clock_start=... (RFC 3339 text, an aware datetime or unix seconds), "
+        "rate_limit_per_minute=..., any other ccx.mock.MockConfig field",
     )
     scope = config.getini(SCOPE_OPTION)
     if scope not in _SCOPES:
@@ -123,37 +128,45 @@ def _marker_options(item: pytest.Item) -> dict[str, Any] | None:
     return options
 
 
-def _start_time(value: object) -> float | None:
-    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
-        return value
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.timestamp()
-    pytest.fail(
-        f"@pytest.mark.{MARKER}(start=...) must be unix seconds or a timezone-aware datetime, "
-        f"such as datetime(2026, 11, 21, tzinfo=timezone.utc); got {value!r}",
-        pytrace=False,
-    )
+def _clock_start(value: object, where: str) -> float | None:
+    """Unix seconds for a clock start given in ``where``, or a test failure naming it."""
+    from ccx.mock._clock import ClockStart, clock_start_seconds
+
+    if value is None:
+        return None
+    try:
+        return clock_start_seconds(cast("ClockStart", value))  # its type is checked inside
+    except ValueError as error:
+        pytest.fail(f"{where}: {error}", pytrace=False)
 
 
-def _new_server(options: Mapping[str, Any]) -> MockServer:
-    """A `MockServer` (not started) configured by marker ``options``."""
+def _new_server(options: Mapping[str, Any], default_clock_start: str | None) -> MockServer:
+    """A `MockServer` (not started) configured by marker ``options``.
+
+    The clock is frozen unless the marker sets ``time_scale``; it starts at the marker's
+    ``clock_start``, else the ini option's, else the wall time.
+    """
     server_class = _mock_server_class()
     import pydantic
 
-    from ccx.mock import MockConfig
-    from ccx.mock._clock import Clock, FrozenClock
+    from ccx.mock import Clock, FrozenClock, MockConfig
 
     config_fields = {field.name for field in dataclasses.fields(MockConfig)}
-    unknown = sorted(set(options) - config_fields - {_CLOCK_OPTION})
+    unknown = sorted(set(options) - config_fields)
     if unknown:
-        valid = ", ".join(sorted(config_fields | {_CLOCK_OPTION}))
+        valid = ", ".join(sorted(config_fields))
         pytest.fail(
             f"@pytest.mark.{MARKER} got unknown option(s) {', '.join(unknown)}; valid: {valid}",
             pytrace=False,
         )
+    start = (
+        _clock_start(options[_CLOCK_START], f"@pytest.mark.{MARKER}(clock_start=...)")
+        if _CLOCK_START in options
+        else _clock_start(default_clock_start, f"ini option {CLOCK_START_OPTION}")
+    )
     try:
         config = pydantic.TypeAdapter(MockConfig).validate_python(
-            {name: value for name, value in options.items() if name in config_fields}
+            {name: value for name, value in options.items() if name != _CLOCK_START}
         )
     except pydantic.ValidationError as error:
         problems = "; ".join(
@@ -161,7 +174,6 @@ def _new_server(options: Mapping[str, Any]) -> MockServer:
             for detail in error.errors(include_url=False, include_input=False)
         )
         pytest.fail(f"@pytest.mark.{MARKER}: {problems}", pytrace=False)
-    start = _start_time(options.get(_CLOCK_OPTION))
     clock = (
         Clock(time_scale=config.time_scale, start=start)
         if "time_scale" in options
@@ -170,13 +182,18 @@ def _new_server(options: Mapping[str, Any]) -> MockServer:
     return server_class(config, clock=clock)
 
 
+def _ini_clock_start(config: pytest.Config) -> str | None:
+    value: str | None = config.getini(CLOCK_START_OPTION) or None
+    return value
+
+
 # -- fixtures --------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
-def ccx_mock_session() -> Iterator[MockServer]:
+def ccx_mock_session(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     """One mock server shared by the session, on a frozen clock; its state accumulates."""
-    with _new_server({}) as server:
+    with _new_server({}, _ini_clock_start(pytestconfig)) as server:
         yield server
 
 
@@ -187,7 +204,7 @@ def ccx_mock(request: pytest.FixtureRequest) -> Iterator[MockServer]:
     if options is None and request.config.getini(SCOPE_OPTION) == "session":
         yield request.getfixturevalue("ccx_mock_session")
         return
-    with _new_server(options or {}) as server:
+    with _new_server(options or {}, _ini_clock_start(request.config)) as server:
         yield server
 
 
@@ -295,8 +312,9 @@ class WebhookReceiver:
     With a ``secret`` (set by `register`, or by hand after creating an endpoint) every delivery
     is verified with ``ccx.webhooks``: a bad one is answered 400 and recorded with its
     ``error``. Without one, deliveries are recorded unverified. ``script`` makes it answer
-    other statuses, per event type, to exercise redelivery. Given the ``mock`` it serves,
-    signatures are checked against the mock's clock and `wait_for` moves that clock.
+    other statuses, per event type, to exercise redelivery. Signatures are checked as your
+    application would check them, against the wall clock (the mock signs with it, whatever
+    its own clock says). Given the ``mock`` it serves, `wait_for` moves the mock's clock.
 
     Use it as a context manager; ``url`` is known (the port bound) as soon as it is created.
     """
@@ -315,7 +333,8 @@ class WebhookReceiver:
         """Statuses to answer per event type, used up in order; then 200 (or 400 if forged)."""
         self._secret = secret
         self._mock = mock
-        self._now: Callable[[], float] = time.time if mock is None else mock.state.clock.now
+        self._mock_now: Callable[[], float] = time.time if mock is None else mock.state.clock.now
+        """The clock ``wait_for`` measures ``max_advance`` on (the mock's, when there is one)."""
         self._deliveries: list[WebhookDelivery] = []
         self._changed = threading.Condition()
         self._server = _http_server(self, host, port)
@@ -374,7 +393,7 @@ class WebhookReceiver:
         ``timeout`` bounds the real seconds spent. Raises ``TimeoutError`` saying what came.
         """
         deadline = time.monotonic() + timeout
-        started = self._now()
+        started = self._mock_now()
         horizon = started + max_advance
         while True:
             found = self._find(event_type, message_id)
@@ -383,7 +402,7 @@ class WebhookReceiver:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(
-                    self._nothing_came(event_type, message_id, timeout, self._now() - started)
+                    self._nothing_came(event_type, message_id, timeout, self._mock_now() - started)
                 )
             if self._mock is not None and _advance_to_next_timer(self._mock, horizon):
                 continue
@@ -434,7 +453,7 @@ class WebhookReceiver:
             from ccx.webhooks import WebhookVerificationError, verify
 
             try:
-                event = verify(body, headers, secret, now=self._now())
+                event = verify(body, headers, secret)
             except WebhookVerificationError as rejection:
                 error = str(rejection)
         with self._changed:

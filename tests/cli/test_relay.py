@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -72,6 +73,22 @@ def test_a_delivery_not_signed_by_ccx_never_reaches_the_app(
     assert report.problem is not None
     assert report.problem.startswith("rejected, signature_mismatch: ")
     assert ENDPOINT_SECRET not in report.problem
+
+
+def test_a_replayed_delivery_never_reaches_the_app(app: WebhookReceiver, event_body: bytes) -> None:
+    reports: list[Forwarded] = []
+    stale = {
+        **delivery_headers(event_body, ENDPOINT_SECRET),
+        "ccx-signature": sign(event_body, ENDPOINT_SECRET, timestamp=int(time.time()) - 3600),
+    }
+    with relay_to(app.url, reports) as relay:
+        status = relay.handle(event_body, stale)
+
+    assert status == 400
+    assert app.deliveries == []
+    (report,) = reports
+    assert report.problem is not None
+    assert report.problem.startswith("rejected, timestamp_outside_tolerance: ")
 
 
 def test_an_unreachable_app_is_a_bad_gateway_so_ccx_redelivers(

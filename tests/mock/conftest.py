@@ -7,8 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from ccx.mock import MockConfig, MockServer, create_app
-from ccx.mock._clock import FrozenClock
+from ccx.mock import FrozenClock, MockConfig, MockServer, create_app
 from ccx.mock._demo import DEMO_TOKEN
 
 START = 1_795_248_000.0

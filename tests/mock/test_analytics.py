@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from messaging_helpers import SENT_ONLY, UNDELIVERABLE, message
 
-from ccx.mock._clock import FrozenClock
+from ccx.mock import FrozenClock
 
 
 async def test_counts_and_billed_cost_over_a_period(

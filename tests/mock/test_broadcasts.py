@@ -14,7 +14,7 @@ from messaging_helpers import (
     recipients,
 )
 
-from ccx.mock._clock import FrozenClock
+from ccx.mock import FrozenClock
 
 COUNTED = ("queued", "sent", "delivered", "read", "failed", "canceled")
 

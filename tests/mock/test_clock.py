@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import re
+import time
+from datetime import datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ccx.mock._clock import Clock, FrozenClock
+from ccx.mock import Clock, FrozenClock
+from ccx.mock._clock import clock_start_seconds
 
 START = 1_795_000_000.0
 
@@ -110,3 +114,33 @@ def test_timers_fire_sorted_by_deadline(delays: list[float]) -> None:
 
     fired = asyncio.run(scenario())
     assert fired == sorted(START + delay for delay in delays)
+
+
+@given(st.datetimes(timezones=st.timezones()))
+def test_a_clock_starts_at_the_instant_its_rfc3339_start_names(moment: datetime) -> None:
+    text = moment.isoformat()
+    assert FrozenClock(text).now() == moment.timestamp()
+    assert FrozenClock(moment).now() == moment.timestamp()
+    assert FrozenClock(text.replace("+00:00", "Z")).now() == moment.timestamp()
+
+
+@pytest.mark.parametrize(
+    ("start", "explanation"),
+    [
+        ("2026-11-20T00:00:00", "has no UTC offset; add one, as in 2026-11-20T00:00:00Z"),
+        (datetime(2026, 11, 20), "has no UTC offset"),
+        ("next tuesday", "is not an RFC 3339 time; write it like 2026-11-20T00:00:00Z"),
+        (True, "RFC 3339 text, an aware datetime or unix seconds"),
+    ],
+)
+def test_an_ambiguous_or_unreadable_start_is_refused(start: object, explanation: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(explanation)):
+        clock_start_seconds(start)  # type: ignore[arg-type]
+
+
+def test_a_running_clock_runs_on_from_its_start() -> None:
+    clock = Clock(time_scale=1_000, start="2026-11-20T00:00:00Z")
+    first = clock.now()
+    assert 1_795_132_800.0 <= first < 1_795_132_800.0 + 60
+    time.sleep(0.01)
+    assert clock.now() > first

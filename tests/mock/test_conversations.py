@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from messaging_helpers import CUSTOMER, message
 
-from ccx.mock._clock import FrozenClock
+from ccx.mock import FrozenClock
 
 
 async def inbound(asgi: httpx.AsyncClient, text: str = "Oi!") -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from messaging_helpers import message
 
-from ccx.mock._clock import FrozenClock
+from ccx.mock import FrozenClock
 
 
 async def test_events_have_the_documented_envelope(

@@ -12,9 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from messaging_helpers import message
 
-from ccx.mock import MockConfig, MockServer, create_app
+from ccx.mock import FrozenClock, MockConfig, MockServer, create_app
 from ccx.mock._app import mock_state
-from ccx.mock._clock import FrozenClock
 from ccx.mock._demo import DEMO_TOKEN
 from ccx.mock._faults import FaultSpec, FaultSpecError, parse_faults
 

@@ -16,7 +16,7 @@ from messaging_helpers import (
     recipients,
 )
 
-from ccx.mock._clock import FrozenClock
+from ccx.mock import FrozenClock
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"

@@ -10,8 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from messaging_helpers import CUSTOMER, ORDER_TEMPLATE, message
 
-from ccx.mock import MockServer
-from ccx.mock._clock import FrozenClock
+from ccx.mock import FrozenClock, MockServer
 
 
 def error_of(response: httpx.Response) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import yaml
 from openapi_schema_validator import OAS31Validator
 from referencing import Registry, Resource
 
-from ccx.mock._clock import FrozenClock
+from ccx.mock import FrozenClock
 
 SPEC = yaml.safe_load((Path(__file__).parents[2] / "openapi" / "openapi.yaml").read_text())
 REGISTRY: Registry[Any] = Registry().with_resource(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from messaging_helpers import CUSTOMER
 
-from ccx.mock._clock import FrozenClock
+from ccx.mock import FrozenClock
 
 
 async def test_otp_sends_the_code_through_the_template(

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from ccx.mock import MockConfig, MockServer, create_app
+from ccx.mock import FrozenClock, MockConfig, MockServer, create_app
 from ccx.mock._app import mock_state
 from ccx.mock._demo import DEMO_TOKEN, OTHER_TOKEN
 
@@ -104,6 +104,10 @@ def test_command_line_serves_the_demo_world() -> None:
         (["--faults", "bogus"], "key=value"),
         (["--time-scale", "0"], "--time-scale"),
         (["--rate-limit-per-minute", "0"], "--rate-limit-per-minute"),
+        (
+            ["--clock-start", "2026-11-20"],
+            "--clock-start: clock start 2026-11-20 has no UTC offset",
+        ),
     ],
 )
 def test_command_line_refuses_bad_options(arguments: list[str], explanation: str) -> None:
@@ -124,3 +128,42 @@ def test_time_scale_makes_the_clock_run_faster() -> None:
     assert mock_state(app).clock.time_scale == 60
     with pytest.raises(TypeError):
         mock_state(Starlette())
+
+
+def test_command_line_on_a_busy_port_says_so_in_one_line() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "ccx.mock", "--port", str(port)],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert result.stderr == f"ccx-mock: port {port} is in use; try --port 0 or another port\n"
+
+
+def test_command_line_clock_start_sets_the_clock() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ccx.mock", "--port", "0", "--clock-start", "2026-11-20T00:00:00Z"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        url = process.stderr.readline().split(" on ", 1)[1].strip()
+        response = httpx.get(
+            f"{url}/v1/test_helpers/clock", headers={"Authorization": f"Bearer {DEMO_TOKEN}"}
+        )
+        assert response.json()["now"].startswith("2026-11-20T00:00:")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_clock_and_a_clock_start_together_are_refused() -> None:
+    with pytest.raises(ValueError, match="a clock or a clock_start, not both"):
+        MockServer(clock=FrozenClock("2026-11-20T00:00:00Z"), clock_start="2026-11-21T00:00:00Z")

@@ -30,8 +30,7 @@ import httpx
 from typing_extensions import override
 
 import ccx
-from ccx.mock import MockConfig, MockServer
-from ccx.mock._clock import FrozenClock
+from ccx.mock import FrozenClock, MockConfig, MockServer
 from ccx.mock._demo import DEMO_WORKSPACE_ID
 from ccx.mock._faults import FAULT_HEADER
 

@@ -23,8 +23,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 import ccx
 from ccx import webhooks
-from ccx.mock import MockServer
-from ccx.mock._clock import FrozenClock
+from ccx.mock import FrozenClock, MockServer
 from ccx.mock._faults import FAULT_HEADER
 
 
@@ -120,7 +119,7 @@ def main() -> None:
     logging.getLogger().setLevel(logging.DEBUG)
 
     surfaces = Surfaces()
-    with MockServer(clock=FrozenClock(start=time.time())) as server:
+    with MockServer(clock=FrozenClock("2026-11-20T00:00:00Z")) as server:
         flows(server, surfaces)
     spans: list[dict[str, Any]] = [
         {

@@ -24,8 +24,7 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ccx.mock import MockConfig, MockServer
-from ccx.mock._clock import FrozenClock
+from ccx.mock import FrozenClock, MockConfig, MockServer
 
 SPEC: dict[str, Any] = yaml.safe_load(
     (Path(__file__).parents[2] / "openapi" / "openapi.yaml").read_text()

@@ -20,8 +20,7 @@ import pytest
 import yaml
 
 import ccx
-from ccx.mock import MockServer
-from ccx.mock._clock import FrozenClock
+from ccx.mock import FrozenClock, MockServer
 
 SPEC_PATH = Path(__file__).parents[2] / "openapi" / "openapi.yaml"
 START = 1_795_248_000.0

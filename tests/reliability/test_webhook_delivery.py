@@ -18,8 +18,7 @@ import pytest
 from typing_extensions import override
 
 import ccx
-from ccx.mock import MockServer
-from ccx.mock._clock import FrozenClock
+from ccx.mock import FrozenClock, MockServer
 from ccx.webhooks import verify
 
 START = 1_795_248_000.0
@@ -35,9 +34,8 @@ RECIPIENTS = ("+15550000001", "+15550000002", "+15550000004", "+15557000200")
 class DedupingReceiver:
     """Processes each event once, in arrival order; fails at random before processing."""
 
-    def __init__(self, now: Any, seed: int) -> None:
+    def __init__(self, seed: int) -> None:
         self.secret = ""
-        self._now = now
         self._random = random.Random(seed)
         self._lock = threading.Lock()
         self._failures: Counter[str] = Counter()
@@ -48,7 +46,7 @@ class DedupingReceiver:
         """Event ids delivered again after the receiver had acknowledged them."""
 
     def answer(self, headers: dict[str, str], body: bytes) -> int | None:
-        event = verify(body, headers, self.secret, now=self._now())
+        event = verify(body, headers, self.secret)
         event_id = headers["ccx-event-id"]
         assert event.id == event_id
         with self._lock:
@@ -95,7 +93,7 @@ def server() -> Iterator[MockServer]:
 
 @pytest.fixture
 def receiver(server: MockServer) -> Iterator[tuple[DedupingReceiver, str]]:
-    receiver = DedupingReceiver(server.state.clock.now, seed=7)
+    receiver = DedupingReceiver(seed=7)
     http_server = serve(receiver)
     thread = threading.Thread(target=http_server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()

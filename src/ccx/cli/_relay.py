@@ -23,7 +23,6 @@ import httpx
 from typing_extensions import override
 
 from ccx.webhooks import (
-    NO_TOLERANCE,
     SIGNATURE_HEADER,
     WebhookVerificationError,
     sign,
@@ -79,9 +78,9 @@ class Relay:
         event_type = headers.get("ccx-event-type", "?")
         event_id = headers.get("ccx-event-id", "?")
         try:
-            # No replay window here: the mock's clock may run faster than the wall
-            # (--time-scale), and the application checks the fresh timestamp signed below.
-            verify_signature(body, headers, self._endpoint_secret, tolerance=NO_TOLERANCE)
+            # The replay window too: CCX and the mock sign with the wall clock, whatever the
+            # mock's own clock says (--time-scale, --clock-start).
+            verify_signature(body, headers, self._endpoint_secret)
         except WebhookVerificationError as error:
             # Not from CCX (or tampered with): the application never sees it.
             self._report(Forwarded(event_type, event_id, 400, f"rejected, {error.code}: {error}"))

@@ -12,12 +12,19 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._app import create_app
+    from ._clock import Clock, FrozenClock
     from ._server import MockServer
     from ._state import MockConfig
 
-__all__ = ["MockConfig", "MockServer", "create_app"]
+__all__ = ["Clock", "FrozenClock", "MockConfig", "MockServer", "create_app"]
 
-_LOCATIONS = {"MockConfig": "._state", "MockServer": "._server", "create_app": "._app"}
+_LOCATIONS = {
+    "Clock": "._clock",
+    "FrozenClock": "._clock",
+    "MockConfig": "._state",
+    "MockServer": "._server",
+    "create_app": "._app",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -1,19 +1,23 @@
 """``python -m ccx.mock`` / ``ccx-mock``: serve the mock API on a local port.
 
 ccx-mock --port 4010 --time-scale 60 --faults "error_rate=0.1,status=503"
+ccx-mock --clock-start 2026-11-20T00:00:00Z   # dated examples run the same on any day
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import gc
 import os
+import socket
 import sys
 from collections.abc import Sequence
 
 import uvicorn
 
 from ._app import create_app
+from ._clock import clock_start_seconds
 from ._demo import DEMO_TOKEN, OTHER_TOKEN
 from ._faults import FaultSpecError, quiet_injected_drops
 from ._server import listening_socket
@@ -39,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=1.0,
         help="mock seconds per real second (60: a minute passes every second)",
+    )
+    parser.add_argument(
+        "--clock-start",
+        default=None,
+        metavar="RFC3339",
+        help="start the mock clock at this instant, e.g. 2026-11-20T00:00:00Z (default: now)",
     )
     parser.add_argument(
         "--faults", default=None, help='faults on every request, e.g. "error_rate=0.1,status=503"'
@@ -86,8 +96,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit("--token must be a sandbox token starting with ccx_test_")
     if arguments.rate_limit_per_minute < 1 or arguments.burst_per_second < 1:
         raise SystemExit("--rate-limit-per-minute and --burst-per-second must be at least 1")
+    try:
+        clock_start = (
+            None if arguments.clock_start is None else clock_start_seconds(arguments.clock_start)
+        )
+    except ValueError as error:
+        raise SystemExit(f"--clock-start: {error}") from None
     config = MockConfig(
         time_scale=arguments.time_scale,
+        clock_start=clock_start,
         faults=arguments.faults,
         sandbox_token=arguments.token,
         rate_limit_per_minute=arguments.rate_limit_per_minute,
@@ -97,7 +114,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         app = create_app(config)
     except FaultSpecError as error:
         raise SystemExit(f"--faults: {error}") from None
-    url = f"http://{arguments.host}:{arguments.port}"
+    listener = _bind(arguments.host, arguments.port)
+    host, port = listener.getsockname()[:2]
+    url = f"http://{host}:{port}" if ":" not in host else f"http://[{host}]:{port}"
     print(f"CCX mock API on {url}", file=sys.stderr)
     print(f"  CCX_BASE_URL={url}", file=sys.stderr)
     print(f"  CCX_API_KEY={arguments.token or DEMO_TOKEN}  (Demo Workspace)", file=sys.stderr)
@@ -112,7 +131,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     quiet_injected_drops()  # after uvicorn set up its loggers
     _keep_full_collections_short()
-    server.run(sockets=[listening_socket(arguments.host, arguments.port)])
+    server.run(sockets=[listener])
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything is printed: a busy port is one line, exit 2."""
+    try:
+        return listening_socket(host, port)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            print(f"ccx-mock: port {port} is in use; try --port 0 or another port", file=sys.stderr)
+        else:
+            print(f"ccx-mock: cannot listen on {host}:{port}: {error.strerror}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

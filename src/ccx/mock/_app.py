@@ -380,15 +380,18 @@ def create_app(
 ) -> Starlette:
     """A fresh mock API with its own in-memory state (and the demo world, unless told not to).
 
-    ``clock`` defaults to a real clock running at ``config.time_scale``; pass a
-    `FrozenClock` to move time only when a test says so.
+    ``clock`` defaults to a real clock running at ``config.time_scale`` from
+    ``config.clock_start``; pass a `FrozenClock` to move time only when a test says so.
     """
     from ._spec import ROUTES, SPEC_JSON
 
     config = config or MockConfig()
+    if clock is not None and config.clock_start is not None:
+        raise ValueError("give the mock a clock or a clock_start, not both")
     if config.faults:
         parse_faults(config.faults)  # a bad --faults fails here, not on the first request
-    state = MockState(clock=clock or Clock(time_scale=config.time_scale), config=config)
+    clock = clock or Clock(time_scale=config.time_scale, start=config.clock_start)
+    state = MockState(clock=clock, config=config)
     if seed_demo:
         seed_demo_world(state)
     state.engine = Engine(state)

@@ -22,9 +22,12 @@ import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
-__all__ = ["Clock", "FrozenClock", "Timer", "isoformat"]
+__all__ = ["Clock", "ClockStart", "FrozenClock", "Timer", "clock_start_seconds", "isoformat"]
+
+ClockStart: TypeAlias = "str | datetime | float"
+"""When a mock clock starts: RFC 3339 text with an offset, an aware datetime, or unix seconds."""
 
 _T = TypeVar("_T")
 
@@ -37,6 +40,34 @@ def isoformat(when: float) -> str:
     moment = datetime.fromtimestamp(when, tz=timezone.utc)
     text = moment.isoformat(timespec="milliseconds" if moment.microsecond else "seconds")
     return text.replace("+00:00", "Z")
+
+
+def clock_start_seconds(start: ClockStart) -> float:
+    """Unix seconds for a clock start, or a `ValueError` saying what is accepted.
+
+    A start without an offset is refused rather than guessed: the same text would start the
+    clock at different instants on machines in different zones.
+    """
+    if isinstance(start, str):
+        try:
+            moment = datetime.fromisoformat(start.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(
+                f"clock start {start!r} is not an RFC 3339 time; write it like 2026-11-20T00:00:00Z"
+            ) from None
+    elif isinstance(start, datetime):
+        moment = start
+    elif isinstance(start, (int, float)) and not isinstance(start, bool):
+        return float(start)
+    else:
+        raise ValueError(
+            f"clock start must be RFC 3339 text, an aware datetime or unix seconds; got {start!r}"
+        )
+    if moment.tzinfo is None:
+        raise ValueError(
+            f"clock start {start!s} has no UTC offset; add one, as in 2026-11-20T00:00:00Z"
+        )
+    return moment.timestamp()
 
 
 @dataclass(order=True)
@@ -56,17 +87,18 @@ class Clock:
     """Wall time, optionally scaled, with timers that fire in real time or when advanced.
 
     ``time_scale`` is clock seconds per real second. ``frozen`` clocks ignore real time
-    entirely. ``start`` is the clock's reading now (unix seconds), defaulting to the wall time.
+    entirely. ``start`` is the clock's reading now (``"2026-11-20T00:00:00Z"``, an aware
+    datetime or unix seconds), defaulting to the wall time.
     """
 
     def __init__(
-        self, *, time_scale: float = 1.0, start: float | None = None, frozen: bool = False
+        self, *, time_scale: float = 1.0, start: ClockStart | None = None, frozen: bool = False
     ) -> None:
         if time_scale <= 0:
             raise ValueError(f"time_scale must be positive, got {time_scale!r}")
         self._time_scale = float(time_scale)
         self._frozen = frozen
-        self._origin = time.time() if start is None else float(start)
+        self._origin = time.time() if start is None else clock_start_seconds(start)
         self._monotonic_origin = time.monotonic()
         self._offset = 0.0
         self._frozen_reading = self._origin
@@ -288,5 +320,5 @@ class FrozenClock(Clock):
     Starts at ``start`` (default: the wall time when created).
     """
 
-    def __init__(self, start: float | None = None) -> None:
+    def __init__(self, start: ClockStart | None = None) -> None:
         super().__init__(start=start, frozen=True)

@@ -2,7 +2,9 @@
 
 Every event an endpoint subscribes to is POSTed with ``CCX-Signature`` (signed by the SDK's own
 ``sign``, so the mock and the SDK verifier share one implementation), ``CCX-Event-Id`` and
-``CCX-Event-Type``. Any 2xx within 10 s acknowledges. Anything else is redelivered with
+``CCX-Event-Type``. The signature's timestamp is the wall time of the POST, not the mock clock's:
+it guards the transport against replays, so any receiver (checking against its own clock)
+accepts it however far the mock clock was started or moved, as with Stripe's test clocks. Any 2xx within 10 s acknowledges. Anything else is redelivered with
 exponential backoff for up to 24 h on the clock; a 410 disables the endpoint and drops what was
 pending for it. Events sharing an ordering key (a message id) form one chain per endpoint: a
 later event waits until the earlier one is acknowledged or given up.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -62,11 +65,11 @@ def redelivery_delay(attempt: int) -> float | None:
 
 
 def signed_headers(
-    event_id: str, event_type: str, body: bytes, signing_secrets: Sequence[str], now: float
+    event_id: str, event_type: str, body: bytes, signing_secrets: Sequence[str]
 ) -> dict[str, str]:
     return {
         "Content-Type": "application/json",
-        "CCX-Signature": sign(body, tuple(signing_secrets), timestamp=int(now)),
+        "CCX-Signature": sign(body, tuple(signing_secrets), timestamp=int(time.time())),
         "CCX-Event-Id": event_id,
         "CCX-Event-Type": event_type,
     }
@@ -202,7 +205,7 @@ class Deliverer:
     ) -> int | None:
         client, slots = self._connection()
         now = self._clock.now()
-        headers = signed_headers(event.id, event.type, body, endpoint.signing_secrets(now), now)
+        headers = signed_headers(event.id, event.type, body, endpoint.signing_secrets(now))
         status: int | None = None
         error: str | None = None
         async with slots:

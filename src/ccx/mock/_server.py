@@ -1,7 +1,7 @@
 """`MockServer`: the mock on a real loopback socket, in a background thread, for tests and demos.
 
 ```python
-with MockServer(clock=FrozenClock()) as server:
+with MockServer(clock=FrozenClock("2026-11-20T00:00:00Z")) as server:
     client = server.client()
     client.messages.send(...)
     server.advance(60)  # fire everything due in the next mock minute, then return
@@ -11,6 +11,7 @@ with MockServer(clock=FrozenClock()) as server:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import socket
 import threading
 from collections.abc import Coroutine
@@ -21,6 +22,7 @@ import uvicorn
 from typing_extensions import Self
 
 from ._app import create_app, mock_state
+from ._clock import ClockStart, clock_start_seconds
 from ._demo import DEMO_TOKEN, OTHER_TOKEN
 from ._faults import quiet_injected_drops
 from ._state import MockConfig, MockState
@@ -36,10 +38,16 @@ __all__ = ["MockServer", "listening_socket"]
 _T = TypeVar("_T")
 _START_TIMEOUT_SECONDS = 30.0
 _POLL_SECONDS = 0.005
+_BACKLOG = 2048
+"""uvicorn's own default backlog."""
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
-    """A bound TCP socket for uvicorn (port 0: a free one), IPv4 or IPv6 as ``host`` says."""
+    """A listening TCP socket for uvicorn (port 0: a free one), IPv4 or IPv6 as ``host`` says.
+
+    Listening already, so a client that connects before the server runs waits in the backlog
+    instead of being refused.
+    """
     family, kind, protocol, _, address = socket.getaddrinfo(
         host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
     )[0]
@@ -48,6 +56,7 @@ def listening_socket(host: str, port: int) -> socket.socket:
     listener = socket.socket(family, kind, protocol)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(address)
+    listener.listen(_BACKLOG)
     return listener
 
 
@@ -56,7 +65,9 @@ class MockServer:
 
     ``token`` is the demo workspace's all-scopes sandbox token, ``second_token`` the other
     workspace's, for tenancy tests. ``advance`` moves the mock clock (a `FrozenClock` for
-    deterministic tests) and returns once everything that fell due has run.
+    deterministic tests) and returns once everything that fell due has run. ``clock_start``
+    (``"2026-11-20T00:00:00Z"``, an aware datetime or unix seconds) sets where the clock
+    starts, so dated examples behave the same on any day.
     """
 
     def __init__(
@@ -64,12 +75,17 @@ class MockServer:
         config: MockConfig | None = None,
         *,
         clock: Clock | None = None,
+        clock_start: ClockStart | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         seed_demo: bool = True,
         access_log: bool = False,
     ) -> None:
         self.config = config or MockConfig()
+        if clock_start is not None:
+            self.config = dataclasses.replace(
+                self.config, clock_start=clock_start_seconds(clock_start)
+            )
         self.app = create_app(self.config, clock=clock, seed_demo=seed_demo)
         self._socket = listening_socket(host, port)
         self.host, self.port = self._socket.getsockname()[:2]

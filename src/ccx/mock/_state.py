@@ -119,6 +119,13 @@ class MockConfig:
     """Clock delay before an export is ``ready``: ``exports.create`` answers ``pending``."""
     time_scale: float = 1.0
     """Mock seconds per real second, for a clock that runs faster than the wall."""
+    clock_start: float | None = None
+    """The clock's reading when the server starts (unix seconds); ``None``: the wall time.
+
+    A fixed start makes a run independent of the calendar: examples with dates in them (a
+    ``schedule_at``) stay in the future forever. `ccx.mock.MockServer` and ``ccx-mock
+    --clock-start`` also take RFC 3339 text.
+    """
     faults: str | None = None
     """Fault spec applied to every request, same syntax as the ``CCX-Mock-Fault`` header."""
     sandbox_token: str | None = field(default=None, repr=False)
