@@ -48,6 +48,8 @@ ORDER_CONFIRMATION: TemplateInputParam = {
     "variables": {"1": "Maria", "2": "#A8492", "3": "R$ 349,90"},
 }
 """The approved template of the docs (and of the mock's demo workspace)."""
+MOCK_CLOCK_START = "2026-11-20T00:00:00Z"
+"""Where the bundled mock's clock starts: the examples' dates stay in its future on any day."""
 WEBHOOK_PATH = "/webhooks/ccx"
 _WAIT_SECONDS = 10.0
 
@@ -64,7 +66,7 @@ def local_api(config: MockConfig | None = None) -> Generator[str, None, None]:
         print(f"Using the CCX API at {configured}")
         yield configured
         return
-    with MockServer(config) as server:
+    with MockServer(config, clock_start=MOCK_CLOCK_START) as server:
         os.environ.update(CCX_BASE_URL=server.url, CCX_API_KEY=server.token)
         print(f"Using the bundled mock server at {server.url}")
         try:
@@ -160,7 +162,7 @@ def selftest(webhook_url: str, events: queue.Queue[Event]) -> None:
     The app reads its secret from ``CCX_WEBHOOK_SECRET``, as it would in production; a forged
     request must be answered 400.
     """
-    with MockServer() as server, server.client() as client:
+    with MockServer(clock_start=MOCK_CLOCK_START) as server, server.client() as client:
         endpoint = client.webhook_endpoints.create(url=webhook_url, events=["message.delivered"])
         os.environ["CCX_WEBHOOK_SECRET"] = endpoint.secret
         message = client.messages.send(to=READS, channel="whatsapp", template=ORDER_CONFIRMATION)

@@ -3,7 +3,8 @@
 ``test_schemathesis.py`` runs it with a fixed seed and a bounded example count; ``make fuzz``
 runs ``python -m tests.contract.run_schemathesis --max-examples 200`` with a random seed.
 The mock runs in this process on a clock 1,000 times faster than the wall, so a broadcast's
-event stream ends within a request timeout.
+event stream ends within a request timeout, started at a fixed instant, so the spec's dated
+examples (a ``schedule_at``) stay in the future on any day.
 """
 
 from __future__ import annotations
@@ -14,17 +15,41 @@ import random
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ccx.mock import MockConfig, MockServer
-from ccx.mock._clock import Clock
+from ccx.mock import Clock, MockConfig, MockServer
 
 ROOT = Path(__file__).parents[2]
 SPEC = ROOT / "openapi" / "openapi.yaml"
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 PHASES = "examples,coverage,fuzzing,stateful"
 TIME_SCALE = 1_000.0
+CLOCK_START = "2026-11-20T00:00:00Z"
+
+
+def without_faketime(environment: Mapping[str, str]) -> dict[str, str]:
+    """``environment`` for a child that must run on the real clock under ``make test-calendar``.
+
+    The schemathesis CLI cannot run under libfaketime 0.9.10 with CPython 3.11+: its stateful
+    phase polls a worker queue with 10 ms timed waits, which CPython implements with
+    ``sem_clockwait(CLOCK_MONOTONIC)``, a call libfaketime does not intercept, so against its
+    faked monotonic clock those waits never expire and the run hangs. (Leaving the monotonic
+    clock real instead breaks every ``time.sleep``: libfaketime issue #426.) The CLI only
+    generates requests; what carries dates, the mock and the spec's examples, stays at the
+    faked date in this process.
+    """
+    preloads = [
+        library
+        for library in environment.get("LD_PRELOAD", "").replace(":", " ").split()
+        if "faketime" not in library
+    ]
+    kept = {
+        name: value
+        for name, value in environment.items()
+        if name != "LD_PRELOAD" and not name.startswith("FAKETIME")
+    }
+    return {**kept, "LD_PRELOAD": " ".join(preloads)} if preloads else kept
 
 
 def run(
@@ -33,12 +58,12 @@ def run(
     """One schemathesis run against a fresh mock; its output is in the result."""
     config = MockConfig(rate_limit_per_minute=10**9, burst_per_second=10**9)
     with (
-        MockServer(config, clock=Clock(time_scale=TIME_SCALE)) as server,
+        MockServer(config, clock=Clock(time_scale=TIME_SCALE, start=CLOCK_START)) as server,
         server.client() as client,
     ):
         spare = client.tokens.create(scopes=["messages:read"], environment="test", name="spare")
         environment = {
-            **os.environ,
+            **without_faketime(os.environ),
             "CCX_TOKEN": server.token,
             "CCX_SPARE_TOKEN_ID": spare.id,
             "SCHEMATHESIS_HOOKS": "tests.contract.schemathesis_hooks",

@@ -21,8 +21,7 @@ import pytest
 import yaml
 
 import ccx
-from ccx.mock import MockServer
-from ccx.mock._clock import FrozenClock
+from ccx.mock import FrozenClock, MockServer
 
 ROOT = Path(__file__).parents[2]
 SPEC: dict[str, Any] = yaml.safe_load((ROOT / "openapi" / "openapi.yaml").read_text())

@@ -61,7 +61,7 @@ def test_every_example_is_run_here() -> None:
 
 
 def test_the_quickstart_uses_the_api_the_environment_names() -> None:
-    with MockServer() as server, server.client() as client:
+    with MockServer(clock_start="2026-11-20T00:00:00Z") as server, server.client() as client:
         result = run(
             str(EXAMPLES / "quickstart.py"), CCX_BASE_URL=server.url, CCX_API_KEY=server.token
         )
