@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 SPEC := openapi/openapi.yaml
 
-.PHONY: demo test lint format typecheck spec-lint generate check-generated pytest clean test-matrix dist-check
+.PHONY: demo test lint format typecheck spec-lint generate check-generated pytest clean test-matrix dist-check system-tools test-calendar
 
 demo: $(VENV)/.installed
 	$(PY) examples/quickstart.py
@@ -21,6 +21,14 @@ $(VENV)/.installed: pyproject.toml
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# Debian tools the tests run: curl (the documentation's curl examples), faketime (the calendar).
+SYSTEM_TOOLS := curl faketime
+system-tools:
+	@missing=$$(for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || echo $$tool; done); \
+	if [ -n "$$missing" ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tools tests examples
@@ -45,14 +53,26 @@ generate: $(VENV)/.installed
 check-generated: $(VENV)/.installed
 	$(PY) -m tools.codegen --check
 
-pytest: $(VENV)/.installed
+pytest: $(VENV)/.installed system-tools
 	$(BIN)/pytest -q
 
+# The calendar: nothing may depend on today's date. The tests whose inputs carry dates (the
+# spec's examples, the docs, the examples, the contract runs) run with the system date years
+# ahead; the mock clocks start at fixed instants, so they pass on any day.
+FUTURE := @2031-06-01 12:00:00
+CALENDAR_TESTS := tests/test_spec.py tests/contract tests/docs tests/examples
+test-calendar: $(VENV)/.installed node_modules/.installed system-tools
+	faketime -m -f '$(FUTURE)' $(BIN)/pytest -q -p no:cacheprovider $(CALENDAR_TESTS)
+
 # The unit tests on the oldest and newest supported Pythons (pyenv has them on these machines).
+# The oldest runs with the system date years ahead too: CPython 3.10 sleeps with select() and
+# times lock waits on CLOCK_REALTIME, which libfaketime fakes well with the monotonic clock left
+# real; 3.11+ needs libfaketime's own monotonic clock (see tests/contract/run_schemathesis.py).
 MATRIX_PYTHONS := 3.10 3.13
 UNIT_TESTS := tests/core tests/webhooks tests/mock tests/cli tests/test_public_api.py tests/test_generated_surface.py tests/test_pytest_plugin.py
+UNIT_RUN := -m pytest -q -p no:cacheprovider $(UNIT_TESTS)
 
-test-matrix:
+test-matrix: system-tools
 	set -e; for version in $(MATRIX_PYTHONS); do \
 	  python=$$(ls -d "$$(pyenv root)"/versions/$$version.* | sort -V | tail -n 1)/bin/python; \
 	  venv=.venv-$$version; \
@@ -60,7 +80,11 @@ test-matrix:
 	  $$venv/bin/python -m pip install --quiet --disable-pip-version-check uv; \
 	  $$venv/bin/uv pip install --quiet --python $$venv/bin/python -e '.[test]'; \
 	  echo "== Python $$version"; \
-	  $$venv/bin/python -m pytest -q -p no:cacheprovider $(UNIT_TESTS); \
+	  if [ $$version = 3.10 ]; then \
+	    FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -m -f '$(FUTURE)' $$venv/bin/python $(UNIT_RUN); \
+	  else \
+	    $$venv/bin/python $(UNIT_RUN); \
+	  fi; \
 	done
 
 # Build the sdist and wheel, install the wheel alone into a clean venv, and use it.
