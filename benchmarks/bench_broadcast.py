@@ -29,11 +29,11 @@ LINEAR_TOLERANCE = 1.5
 def run_once(recipients: int) -> dict[str, float]:
     """One broadcast in this process; seconds and megabytes, for the parent to collect."""
     from ccx.mock import MockConfig, MockServer
-    from ccx.mock._state import SegmentRecord, new_id
+    from ccx.mock._records import SegmentRecord, new_id
 
     with MockServer(MockConfig(time_scale=TIME_SCALE)) as server:
         state = server.state
-        workspace = state.workspaces[state.tokens_by_secret[server.token].workspace_id]
+        workspace = state.workspace_of(state.tokens_by_secret[server.token])
 
         async def add_segment() -> str:
             # The API takes up to 100,000 recipients per segment; a larger audience is seeded.
@@ -41,7 +41,7 @@ def run_once(recipients: int) -> dict[str, float]:
                 id=new_id("seg"),
                 name=f"{recipients} recipients",
                 recipients=tuple(f"+4477{index:08d}" for index in range(recipients)),
-                created_at=state.clock.now(),
+                created_at=workspace.clock.now(),
             )
             workspace.segments[segment.id] = segment
             return segment.id

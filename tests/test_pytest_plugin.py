@@ -249,18 +249,18 @@ def test_client_waits_move_the_mock_clock_instead_of_sleeping(pytester: pytest.P
         """
         @pytest.mark.ccx_mock(faults="status=429,retry_after=30")
         def test_sync(ccx_client, ccx_mock):
-            before = ccx_mock.state.clock.now()
+            before = ccx_mock.clock.now()
             with pytest.raises(ccx.RateLimitError):
                 ccx_client.me.retrieve()
-            assert ccx_mock.state.clock.now() - before >= 30 * ccx_client.max_retries
+            assert ccx_mock.clock.now() - before >= 30 * ccx_client.max_retries
 
         @pytest.mark.asyncio
         @pytest.mark.ccx_mock(faults="status=429,retry_after=30")
         async def test_async(ccx_async_client, ccx_mock):
-            before = ccx_mock.state.clock.now()
+            before = ccx_mock.clock.now()
             with pytest.raises(ccx.RateLimitError):
                 await ccx_async_client.me.retrieve()
-            assert ccx_mock.state.clock.now() - before >= 30 * ccx_async_client.max_retries
+            assert ccx_mock.clock.now() - before >= 30 * ccx_async_client.max_retries
         """,
     )
     result.assert_outcomes(passed=2)

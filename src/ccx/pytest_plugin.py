@@ -212,9 +212,10 @@ def ccx_mock(request: pytest.FixtureRequest) -> Iterator[MockServer]:
 def ccx_client(ccx_mock: MockServer) -> Iterator[CCX]:
     """A `ccx.CCX` on the demo workspace's sandbox token, closed after the test.
 
-    It reads the mock's clock, and its waits (backoff, ``Retry-After``) advance that clock.
+    It reads the demo workspace's clock (its token's), and its waits (backoff,
+    ``Retry-After``) advance the mock's clocks.
     """
-    with ccx_mock.client(sleep=ccx_mock.advance, now=ccx_mock.state.clock.now) as client:
+    with ccx_mock.client(sleep=ccx_mock.advance, now=ccx_mock.clock.now) as client:
         yield client
 
 
@@ -238,7 +239,7 @@ async def ccx_async_client(ccx_mock: MockServer) -> AsyncIterator[AsyncCCX]:
     async def advance(seconds: float) -> None:
         await asyncio.to_thread(ccx_mock.advance, seconds)
 
-    async with ccx_mock.async_client(sleep=advance, now=ccx_mock.state.clock.now) as client:
+    async with ccx_mock.async_client(sleep=advance, now=ccx_mock.clock.now) as client:
         yield client
 
 
@@ -333,7 +334,7 @@ class WebhookReceiver:
         """Statuses to answer per event type, used up in order; then 200 (or 400 if forged)."""
         self._secret = secret
         self._mock = mock
-        self._mock_now: Callable[[], float] = time.time if mock is None else mock.state.clock.now
+        self._mock_now: Callable[[], float] = time.time if mock is None else mock.clock.now
         """The clock ``wait_for`` measures ``max_advance`` on (the mock's, when there is one)."""
         self._deliveries: list[WebhookDelivery] = []
         self._changed = threading.Condition()
@@ -523,14 +524,10 @@ def _http_server(receiver: WebhookReceiver, host: str, port: int) -> ThreadingHT
 
 
 def _advance_to_next_timer(server: MockServer, horizon: float) -> bool:
-    """Move the mock clock to its next timer if that is before ``horizon``; False if not."""
-    clock = server.state.clock
-
-    async def next_deadline() -> float | None:
-        return clock.next_deadline()  # read on the server's loop, which owns the timers
-
-    deadline = server.run(next_deadline())
-    if deadline is None or deadline > horizon:
+    """Move the mock's clocks to the soonest timer of any workspace if that comes before
+    ``horizon`` (on the demo workspace's clock); False if not."""
+    due_in = server.next_due_in()
+    if due_in is None or server.clock.now() + due_in > horizon:
         return False
-    server.run(clock.advance_to(deadline))
+    server.advance(due_in)
     return True

@@ -116,7 +116,11 @@ def test_timers_fire_sorted_by_deadline(delays: list[float]) -> None:
     assert fired == sorted(START + delay for delay in delays)
 
 
-@given(st.datetimes(timezones=st.timezones()))
+@given(
+    st.datetimes(
+        min_value=datetime(1970, 1, 2), max_value=datetime(9998, 12, 30), timezones=st.timezones()
+    )
+)
 def test_a_clock_starts_at_the_instant_its_rfc3339_start_names(moment: datetime) -> None:
     text = moment.isoformat()
     assert FrozenClock(text).now() == moment.timestamp()
@@ -131,6 +135,9 @@ def test_a_clock_starts_at_the_instant_its_rfc3339_start_names(moment: datetime)
         (datetime(2026, 11, 20), "has no UTC offset"),
         ("next tuesday", "is not an RFC 3339 time; write it like 2026-11-20T00:00:00Z"),
         (True, "RFC 3339 text, an aware datetime or unix seconds"),
+        ("1969-12-31T23:59:59Z", "outside the mock's calendar: start at or after 1970-01-01"),
+        ("9999-01-01T00:00:00Z", "and before 9999-01-01T00:00:00Z"),
+        (-1, "outside the mock's calendar"),
     ],
 )
 def test_an_ambiguous_or_unreadable_start_is_refused(start: object, explanation: str) -> None:

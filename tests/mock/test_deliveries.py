@@ -67,8 +67,8 @@ async def test_failed_deliveries_are_retried_and_the_fourth_is_signed(
     assert len({delivery.event_id for delivery in receiver.deliveries}) == 1
     attempts = [
         (attempt.attempt, attempt.at - attempt_zero)
-        for attempt_zero in [state.engine.delivery_attempts[0].at]
-        for attempt in state.engine.delivery_attempts
+        for attempt_zero in [state.workspaces["wks_demo"].deliveries.attempts[0].at]
+        for attempt in state.workspaces["wks_demo"].deliveries.attempts
     ]
     assert attempts == [(1, 0), (2, 10), (3, 30), (4, 70)]
 
@@ -218,7 +218,7 @@ async def test_endpoint_secret_is_shown_once(
     listed = (await client.get("/v1/webhook_endpoints")).json()["data"]
     assert [item["id"] for item in listed] == [endpoint["id"]]
     assert "secret" not in listed[0]
-    assert endpoint["secret"] not in repr(mock[1].engine.domain(mock[1].workspaces["wks_demo"].id))
+    assert endpoint["secret"] not in repr(mock[1].workspaces["wks_demo"].endpoints)
     deleted = await client.delete(f"/v1/webhook_endpoints/{endpoint['id']}")
     assert deleted.status_code == 204
     assert (await client.get(f"/v1/webhook_endpoints/{endpoint['id']}")).status_code == 404
@@ -243,9 +243,7 @@ def test_deliveries_from_a_socket_server_follow_its_clock(
     # The mock clock started days ago; the signature carries the wall time all the same, so a
     # receiver checking it against its own clock accepts it.
     verify_signature(final.body, final.headers, secret)
-    attempts = [
-        (attempt.attempt, attempt.status) for attempt in server.state.engine.delivery_attempts
-    ]
+    attempts = [(attempt.attempt, attempt.status) for attempt in server.deliveries]
     assert attempts == [(1, 503), (2, 200)]
 
 

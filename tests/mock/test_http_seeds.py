@@ -42,7 +42,7 @@ CURL_HEADERS = {"Content-Type": "application/json"}
 
 
 def message_count(server: MockServer) -> int:
-    return len(server.state.engine.domain("wks_demo").messages)
+    return len(server.state.workspaces["wks_demo"].messages)
 
 
 def test_send_example_is_accepted(http: httpx.Client) -> None:

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from ccx.mock import MockServer
 from ccx.mock._idempotency import fingerprint
-from ccx.mock._state import IdempotencyRecord
 
 SEGMENT = {"name": "VIPs", "recipients": ["+5511900000001", "+5511900000002"]}
 
@@ -88,9 +87,13 @@ def test_keys_are_scoped_per_workspace(http: httpx.Client, other_http: httpx.Cli
 def test_key_in_flight_is_409_retryable(server: MockServer, http: httpx.Client) -> None:
     """A first request still running holds its key: a second one is told to retry."""
     workspace = server.state.workspaces["wks_demo"]
-    workspace.idempotency["busy-key"] = IdempotencyRecord(
-        fingerprint=_fingerprint_of(server, http), created_at=server.state.clock.now()
-    )
+    token_id = http.get("/v1/me").json()["token_id"]
+    fingerprint = _fingerprint_of(server, http)
+
+    async def claim() -> None:  # as a first request still running would have
+        workspace.idempotency.reserve("busy-key", fingerprint, token_id, workspace.clock.now())
+
+    server.run(claim())
     response = http.post("/v1/segments", json=SEGMENT, headers=key_header("busy-key"))
     assert response.status_code == 409
     error = response.json()["error"]
@@ -102,7 +105,9 @@ def test_key_in_flight_is_409_retryable(server: MockServer, http: httpx.Client) 
 def _fingerprint_of(server: MockServer, http: httpx.Client) -> str:
     """The fingerprint the server records for SEGMENT, learned by sending it once."""
     http.post("/v1/segments", json=SEGMENT, headers=key_header("probe-key"))
-    return server.state.workspaces["wks_demo"].idempotency["probe-key"].fingerprint
+    record = server.state.workspaces["wks_demo"].idempotency.get("probe-key")
+    assert record is not None
+    return record.fingerprint
 
 
 async def test_fifty_concurrent_requests_with_one_key_create_one_segment(
@@ -212,7 +217,7 @@ def test_a_retry_after_a_dropped_response_is_a_replay(
     retried = http.post("/v1/messages", json=send)
     assert retried.status_code == 202
     assert retried.headers["idempotent-replayed"] == "true"
-    assert len(server.state.engine.domain("wks_demo").messages) == 1
+    assert len(server.state.workspaces["wks_demo"].messages) == 1
 
 
 def test_a_retry_after_a_drop_before_the_request_ran_sends_once(

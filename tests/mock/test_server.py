@@ -125,7 +125,8 @@ def test_command_line_refuses_bad_options(arguments: list[str], explanation: str
 
 def test_time_scale_makes_the_clock_run_faster() -> None:
     app = create_app(MockConfig(time_scale=60))
-    assert mock_state(app).clock.time_scale == 60
+    clocks = [workspace.clock for workspace in mock_state(app).workspaces.values()]
+    assert [clock.time_scale for clock in clocks] == [60, 60]
     with pytest.raises(TypeError):
         mock_state(Starlette())
 

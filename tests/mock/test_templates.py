@@ -61,7 +61,7 @@ def test_approve_emits_the_event_and_changes_status(server: MockServer, http: ht
     assert approved.status_code == 200
     assert approved.json()["status"] == "approved"
     assert http.get("/v1/templates/shipping_update").json()["status"] == "approved"
-    events = server.state.engine.events_for_export("wks_demo")
+    events = http.get("/v1/events", params={"limit": 100}).json()["data"]
     approvals = [e for e in events if e["event"] == "template.approved"]
     assert len(approvals) == 1
     assert approvals[0]["data"]["name"] == "shipping_update"
@@ -75,7 +75,7 @@ def test_reject_records_the_reason(server: MockServer, http: httpx.Client) -> No
     ).json()
     assert rejected["status"] == "rejected"
     assert rejected["rejection_reason"] == "Promotional content"
-    events = server.state.engine.events_for_export("wks_demo")
+    events = http.get("/v1/events", params={"limit": 100}).json()["data"]
     assert [e["event"] for e in events if e["event"].startswith("template.")] == [
         "template.rejected"
     ]

@@ -226,7 +226,7 @@ def run_sync(calls: Sequence[Call], seed: int) -> Report:
             transport=CountingTransport(tally),
             timeout=CLIENT_TIMEOUT,
             sleep=server.advance,
-            now=server.state.clock.now,
+            now=server.clock.now,
         ) as client:
             results = [_send(client, call) for call in calls]
         report = Report("sync", results, tally)
@@ -246,7 +246,7 @@ async def run_async(calls: Sequence[Call], seed: int, concurrency: int) -> Repor
             transport=AsyncCountingTransport(tally),
             timeout=CLIENT_TIMEOUT,
             sleep=advance,
-            now=server.state.clock.now,
+            now=server.clock.now,
         ) as client:
             pending = iter(calls)
             results: list[Result] = []
@@ -278,7 +278,7 @@ async def _send_async(client: ccx.AsyncCCX, call: Call) -> Result:
 
 def _retry_raised(server: MockServer, report: Report) -> None:
     """Do what the caller of a call that raised must: send again with the same key."""
-    with server.client(sleep=server.advance, now=server.state.clock.now) as client:
+    with server.client(sleep=server.advance, now=server.clock.now) as client:
         for result in report.results:
             if result.error is None:
                 continue
@@ -297,7 +297,7 @@ def _retry_raised(server: MockServer, report: Report) -> None:
 
 def _audit(server: MockServer, report: Report) -> None:
     """Compare every call with the mock's records, read once the stopped server is drained."""
-    messages = server.state.engine.domain(DEMO_WORKSPACE_ID).messages.values()
+    messages = server.state.workspaces[DEMO_WORKSPACE_ID].messages.values()
     message_of: dict[str, str] = {}
     for message in messages:
         label = (message.metadata or {}).get("call")

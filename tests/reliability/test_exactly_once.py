@@ -69,5 +69,5 @@ def test_a_send_that_raised_after_taking_effect_is_returned_not_repeated_on_retr
         )
 
         assert retried.idempotent_replayed
-        messages = list(server.state.engine.domain(DEMO_WORKSPACE_ID).messages.values())
+        messages = list(server.state.workspaces[DEMO_WORKSPACE_ID].messages.values())
         assert [message.id for message in messages] == [retried.parse().id]

@@ -422,6 +422,9 @@ def render_mock_spec(spec: Spec, operations: list[OperationDef]) -> str:
             )
         )
     module = _shield_list(module)
+    # The SDK's own enums, imported rather than emitted again: one definition of each value.
+    enums = sorted(alias.name for alias in module.aliases if spec.is_enum(alias.name))
+    module = replace(module, aliases=[a for a in module.aliases if a.name not in enums])
     for obj in module.objects:
         obj.properties = [_with_field(p) for p in obj.properties]
     used = _names(module_text(module)) | {"Literal", "Annotated"}
@@ -429,6 +432,7 @@ def render_mock_spec(spec: Spec, operations: list[OperationDef]) -> str:
     return _ENVIRONMENT.get_template("mock_spec.py.jinja").render(
         version=spec.version,
         stdlib_imports=stdlib_imports(used - {"Field"}),
+        enum_imports=enums,
         objects=_order(module.objects),
         aliases=module.aliases,
         operations=operations,

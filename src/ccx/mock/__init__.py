@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._app import create_app
     from ._clock import Clock, FrozenClock
+    from ._config import MockConfig
     from ._server import MockServer
-    from ._state import MockConfig
 
 __all__ = ["Clock", "FrozenClock", "MockConfig", "MockServer", "create_app"]
 
 _LOCATIONS = {
     "Clock": "._clock",
     "FrozenClock": "._clock",
-    "MockConfig": "._state",
+    "MockConfig": "._config",
     "MockServer": "._server",
     "create_app": "._app",
 }

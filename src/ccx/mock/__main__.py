@@ -18,10 +18,11 @@ import uvicorn
 
 from ._app import create_app
 from ._clock import clock_start_seconds
+from ._config import MockConfig
 from ._demo import DEMO_TOKEN, OTHER_TOKEN
 from ._faults import FaultSpecError, quiet_injected_drops
+from ._http import server_config
 from ._server import listening_socket
-from ._state import MockConfig
 
 __all__ = ["main"]
 
@@ -72,8 +73,8 @@ def _parser() -> argparse.ArgumentParser:
 def _keep_full_collections_short() -> None:
     """Exclude what survives a full collection from the next ones.
 
-    The mock's state only grows (messages, events, audit entries), so without this every full
-    collection scans all of it and its pause grows with the heap: under a sustained 1,200 req/s
+    The mock keeps weeks of history (messages, events, audit entries), so without this every
+    full collection scans all of it and its pause grows with the heap: under a sustained 1,200 req/s
     the p99 latency followed those pauses (15 ms, then 200 ms after 40 s). Freezing after each
     full collection keeps them short. Objects still free by reference counting; only cycles
     among frozen objects stay. Done in the server process only: `MockServer` runs inside the
@@ -122,11 +123,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"  CCX_API_KEY={arguments.token or DEMO_TOKEN}  (Demo Workspace)", file=sys.stderr)
     print(f"  second workspace token: {OTHER_TOKEN}", file=sys.stderr)
     server = uvicorn.Server(
-        uvicorn.Config(
+        server_config(
             app,
+            config,
             log_level="info" if arguments.access_log else "warning",
             access_log=arguments.access_log,
-            timeout_graceful_shutdown=5,
+            shutdown_seconds=5,
         )
     )
     quiet_injected_drops()  # after uvicorn set up its loggers

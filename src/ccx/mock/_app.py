@@ -1,15 +1,17 @@
 """The mock's ASGI app: the spec's route table served with the API's full request semantics.
 
-Every operation runs one pipeline: authenticate, check the API version, parse the body, replay
-an idempotent request already answered, count it against the token's rate limit, check scope
-and sandbox, validate against the generated models, run the handler, save the idempotent
-outcome, add the rate-limit headers and write the audit log. A pure ASGI wrapper outside
-everything stamps ``X-Request-Id`` on every response and turns anything unexpected into an
-error envelope, never a bare 500 page.
+Every operation runs one pipeline: authenticate, check the API version, check scope and
+sandbox, parse the body, replay an idempotent request this token already made, count it against
+the token's rate limit (in its workspace), validate against the generated models, then run the
+handler and render its answer in one transaction (committed whole or undone) and save the
+committed outcome under the idempotency key, add the rate-limit headers and write the audit
+log. A pure ASGI wrapper outside everything stamps ``X-Request-Id`` on every response and turns
+anything unexpected into an error envelope, never a bare 500 page.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import secrets
@@ -24,28 +26,41 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import _idempotency
 from ._audit import record_call
-from ._auth import authenticate, check_api_version, check_sandbox, check_scope
+from ._auth import authenticate, bearer_secret, check_api_version, check_sandbox, check_scope
 from ._clock import Clock
+from ._config import MockConfig
 from ._demo import seed_demo_world
-from ._engine import Engine
-from ._errors import DropConnection, MockAPIError, error_response, json_response
-from ._faults import FaultMiddleware, parse_faults
-from ._ratelimit import RateLimiter
+from ._errors import (
+    REQUEST_ID_SCOPE_KEY,
+    DropConnection,
+    MockAPIError,
+    error_response,
+    json_response,
+)
+from ._faults import FaultMiddleware, FaultSpec, FaultState, Tenant, parse_faults
+from ._idempotency import fingerprint, request_key
+from ._records import TokenRecord, new_id
 from ._registry import Handler, RequestContext, handler_for
-from ._state import MockConfig, MockState, TokenRecord, Workspace, new_id
-from ._validation import check_path_params, parse_json_body, too_large, validate_model
+from ._state import MockState
+from ._transaction import Transaction
+from ._validation import (
+    check_path_params,
+    parse_json_body,
+    request_timeout,
+    too_large,
+    validate_model,
+)
+from ._workspace import Workspace
 from .handlers import load_handlers
 
 if TYPE_CHECKING:
     from ._spec import Route as SpecRoute
 
-__all__ = ["REQUEST_ID_SCOPE_KEY", "create_app", "mock_state"]
+__all__ = ["create_app", "mock_state"]
 
 logger = logging.getLogger("ccx.mock")
 
-REQUEST_ID_SCOPE_KEY = "ccx.request_id"
 _TRACEPARENT = re.compile(r"[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -81,18 +96,26 @@ def _trace_id(traceparent: str | None) -> str:
     return secrets.token_hex(16)
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def _read_body(request: Request, limit: int, timeout: float) -> bytes:
+    """The whole body, or 413 past ``limit`` bytes, or 408 if it takes over ``timeout`` s."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise too_large(limit)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
+
+    async def read() -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_large(limit)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    try:
+        return await asyncio.wait_for(read(), timeout)
+    except asyncio.TimeoutError:
+        raise request_timeout(timeout) from None
 
 
 def _query(request: Request) -> dict[str, Any]:
@@ -111,25 +134,23 @@ def _query(request: Request) -> dict[str, Any]:
 class _Operation:
     """One route of the spec bound to its handler: the request pipeline."""
 
-    def __init__(self, route: SpecRoute, state: MockState, limiter: RateLimiter) -> None:
+    def __init__(self, route: SpecRoute, state: MockState) -> None:
         self.route = route
         self.state = state
-        self.limiter = limiter
 
     async def handle(self, request: Request) -> Response:
         request_id: str = request.scope[REQUEST_ID_SCOPE_KEY]
-        state = self.state
         token: TokenRecord | None = None
         workspace: Workspace | None = None
         rate_headers: Mapping[str, str] = {}
         try:
-            token = authenticate(state, request.headers.get("authorization"))
-            workspace = state.workspaces[token.workspace_id]
+            token = authenticate(self.state, request.headers.get("authorization"))
+            workspace = self.state.workspace_of(token)
             response, rate_headers = await self._run(request, request_id, token, workspace)
         except MockAPIError as error:
             response = error_response(error, request_id)
-            if token is not None:  # refused before counting (version, idempotency conflict)
-                rate_headers = self.limiter.peek(token.id, state.clock.now())
+            if token is not None and workspace is not None:  # refused before counting
+                rate_headers = workspace.rate_limits.peek(token.id, workspace.clock.now())
         except ClientDisconnect:
             # The caller hung up before its body arrived (a client timeout, a cut link): nothing
             # ran and nobody is left to answer. Not a failure of the mock's, so no alarm.
@@ -137,8 +158,8 @@ class _Operation:
         response.headers.update(rate_headers)
         if workspace is not None:
             record_call(
-                workspace,
-                now=state.clock.now(),
+                workspace.audit_log,
+                now=workspace.clock.now(),
                 token_id=None if token is None else token.id,
                 method=request.method,
                 path=request.scope["path"],
@@ -150,43 +171,46 @@ class _Operation:
     async def _run(
         self, request: Request, request_id: str, token: TokenRecord, workspace: Workspace
     ) -> tuple[Response, Mapping[str, str]]:
-        route, state, config = self.route, self.state, self.state.config
+        route, config = self.route, self.state.config
         check_api_version(request.headers.get("ccx-version"))
         _check_retry_count(request.headers.get("ccx-retry-count"))
+        # Who may call comes before anything the call could reveal (a replay, a 409).
+        check_scope(token, route.scope)
+        if route.sandbox_only:
+            check_sandbox(token)
         path_params: dict[str, str] = request.path_params
         check_path_params(path_params, route.operation_id)
         data: dict[str, Any] = {}
         if request.method in _BODY_METHODS:
-            raw = await _read_body(request, config.max_body_bytes)
+            raw = await _read_body(request, config.max_body_bytes, config.body_timeout_seconds)
             data = parse_json_body(
                 raw, request.headers.get("content-type"), max_depth=config.max_json_depth
             )
 
-        now = state.clock.now()
+        now = workspace.clock.now()
         key: str | None = None
-        fingerprint = ""
+        request_fingerprint = ""
         if route.idempotency is not None:
-            fingerprint = _idempotency.fingerprint(route.operation_id, request.scope["path"], data)
-            key = _idempotency.request_key(
-                route.idempotency, request.headers.get("idempotency-key"), data, fingerprint
+            request_fingerprint = fingerprint(route.operation_id, request.scope["path"], data)
+            key = request_key(
+                route.idempotency,
+                request.headers.get("idempotency-key"),
+                data,
+                request_fingerprint,
+                token.id,
             )
         if key is not None:
-            saved = _idempotency.lookup(
-                workspace, key, fingerprint, now, config.idempotency_ttl_seconds
-            )
+            saved = workspace.idempotency.lookup(key, request_fingerprint, token.id, now)
             if saved is not None and saved.status is not None:
                 replay = Response(saved.body, saved.status, dict(saved.headers))
                 replay.headers["Idempotent-Replayed"] = "true"
-                return replay, self.limiter.peek(token.id, now)
+                return replay, workspace.rate_limits.peek(token.id, now)
 
         try:
-            rate_headers = self.limiter.consume(token.id, now)
+            rate_headers = workspace.rate_limits.consume(token.id, now)
         except MockAPIError as error:
             return error_response(error, request_id), error.headers
         try:
-            check_scope(token, route.scope)
-            if route.sandbox_only:
-                check_sandbox(token)
             body = self._validate_body(data)
             query = (
                 validate_model(route.query_model, _query(request), "query")
@@ -205,7 +229,7 @@ class _Operation:
             return error_response(error, request_id), rate_headers
 
         context = RequestContext(
-            state=state,
+            state=self.state,
             workspace=workspace,
             token=token,
             operation_id=route.operation_id,
@@ -219,28 +243,48 @@ class _Operation:
             success_status=route.success_status,
         )
         if key is None:
-            return await self._execute(handler, context), rate_headers
-        _idempotency.reserve(workspace, key, fingerprint, now, config.idempotency_ttl_seconds)
+            response = self._execute(handler, context)
+            for work in context.follow_ups:
+                await work()
+            return response, rate_headers
+        workspace.idempotency.reserve(key, request_fingerprint, token.id, now)
         try:
-            response = await self._execute(handler, context)
+            response = self._execute(handler, context)
         except BaseException:
-            # A dropped connection (or a cancelled request) saves nothing: a retry runs again.
-            _idempotency.settle(workspace, key, None)
+            workspace.idempotency.settle(key, None)
             raise
-        _idempotency.settle(workspace, key, response)
+        try:
+            for work in context.follow_ups:
+                await work()
+        finally:
+            # Whatever committed is the key's outcome (a 5xx, nothing committed, frees it).
+            workspace.idempotency.settle(key, response)
         return response, rate_headers
 
-    async def _execute(self, handler: Handler, context: RequestContext) -> Response:
-        """The handler's answer, its refusal, or the envelope for its crash."""
+    def _execute(self, handler: Handler, context: RequestContext) -> Response:
+        """Run the handler and render its answer in one transaction: committed whole, or undone.
+
+        A refusal (`MockAPIError`) and a crash both roll back; a refusal is still the answer
+        (and the outcome an idempotency key keeps), a crash is a 500 that keeps nothing.
+        """
+        transaction = Transaction()
         try:
-            return self._respond(await handler(context))
+            with transaction.active():
+                response = self._respond(handler(context))
         except MockAPIError as error:
+            transaction.rollback()
+            context.follow_ups.clear()
             return error_response(error, context.request_id)
-        except DropConnection:
-            raise
         except Exception:
-            logger.exception("handler for %s failed", context.operation_id)
+            transaction.rollback()
+            context.follow_ups.clear()
+            logger.exception("handler for %s failed; its changes were undone", context.operation_id)
             return error_response(_internal_error(), context.request_id)
+        except BaseException:
+            transaction.rollback()
+            raise
+        transaction.commit()
+        return response
 
     def _validate_body(self, data: dict[str, Any]) -> dict[str, Any]:
         model = self.route.body_model
@@ -306,13 +350,28 @@ class _RequestIdMiddleware:
 class _MockApp(Starlette):
     """Starlette with the request-id and fault layers outside its own error handling."""
 
-    def __init__(self, state: MockState, **kwargs: Any) -> None:
+    def __init__(self, state: MockState, server_faults: FaultSpec, **kwargs: Any) -> None:
         self.mock_state = state
+        self.server_faults = server_faults
         super().__init__(**kwargs)
 
     def build_middleware_stack(self) -> ASGIApp:
         inner = super().build_middleware_stack()
-        return _RequestIdMiddleware(FaultMiddleware(inner, self.mock_state))
+        faults = FaultMiddleware(inner, self.server_faults, _fault_tenant(self.mock_state))
+        return _RequestIdMiddleware(faults)
+
+
+def _fault_tenant(state: MockState) -> Tenant:
+    """Whose faults a request may ask for: a valid token's workspace, or nobody's."""
+
+    def tenant(authorization: bytes) -> tuple[bool, FaultState] | None:
+        secret = bearer_secret(authorization.decode("latin-1"))
+        token = None if secret is None else state.valid_token(secret)
+        if token is None:
+            return None
+        return token.is_sandbox, state.workspace_of(token).faults
+
+    return tenant
 
 
 def mock_state(app: Starlette) -> MockState:
@@ -380,23 +439,23 @@ def create_app(
 ) -> Starlette:
     """A fresh mock API with its own in-memory state (and the demo world, unless told not to).
 
-    ``clock`` defaults to a real clock running at ``config.time_scale`` from
-    ``config.clock_start``; pass a `FrozenClock` to move time only when a test says so.
+    Every workspace has its own clock. ``clock`` is the first workspace's (the demo
+    workspace's); the others start as copies of it (`Clock.fork`) and move on their own. It
+    defaults to a real clock running at ``config.time_scale`` from ``config.clock_start``; pass
+    a `FrozenClock` to move time only when a test says so.
     """
     from ._spec import ROUTES, SPEC_JSON
 
     config = config or MockConfig()
     if clock is not None and config.clock_start is not None:
         raise ValueError("give the mock a clock or a clock_start, not both")
-    if config.faults:
-        parse_faults(config.faults)  # a bad --faults fails here, not on the first request
+    # A bad --faults fails here, not on the first request.
+    server_faults = parse_faults(config.faults) if config.faults else FaultSpec()
     clock = clock or Clock(time_scale=config.time_scale, start=config.clock_start)
-    state = MockState(clock=clock, config=config)
+    state = MockState(config, clock, server_fault_seed=server_faults.seed)
     if seed_demo:
         seed_demo_world(state)
-    state.engine = Engine(state)
     load_handlers()
-    limiter = RateLimiter(config.rate_limit_per_minute, config.burst_per_second)
 
     def serve_spec(request: Request) -> Response:
         del request
@@ -404,21 +463,22 @@ def create_app(
 
     routes = [Route("/v1/openapi.json", serve_spec, methods=["GET"])]
     routes += [
-        Route(route.path, _Operation(route, state, limiter).handle, methods=[route.method])
+        Route(route.path, _Operation(route, state).handle, methods=[route.method])
         for route in ROUTES
     ]
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncGenerator[None, None]:
         del app
-        await state.engine.start()
         try:
             yield
         finally:
-            await state.engine.stop()
+            await state.aclose()
 
     handlers: dict[Any, Callable[[Request, Exception], Response]] = {
         HTTPException: _http_error,
         Exception: _unexpected_error,
     }
-    return _MockApp(state, routes=routes, lifespan=lifespan, exception_handlers=handlers)
+    return _MockApp(
+        state, server_faults, routes=routes, lifespan=lifespan, exception_handlers=handlers
+    )

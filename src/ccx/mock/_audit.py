@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+from collections import deque
+from dataclasses import dataclass
 from typing import Any
 
-from ._state import AuditEntry, MockState, Workspace, new_id
+from ._clock import isoformat
+from ._records import new_id
 
-__all__ = ["record_call", "render_entry"]
+__all__ = ["AuditEntry", "record_call", "render_entry"]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One API call as the audit log reports it."""
+
+    id: str
+    created_at: float
+    token_id: str | None
+    method: str
+    path: str
+    status: int
+    request_id: str
 
 
 def record_call(
-    workspace: Workspace,
+    audit_log: deque[AuditEntry],
     *,
     now: float,
     token_id: str | None,
@@ -19,7 +35,7 @@ def record_call(
     status: int,
     request_id: str,
 ) -> None:
-    workspace.audit_log.append(
+    audit_log.append(
         AuditEntry(
             id=new_id("aud"),
             created_at=now,
@@ -32,11 +48,11 @@ def record_call(
     )
 
 
-def render_entry(state: MockState, entry: AuditEntry) -> dict[str, Any]:
+def render_entry(entry: AuditEntry) -> dict[str, Any]:
     return {
         "id": entry.id,
         "object": "audit_log_entry",
-        "created_at": state.clock.isoformat(entry.created_at),
+        "created_at": isoformat(entry.created_at),
         "token_id": entry.token_id,
         "method": entry.method,
         "path": entry.path,

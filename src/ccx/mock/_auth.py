@@ -5,12 +5,32 @@ Every refusal names what is wrong and how to fix it, but never echoes the secret
 
 from __future__ import annotations
 
-from ._errors import MockAPIError
-from ._state import CURRENT_API_VERSION, SUPPORTED_API_VERSIONS, MockState, TokenRecord
+from ccx._constants import API_VERSION
 
-__all__ = ["authenticate", "check_api_version", "check_sandbox", "check_scope"]
+from ._errors import MockAPIError
+from ._records import TokenRecord
+from ._state import MockState
+
+__all__ = [
+    "SUPPORTED_API_VERSIONS",
+    "authenticate",
+    "bearer_secret",
+    "check_api_version",
+    "check_sandbox",
+    "check_scope",
+]
+
+SUPPORTED_API_VERSIONS: frozenset[str] = frozenset({API_VERSION})
+"""The ``CCX-Version`` values the mock serves: the one the SDK was generated for."""
 
 _BEARER = "bearer "
+
+
+def bearer_secret(authorization: str) -> str | None:
+    """The secret of an ``Authorization: Bearer <secret>`` header (scheme in any case)."""
+    if authorization[: len(_BEARER)].lower() != _BEARER:
+        return None
+    return authorization[len(_BEARER) :].strip()
 
 
 def _unauthorized(code: str, message: str) -> MockAPIError:
@@ -30,19 +50,19 @@ def authenticate(state: MockState, authorization: str | None) -> TokenRecord:
             "missing_token",
             "No API token: send the header 'Authorization: Bearer <your token>'.",
         )
-    if authorization[: len(_BEARER)].lower() != _BEARER:
+    secret = bearer_secret(authorization)
+    if secret is None:
         raise _unauthorized(
             "malformed_token",
             "The Authorization header must be 'Bearer <your token>'.",
         )
-    secret = authorization[len(_BEARER) :].strip()
     token = state.tokens_by_secret.get(secret)
     if token is None:
         raise _unauthorized(
             "invalid_token",
             "The API token is not valid; check that it was copied whole, from this environment.",
         )
-    now = state.clock.now()
+    now = state.workspace_of(token).clock.now()
     if token.revoked_at is not None:
         raise _unauthorized("token_revoked", f"Token {token.id} was revoked; create a new one.")
     if token.is_expired(now):
@@ -63,7 +83,7 @@ def authenticate(state: MockState, authorization: str | None) -> TokenRecord:
 def check_api_version(version: str | None) -> str:
     """The API version a request asks for (absent: the current one), or a 400."""
     if version is None:
-        return CURRENT_API_VERSION
+        return API_VERSION
     if version not in SUPPORTED_API_VERSIONS:
         raise MockAPIError(
             400,

@@ -11,6 +11,11 @@ right after.
 Background work that must be waited for is started with `Clock.spawn`. A spawned task counts as
 idle while it waits on `Clock.sleep_until` (it can only progress when time moves), so settling
 never deadlocks on a task parked in the future.
+
+Inside a request's transaction, timers and tasks are staged: they are scheduled (or cancelled)
+when the request commits, and never if it rolls back. The calendar is bounded: a clock reads
+from 1970-01-01 to 9999-01-01, which leaves every deadline the mock computes from it (the longest
+is a one-year token lifetime) a date the API can write.
 """
 
 from __future__ import annotations
@@ -18,19 +23,35 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import math
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeAlias
 
-__all__ = ["Clock", "ClockStart", "FrozenClock", "Timer", "clock_start_seconds", "isoformat"]
+from ._transaction import after_commit, current_transaction
+
+__all__ = [
+    "EARLIEST",
+    "LATEST",
+    "Clock",
+    "ClockStart",
+    "FrozenClock",
+    "Timer",
+    "clock_start_seconds",
+    "isoformat",
+]
 
 ClockStart: TypeAlias = "str | datetime | float"
 """When a mock clock starts: RFC 3339 text with an offset, an aware datetime, or unix seconds."""
 
-_T = TypeVar("_T")
+EARLIEST = 0.0
+"""The earliest reading of a mock clock: 1970-01-01T00:00:00Z."""
+LATEST = datetime(9999, 1, 1, tzinfo=timezone.utc).timestamp()
+"""A mock clock reads before 9999-01-01T00:00:00Z, so a year later is still a date RFC 3339 writes."""
 
+_LAST_READING = math.nextafter(LATEST, 0.0)
 _SETTLE_TIMEOUT_SECONDS = 60.0
 """Real seconds `settle` waits for busy tasks before giving up: a stuck task is a bug to surface."""
 
@@ -58,7 +79,7 @@ def clock_start_seconds(start: ClockStart) -> float:
     elif isinstance(start, datetime):
         moment = start
     elif isinstance(start, (int, float)) and not isinstance(start, bool):
-        return float(start)
+        return _within_calendar(float(start), start)
     else:
         raise ValueError(
             f"clock start must be RFC 3339 text, an aware datetime or unix seconds; got {start!r}"
@@ -67,7 +88,16 @@ def clock_start_seconds(start: ClockStart) -> float:
         raise ValueError(
             f"clock start {start!s} has no UTC offset; add one, as in 2026-11-20T00:00:00Z"
         )
-    return moment.timestamp()
+    return _within_calendar(moment.timestamp(), start)
+
+
+def _within_calendar(seconds: float, given: object) -> float:
+    if not EARLIEST <= seconds < LATEST:
+        raise ValueError(
+            f"clock start {given!s} is outside the mock's calendar: start at or after "
+            f"{isoformat(EARLIEST)} and before {isoformat(LATEST)}"
+        )
+    return seconds
 
 
 @dataclass(order=True)
@@ -80,6 +110,10 @@ class Timer:
     cancelled: bool = field(default=False, compare=False)
 
     def cancel(self) -> None:
+        """Stop the timer from firing (when the current request commits)."""
+        after_commit(self._stop)
+
+    def _stop(self) -> None:
         self.cancelled = True
 
 
@@ -126,7 +160,15 @@ class Clock:
         if self._frozen:
             return self._frozen_reading
         elapsed = (time.monotonic() - self._monotonic_origin) * self._time_scale
-        return self._origin + elapsed + self._offset
+        return min(self._origin + elapsed + self._offset, _LAST_READING)
+
+    def fork(self) -> Clock:
+        """A clock of its own that reads the same now and runs the same way (frozen or scaled)."""
+        return Clock(time_scale=self._time_scale, start=self.now(), frozen=self._frozen)
+
+    def room_to_advance(self) -> float:
+        """How many seconds this clock can still move forward within the calendar."""
+        return max(0.0, _LAST_READING - self.now())
 
     def datetime(self, when: float | None = None) -> datetime:
         """An aware UTC datetime for ``when`` (default: now)."""
@@ -139,12 +181,18 @@ class Clock:
     # -- timers ------------------------------------------------------------------------------
 
     def call_at(self, when: float, callback: Callable[[], object]) -> Timer:
-        """Run ``callback`` once the clock reaches ``when`` (on the next advance if frozen)."""
+        """Run ``callback`` once the clock reaches ``when`` (on the next advance if frozen).
+
+        Inside a request the timer starts when the request commits.
+        """
         timer = Timer(when, next(self._sequence), callback)
-        heapq.heappush(self._timers, timer)
-        if self._wakeup_at is None or when < self._wakeup_at:
-            self._arm()
+        after_commit(lambda: self._schedule(timer))
         return timer
+
+    def _schedule(self, timer: Timer) -> None:
+        heapq.heappush(self._timers, timer)
+        if self._wakeup_at is None or timer.when < self._wakeup_at:
+            self._arm()
 
     def call_later(self, delay: float, callback: Callable[[], object]) -> Timer:
         return self.call_at(self.now() + delay, callback)
@@ -184,12 +232,22 @@ class Clock:
 
     # -- tracked background work -------------------------------------------------------------
 
-    def spawn(self, coroutine: Coroutine[Any, Any, _T]) -> asyncio.Task[_T]:
-        """Start background work that `advance` and `settle` wait for."""
+    def spawn(self, coroutine: Coroutine[Any, Any, object]) -> None:
+        """Start background work that `advance` and `settle` wait for.
+
+        Inside a request it starts when the request commits, and is never started if it fails.
+        """
+        transaction = current_transaction()
+        if transaction is None:
+            self._start(coroutine)
+            return
+        transaction.after_commit(lambda: self._start(coroutine))
+        transaction.on_rollback(coroutine.close)
+
+    def _start(self, coroutine: Coroutine[Any, Any, object]) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
-        return task
 
     async def settle(self) -> None:
         """Wait until every spawned task is finished or parked on the clock."""
@@ -215,9 +273,18 @@ class Clock:
                 waiter.cancel()
 
     async def advance(self, seconds: float) -> None:
-        """Move the clock forward, firing due timers in order and settling after each."""
-        if seconds < 0:
+        """Move the clock forward, firing due timers in order and settling after each.
+
+        A timer whose callback raises is reported to the event loop's exception handler, as
+        asyncio reports a failing callback, and the advance goes on.
+        """
+        if not seconds >= 0 or math.isinf(seconds):
             raise ValueError(f"the clock only moves forward; got advance({seconds!r})")
+        if seconds > self.room_to_advance():
+            raise ValueError(
+                f"advance({seconds!r}) would take the clock past the end of its calendar "
+                f"({isoformat(LATEST)}); it can move at most {self.room_to_advance():.0f} s more"
+            )
         async with self._advancing:
             target = self.now() + seconds
             await self.settle()
@@ -232,7 +299,7 @@ class Clock:
                 while self._timers and self._timers[0].when == when:
                     timer = heapq.heappop(self._timers)
                     if not timer.cancelled:
-                        timer.callback()
+                        _fire(timer)
                 await self.settle()
             if target > self.now():
                 self._move(target - self.now())
@@ -286,7 +353,7 @@ class Clock:
             self._drop_cancelled()
             if not self._timers or self._timers[0].when > now:
                 break
-            heapq.heappop(self._timers).callback()
+            _fire(heapq.heappop(self._timers))
         self._arm()
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
@@ -312,6 +379,15 @@ class Clock:
     def _signal(self) -> None:
         if self._changed is not None:
             self._changed.set()
+
+
+def _fire(timer: Timer) -> None:
+    try:
+        timer.callback()
+    except Exception as error:
+        asyncio.get_running_loop().call_exception_handler(
+            {"message": "mock timer callback failed", "exception": error}
+        )
 
 
 class FrozenClock(Clock):

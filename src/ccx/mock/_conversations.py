@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._clock import isoformat
+from ._transaction import Journaled
 
 __all__ = ["WINDOW_SECONDS", "ConversationRecord", "window_applies"]
 
@@ -24,7 +25,7 @@ def window_applies(channel: str) -> bool:
 
 
 @dataclass(slots=True, eq=False)
-class ConversationRecord:
+class ConversationRecord(Journaled):
     contact: str
     channel: str
     created_at: float

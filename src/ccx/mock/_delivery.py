@@ -9,13 +9,18 @@ exponential backoff for up to 24 h on the clock; a 410 disables the endpoint and
 pending for it. Events sharing an ordering key (a message id) form one chain per endpoint: a
 later event waits until the earlier one is acknowledged or given up.
 
-Every attempt is logged in `Deliverer.attempts` so tests (and the pytest plugin) can assert on
-what the receiver saw.
+Each workspace has its own `DeliveryPool`: its own connections and at most
+``MockConfig.delivery_concurrency`` POSTs in flight, so a slow receiver in one workspace never
+delays another's webhooks. Deliveries a request causes start when the request commits.
+
+The latest attempts are kept in `DeliveryPool.attempts` (bounded, and 30 days on the clock) so
+tests (and the pytest plugin) can assert on what the receiver saw.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import secrets
 import time
 from collections import deque
@@ -30,13 +35,13 @@ from ccx.webhooks import sign
 from ._clock import Clock, isoformat
 from ._errors import json_bytes
 from ._events import EventRecord
+from ._transaction import Journaled, after_commit
 
 __all__ = [
     "ACK_TIMEOUT_SECONDS",
-    "MAX_CONCURRENT_DELIVERIES",
     "REDELIVERY_WINDOW_SECONDS",
-    "Deliverer",
     "DeliveryAttempt",
+    "DeliveryPool",
     "EndpointRecord",
     "new_endpoint_secret",
     "redelivery_delay",
@@ -47,8 +52,9 @@ ACK_TIMEOUT_SECONDS = 10.0
 """Real seconds a receiver has to answer 2xx before the attempt counts as failed."""
 FIRST_REDELIVERY_SECONDS = 10.0
 REDELIVERY_WINDOW_SECONDS = 24 * 3600.0
-MAX_CONCURRENT_DELIVERIES = 32
-"""Open POSTs at once, so a million-event burst does not open a million sockets."""
+
+_ATTEMPT_ORDER = itertools.count()
+"""Numbers the attempts of every pool, so a server can list them all in the order they were made."""
 
 
 def new_endpoint_secret() -> str:
@@ -76,7 +82,7 @@ def signed_headers(
 
 
 @dataclass(slots=True, eq=False)
-class EndpointRecord:
+class EndpointRecord(Journaled):
     """A webhook endpoint. The secrets never appear in its repr or its payload."""
 
     id: str
@@ -124,6 +130,10 @@ class DeliveryAttempt:
     status: int | None
     error: str | None
     at: float
+    """The workspace clock's reading when the POST was made."""
+    workspace_id: str = ""
+    order: int = field(default=0, repr=False)
+    """Where this attempt stands among every workspace's attempts, in the order they were made."""
 
     @property
     def acknowledged(self) -> bool:
@@ -136,20 +146,46 @@ class _Chain:
     pending: deque[EventRecord] = field(default_factory=deque[EventRecord])
 
 
-class Deliverer:
-    """Delivers events to endpoints on the clock, one ordered chain per endpoint and key."""
+class DeliveryPool:
+    """One workspace's deliveries on its clock: one ordered chain per endpoint and ordering key."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(
+        self, workspace_id: str, clock: Clock, *, concurrency: int, attempts_kept: int
+    ) -> None:
+        self._workspace_id = workspace_id
         self._clock = clock
+        self._concurrency = concurrency
         self._chains: dict[tuple[str, str], _Chain] = {}
         self._client: httpx.AsyncClient | None = None
         self._slots: asyncio.Semaphore | None = None
-        self.attempts: list[DeliveryAttempt] = []
+        self.attempts: deque[DeliveryAttempt] = deque(maxlen=attempts_kept)
+        """The latest attempts, oldest first."""
 
     def enqueue(
         self, endpoint: EndpointRecord, event: EventRecord, *, subscribed_only: bool = True
     ) -> None:
-        """Queue ``event`` for ``endpoint`` behind earlier events with the same ordering key."""
+        """Queue ``event`` for ``endpoint`` behind earlier events with the same ordering key.
+
+        Inside a request, the delivery is queued when the request commits.
+        """
+        after_commit(lambda: self._enqueue(endpoint, event, subscribed_only))
+
+    def drop_endpoint(self, endpoint_id: str) -> None:
+        """Forget everything pending for an endpoint (disabled or deleted), once committed."""
+        after_commit(lambda: self._drop(endpoint_id))
+
+    def forget_attempts_before(self, cutoff: float) -> None:
+        """Retention: attempts made before ``cutoff`` on the clock are no longer kept."""
+        attempts = self.attempts
+        while attempts and attempts[0].at < cutoff:
+            attempts.popleft()
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def _enqueue(self, endpoint: EndpointRecord, event: EventRecord, subscribed_only: bool) -> None:
         if endpoint.status != "enabled" or (
             subscribed_only and not endpoint.subscribes(event.type)
         ):
@@ -164,16 +200,10 @@ class Deliverer:
         self._chains[key] = chain
         self._clock.spawn(self._run(key, chain))
 
-    def drop_endpoint(self, endpoint_id: str) -> None:
-        """Forget everything pending for an endpoint (disabled or deleted)."""
+    def _drop(self, endpoint_id: str) -> None:
         for key, chain in list(self._chains.items()):
             if key[0] == endpoint_id:
                 chain.pending.clear()
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
 
     async def _run(self, key: tuple[str, str], chain: _Chain) -> None:
         try:
@@ -192,7 +222,7 @@ class Deliverer:
             if status == 410:
                 endpoint.status = "disabled"
                 endpoint.disabled_reason = "The endpoint answered 410 Gone."
-                self.drop_endpoint(endpoint.id)
+                self._drop(endpoint.id)
                 return
             delay = redelivery_delay(attempt)
             if delay is None:
@@ -215,14 +245,29 @@ class Deliverer:
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}"
         self.attempts.append(
-            DeliveryAttempt(endpoint.id, event.id, event.type, attempt, status, error, now)
+            DeliveryAttempt(
+                endpoint.id,
+                event.id,
+                event.type,
+                attempt,
+                status,
+                error,
+                now,
+                self._workspace_id,
+                next(_ATTEMPT_ORDER),
+            )
         )
         return status
 
     def _connection(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
         if self._client is None or self._slots is None:
-            self._client = httpx.AsyncClient(
-                timeout=ACK_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False
+            # The pool's own connections: as many as its deliveries in flight, so waiting for a
+            # connection never takes longer than waiting for a slot.
+            limits = httpx.Limits(
+                max_connections=self._concurrency, max_keepalive_connections=self._concurrency
             )
-            self._slots = asyncio.Semaphore(MAX_CONCURRENT_DELIVERIES)
+            self._client = httpx.AsyncClient(
+                timeout=ACK_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False, limits=limits
+            )
+            self._slots = asyncio.Semaphore(self._concurrency)
         return self._client, self._slots

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._state import (
-    MockState,
-    SegmentRecord,
-    TemplateCategory,
-    TemplateRecord,
-    TokenRecord,
-    Workspace,
-)
+from ccx.types.enums import TemplateCategory
+
+from ._records import SegmentRecord, TemplateRecord, TokenRecord
+from ._state import MockState
+from ._workspace import Workspace
 
 __all__ = [
     "DEMO_SEGMENT_ID",
@@ -62,7 +59,6 @@ class DemoWorld:
 
 
 def _add_template(
-    state: MockState,
     *,
     workspace: Workspace,
     name: str,
@@ -76,24 +72,21 @@ def _add_template(
         language=language,
         category=category,
         body=body,
-        created_at=state.clock.now(),
+        created_at=workspace.clock.now(),
         status="approved",
     )
 
 
 def seed_demo_world(state: MockState) -> DemoWorld:
     """Create the demo workspaces; the demo token's secret is ``config.sandbox_token`` if set."""
-    now = state.clock.now()
     demo = state.add_workspace("Demo Workspace", plan="pro", id=DEMO_WORKSPACE_ID)
     for name, language, category, body in _DEMO_TEMPLATES:
-        _add_template(
-            state, workspace=demo, name=name, language=language, category=category, body=body
-        )
+        _add_template(workspace=demo, name=name, language=language, category=category, body=body)
     demo.segments[DEMO_SEGMENT_ID] = SegmentRecord(
         id=DEMO_SEGMENT_ID,
         name="Black Friday audience",
         recipients=tuple(f"+55119{number:08d}" for number in range(1_000)),
-        created_at=now,
+        created_at=demo.clock.now(),
     )
     token = state.add_token(
         demo, name="Demo sandbox token", secret=state.config.sandbox_token or DEMO_TOKEN
@@ -101,7 +94,6 @@ def seed_demo_world(state: MockState) -> DemoWorld:
 
     other = state.add_workspace("Other Workspace", plan="pro", id=OTHER_WORKSPACE_ID)
     _add_template(
-        state,
         workspace=other,
         name="welcome",
         language="en",
@@ -112,7 +104,7 @@ def seed_demo_world(state: MockState) -> DemoWorld:
         id="seg_OTHER1",
         name="Other audience",
         recipients=("+15551230001", "+15551230002", "+15551230003"),
-        created_at=now,
+        created_at=other.clock.now(),
     )
     other_token = state.add_token(other, name="Other sandbox token", secret=OTHER_TOKEN)
     return DemoWorld(demo, token, other, other_token)

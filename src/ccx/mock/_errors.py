@@ -13,6 +13,7 @@ from typing import Any, Literal, TypeAlias
 from starlette.responses import Response
 
 __all__ = [
+    "REQUEST_ID_SCOPE_KEY",
     "DropConnection",
     "ErrorType",
     "MockAPIError",
@@ -21,6 +22,9 @@ __all__ = [
     "json_response",
     "not_found",
 ]
+
+REQUEST_ID_SCOPE_KEY = "ccx.request_id"
+"""Where the ASGI scope carries the request's ``X-Request-Id``, for errors raised outside the app."""
 
 ErrorType: TypeAlias = Literal[
     "invalid_request_error",

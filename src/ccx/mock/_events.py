@@ -17,7 +17,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, overload
 
-from ._state import CURRENT_API_VERSION
+from ccx._constants import API_VERSION
+
+from ._transaction import current_transaction
 
 __all__ = [
     "RETENTION_SECONDS",
@@ -62,7 +64,7 @@ class EventRecord:
             "object": "event",
             "event": self.type,
             "created_at": isoformat(self.created_at),
-            "api_version": CURRENT_API_VERSION,
+            "api_version": API_VERSION,
             "trace_id": self.trace_id,
             "data": self.data(),
         }
@@ -89,7 +91,10 @@ class EventView(Sequence[EventRecord]):
 
 
 class EventLog:
-    """Append-only, in clock order; old events fall off the front."""
+    """Append-only, in clock order; old events fall off the front.
+
+    Rewindable: events a failed request appended are cut off again.
+    """
 
     def __init__(self) -> None:
         self._prefix = f"evt_{secrets.token_hex(3)}"
@@ -113,6 +118,9 @@ class EventLog:
         ordering_key: str | None,
     ) -> int:
         """Store an event; returns its position, for `record` (records are built on demand)."""
+        transaction = current_transaction()
+        if transaction is not None:
+            transaction.remember_log(self)
         self._types.append(event_type)
         self._times.append(at)
         self._subjects.append(subject)
@@ -131,17 +139,36 @@ class EventLog:
             subject=self._subjects[position],
         )
 
+    def rollback_point(self) -> int:
+        """The sequence number the next event gets."""
+        return self._first_sequence + len(self._types)
+
+    def rewind(self, point: int) -> None:
+        """Forget the events from sequence ``point`` on (retention only ever cuts the front)."""
+        keep = max(0, point - self._first_sequence)
+        for column in self._columns():
+            del column[keep:]
+
+    def _columns(self) -> tuple[list[Any], ...]:
+        return (self._types, self._times, self._subjects, self._trace_ids, self._ordering_keys)
+
+    def snapshot(self) -> EventLog:
+        """The log as it is now, to read at leisure while this one goes on changing.
+
+        Copies the columns (pointers only), not the events: cheap even for millions.
+        """
+        copy = EventLog()
+        copy._prefix, copy._first_sequence = self._prefix, self._first_sequence
+        copy._types, copy._times, copy._subjects, copy._trace_ids, copy._ordering_keys = (
+            list(column) for column in self._columns()
+        )
+        return copy
+
     def expire(self, now: float) -> None:
         """Forget events past retention (cheap when there is nothing to forget)."""
         cutoff = bisect.bisect_left(self._times, now - RETENTION_SECONDS)
         if cutoff:
-            for column in (
-                self._types,
-                self._times,
-                self._subjects,
-                self._trace_ids,
-                self._ordering_keys,
-            ):
+            for column in self._columns():
                 del column[:cutoff]
             self._first_sequence += cutoff
 

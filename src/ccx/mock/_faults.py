@@ -5,8 +5,13 @@ Faults come from two places, with one syntax (comma-separated ``key=value``):
 - server-wide: ``MockConfig.faults`` / ``ccx-mock --faults "..."``, applied to every API
   request except ``/v1/test_helpers/*`` and ``/v1/openapi.json`` (so a test can still drive
   the clock while the API misbehaves);
-- per request: the ``CCX-Mock-Fault`` header, honoured for sandbox (``ccx_test_…``) tokens
-  only; a live or staging token sending it gets 403.
+- per request: the ``CCX-Mock-Fault`` header, honoured for valid sandbox (``ccx_test_…``)
+  tokens only; a live or staging token sending it gets 403, and without a valid token it is
+  ignored (the request is a 401 whatever it asks for).
+
+Draws and 429 bursts belong to the calling token's workspace (`FaultState`): one tenant's
+faults never change another's, and a workspace keeps at most ``MockConfig.fault_seed_limit``
+seeded streams (the least recently used goes first), so distinct seeds cannot grow memory.
 
 Keys:
 
@@ -23,8 +28,8 @@ Keys:
 ``retry_after=N``   the ``Retry-After`` seconds of injected 429/503 answers (default 1)
 ``rate=P``          the probability of the faults this spec names without one (header sugar:
                     ``status=503,rate=0.3``); without it such faults always fire
-``seed=N``          seed the random draws so rates are reproducible (in a header: requests
-                    sending the same seed share one reproducible stream of draws)
+``seed=N``          seed the random draws so rates are reproducible (in a header: a
+                    workspace's requests sending the same seed share one stream of draws)
 ==================  ===========================================================================
 
 Examples: ``CCX-Mock-Fault: status=503`` (always 503), ``drop=after``, ``latency=200ms``,
@@ -43,22 +48,28 @@ import contextlib
 import logging
 import math
 import random
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ._errors import DropConnection, ErrorType, MockAPIError, error_response
+from ._clock import Clock
+from ._errors import REQUEST_ID_SCOPE_KEY, DropConnection, ErrorType, MockAPIError, error_response
 
-if TYPE_CHECKING:
-    from ._state import MockState
-
-__all__ = ["FAULT_HEADER", "FaultMiddleware", "FaultSpec", "FaultSpecError", "parse_faults"]
+__all__ = [
+    "FAULT_HEADER",
+    "FaultMiddleware",
+    "FaultSpec",
+    "FaultSpecError",
+    "FaultState",
+    "Tenant",
+    "parse_faults",
+]
 
 FAULT_HEADER = "CCX-Mock-Fault"
 _FAULT_HEADER_KEY = FAULT_HEADER.lower().encode()
 _EXEMPT_PREFIXES = ("/v1/test_helpers/", "/v1/openapi.json")
-_SANDBOX_BEARER = b"bearer ccx_test_"
 # h11 and httptools both refuse this header name after uvicorn has marked the response started,
 # so uvicorn closes the socket instead of answering 500: the only way to drop from inside ASGI.
 _UNSENDABLE_START: Message = {
@@ -173,18 +184,49 @@ def parse_faults(text: str) -> FaultSpec:
     return replace(FaultSpec(), **values)  # type: ignore[arg-type]
 
 
+class FaultState:
+    """One workspace's fault draws: its seeded streams and its burst of 429s, on its clock."""
+
+    def __init__(self, clock: Clock, *, server_seed: int | None, seed_limit: int) -> None:
+        self.clock = clock
+        self.random = random.Random(server_seed)
+        """Draws for faults without a seed of their own (the server-wide seed, if any)."""
+        self._seeded: OrderedDict[int, random.Random] = OrderedDict()
+        self._seed_limit = seed_limit
+        self.burst_until = -math.inf
+
+    def draws(self, seed: int | None) -> random.Random:
+        """The stream for ``seed`` (kept while recently used), or the workspace's own."""
+        if seed is None:
+            return self.random
+        stream = self._seeded.get(seed)
+        if stream is None:
+            stream = self._seeded[seed] = random.Random(seed)
+            while len(self._seeded) > self._seed_limit:
+                self._seeded.popitem(last=False)
+        else:
+            self._seeded.move_to_end(seed)
+        return stream
+
+    @property
+    def seed_count(self) -> int:
+        return len(self._seeded)
+
+
+Tenant = Callable[[bytes], "tuple[bool, FaultState] | None"]
+"""From an ``Authorization`` header: (is it a sandbox token, its workspace's faults), or None
+when it names no valid token."""
+
+
 class FaultMiddleware:
     """ASGI middleware applying server-wide and per-request faults (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp, state: MockState) -> None:
+    def __init__(self, app: ASGIApp, server_faults: FaultSpec, tenant: Tenant) -> None:
         self.app = app
-        self.state = state
-        configured = state.config.faults
-        self.server_faults = parse_faults(configured) if configured else FaultSpec()
-        self._random = random.Random(self.server_faults.seed)
-        self._seeded: dict[int, random.Random] = {}
-        """One stream of draws per header seed, so a run of requests is reproducible."""
-        self._burst_until = -math.inf
+        self.server_faults = server_faults
+        self._tenant = tenant
+        self._anonymous = random.Random(server_faults.seed)
+        """Draws for server-wide faults on requests without a valid token (no bursts: no clock)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -192,39 +234,51 @@ class FaultMiddleware:
             return
         headers = dict(scope["headers"])
         header = headers.get(_FAULT_HEADER_KEY)
-        path: str = scope["path"]
-        # Without credentials the request is a 401 whatever it asks for, so its faults wait.
-        if header is not None and b"authorization" in headers:
-            try:
-                faults = _header_faults(headers, header)
-            except MockAPIError as refusal:
-                await self._answer(refusal, scope, receive, send)
-                return
-            draw = self._random
-            if faults.seed is not None:
-                draw = self._seeded.setdefault(faults.seed, random.Random(faults.seed))
-        elif self.server_faults.active and not path.startswith(_EXEMPT_PREFIXES):
-            faults, draw = self.server_faults, self._random
-        else:
+        exempt = scope["path"].startswith(_EXEMPT_PREFIXES)
+        if header is None and (exempt or not self.server_faults.active):
             await self.app(scope, receive, send)
             return
-        await self._apply(faults, draw, scope, receive, send)
+        tenant = self._tenant(headers.get(b"authorization", b""))
+        # Without a valid token the request is a 401 whatever it asks for, so its faults wait.
+        if header is not None and tenant is not None:
+            sandbox, state = tenant
+            try:
+                faults = _header_faults(sandbox, header)
+            except MockAPIError as refusal:
+                await _answer(refusal, scope, receive, send)
+                return
+            await self._apply(faults, state.draws(faults.seed), scope, receive, send, bursts=state)
+        elif self.server_faults.active and not exempt:
+            bursts = None if tenant is None else tenant[1]
+            draws = self._anonymous if bursts is None else bursts.random
+            await self._apply(self.server_faults, draws, scope, receive, send, bursts=bursts)
+        else:
+            await self.app(scope, receive, send)
 
     async def _apply(
-        self, faults: FaultSpec, draw: random.Random, scope: Scope, receive: Receive, send: Send
+        self,
+        faults: FaultSpec,
+        draw: random.Random,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        bursts: FaultState | None,
     ) -> None:
+        """Apply ``faults``; 429 bursts need a workspace's clock (``bursts``), so none without."""
         if draw.random() < faults.drop_before:
             await _drop(send)
         if draw.random() < faults.error_rate:
-            await self._answer(_injected(faults.status, faults.retry_after), scope, receive, send)
+            await _answer(_injected(faults.status, faults.retry_after), scope, receive, send)
             return
-        now = self.state.clock.now()
-        if now >= self._burst_until and draw.random() < faults.burst_429:
-            self._burst_until = now + faults.burst_seconds
-        if now < self._burst_until:
-            wait = max(1, math.ceil(self._burst_until - now))
-            await self._answer(_injected(429, wait), scope, receive, send)
-            return
+        if bursts is not None:
+            now = bursts.clock.now()
+            if now >= bursts.burst_until and draw.random() < faults.burst_429:
+                bursts.burst_until = now + faults.burst_seconds
+            if now < bursts.burst_until:
+                wait = max(1, math.ceil(bursts.burst_until - now))
+                await _answer(_injected(429, wait), scope, receive, send)
+                return
         if faults.latency_ms:
             await asyncio.sleep(faults.latency_ms / 1000)
         if draw.random() < faults.drop_after:
@@ -232,17 +286,14 @@ class FaultMiddleware:
             return
         await self.app(scope, receive, send)
 
-    async def _answer(
-        self, error: MockAPIError, scope: Scope, receive: Receive, send: Send
-    ) -> None:
-        from ._app import REQUEST_ID_SCOPE_KEY  # the app imports this module
 
-        await error_response(error, scope.get(REQUEST_ID_SCOPE_KEY, ""))(scope, receive, send)
+async def _answer(error: MockAPIError, scope: Scope, receive: Receive, send: Send) -> None:
+    await error_response(error, scope.get(REQUEST_ID_SCOPE_KEY, ""))(scope, receive, send)
 
 
-def _header_faults(headers: dict[bytes, bytes], header: bytes) -> FaultSpec:
+def _header_faults(sandbox: bool, header: bytes) -> FaultSpec:
     """The request's own faults, or the refusal (live token, unreadable spec)."""
-    if not headers.get(b"authorization", b"").lower().startswith(_SANDBOX_BEARER):
+    if not sandbox:
         raise MockAPIError(
             403,
             "permission_error",

@@ -1,9 +1,16 @@
-"""Idempotency as a promise: one key, one outcome, for seven days (on the mock clock).
+"""Idempotency as a promise: one key, one outcome, for seven days (on the workspace's clock).
 
 Like Stripe, the outcome is saved once the operation has run: a success or a refusal from the
 handler (any status below 500) is replayed byte for byte with ``Idempotent-Replayed: true``.
-Requests refused before the handler (auth, validation, rate limit) and server-side failures
-(5xx, injected faults) are not saved, so fixing the request or retrying it runs it again.
+Requests refused before the handler (auth, scope, validation, rate limit) and server-side
+failures (5xx, injected faults) are not saved, so fixing the request or retrying it runs it
+again; a handler that fails leaves nothing behind (its transaction rolls back), so running it
+again is safe.
+
+A saved outcome is replayed only to the token that made the call. Keys are one namespace per
+workspace, so another token of the workspace sending the same key gets the 409 that a key
+reused with other parameters gets, never the first caller's answer (which may hold a secret).
+
 Everything here is synchronous: between the lookup and the reservation there is no ``await``,
 so on the single event loop two concurrent requests can never both reserve one key.
 """
@@ -13,21 +20,20 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from starlette.responses import Response
 
 from ._errors import MockAPIError
-from ._state import IdempotencyRecord, Workspace
 
 __all__ = [
     "BODY_KEY_FIELD",
     "MAX_KEY_LENGTH",
+    "IdempotencyRecord",
+    "IdempotencyStore",
     "fingerprint",
-    "lookup",
     "request_key",
-    "reserve",
-    "settle",
 ]
 
 BODY_KEY_FIELD = "idempotency_key"
@@ -49,15 +55,20 @@ def request_key(
     header_key: str | None,
     body: Mapping[str, Any],
     request_fingerprint: str,
+    token_id: str,
 ) -> str | None:
     """The key a request is deduplicated on, or ``None`` when it is not deduplicated.
 
     Body-keyed operations without a key (broadcasts, where it is optional) are deduplicated on
-    their fingerprint, so an identical request within the window is a replay.
+    their fingerprint and the calling token, so the same token's identical request within the
+    window is a replay.
     """
     if location == "body":
         given = body.get(BODY_KEY_FIELD)
-        return given if isinstance(given, str) else f"derived_{request_fingerprint[:40]}"
+        if isinstance(given, str):
+            return given
+        derived = hashlib.sha256(f"{token_id}:{request_fingerprint}".encode()).hexdigest()
+        return f"derived_{derived[:40]}"
     if location == "header" and header_key is not None:
         if not 0 < len(header_key) <= MAX_KEY_LENGTH:
             raise MockAPIError(
@@ -72,67 +83,97 @@ def request_key(
     return None
 
 
-def lookup(
-    workspace: Workspace, key: str, request_fingerprint: str, now: float, ttl: float
-) -> IdempotencyRecord | None:
-    """The saved outcome to replay, ``None`` if the key is free, or a 409 conflict."""
-    record = workspace.idempotency.get(key)
-    if record is None:
-        return None
-    if now >= record.created_at + ttl:
-        del workspace.idempotency[key]
-        return None
-    if record.fingerprint != request_fingerprint:
-        raise MockAPIError(
-            409,
-            "conflict_error",
-            "idempotency_key_reused",
-            f"Idempotency key {key[:MAX_KEY_LENGTH]!r} was already used with different "
-            "parameters; use a new key for a different request.",
+@dataclass(slots=True)
+class IdempotencyRecord:
+    """The first request seen with one key: in flight until ``status`` is set."""
+
+    fingerprint: str
+    token_id: str
+    created_at: float
+    status: int | None = None
+    body: bytes = field(default=b"", repr=False)
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+class IdempotencyStore:
+    """One workspace's keys: kept ``ttl`` clock seconds, at most ``limit`` of them."""
+
+    def __init__(self, *, ttl: float, limit: int) -> None:
+        self._ttl = ttl
+        self._limit = limit
+        self._records: dict[str, IdempotencyRecord] = {}
+        """Insertion order is creation order, so the oldest key is always first."""
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def get(self, key: str) -> IdempotencyRecord | None:
+        return self._records.get(key)
+
+    def lookup(
+        self, key: str, request_fingerprint: str, token_id: str, now: float
+    ) -> IdempotencyRecord | None:
+        """The saved outcome to replay, ``None`` if the key is free, or a 409 conflict."""
+        record = self._records.get(key)
+        if record is None:
+            return None
+        if now >= record.created_at + self._ttl:
+            del self._records[key]
+            return None
+        if record.fingerprint != request_fingerprint or record.token_id != token_id:
+            # One answer for both: another token learns no more than that the key is taken.
+            raise MockAPIError(
+                409,
+                "conflict_error",
+                "idempotency_key_reused",
+                f"Idempotency key {key[:MAX_KEY_LENGTH]!r} was already used for a different "
+                "request; use a new key for a different request.",
+            )
+        if record.status is None:
+            raise MockAPIError(
+                409,
+                "conflict_error",
+                "idempotency_key_in_use",
+                f"A request with idempotency key {key[:MAX_KEY_LENGTH]!r} is still being "
+                "processed; retry shortly to get its outcome.",
+                retryable=True,
+                headers={"Retry-After": "1"},
+            )
+        return record
+
+    def reserve(self, key: str, request_fingerprint: str, token_id: str, now: float) -> None:
+        """Claim ``key`` for a request about to run; expired (and surplus) keys go first."""
+        self.forget_expired(now)
+        records = self._records
+        while len(records) >= self._limit:
+            del records[next(iter(records))]
+        records[key] = IdempotencyRecord(request_fingerprint, token_id, now)
+
+    def settle(self, key: str, response: Response | None) -> None:
+        """Save the committed outcome to replay, or free the key when nothing was committed.
+
+        No response (the connection was dropped before the request ran, or it failed and rolled
+        back), a 5xx, or a streamed body frees the key, so the client's retry runs again.
+        """
+        record = self._records.get(key)
+        if record is None:
+            return
+        body: bytes | memoryview | None = getattr(response, "body", None)
+        if response is None or response.status_code >= 500 or body is None:
+            del self._records[key]
+            return
+        record.status = response.status_code
+        record.body = bytes(body)
+        record.headers = tuple(
+            (name, value)
+            for name, value in response.headers.items()
+            if name.lower() in _REPLAYED_HEADERS
         )
-    if record.status is None:
-        raise MockAPIError(
-            409,
-            "conflict_error",
-            "idempotency_key_in_use",
-            f"A request with idempotency key {key[:MAX_KEY_LENGTH]!r} is still being "
-            "processed; retry shortly to get its outcome.",
-            retryable=True,
-            headers={"Retry-After": "1"},
-        )
-    return record
 
-
-def reserve(
-    workspace: Workspace, key: str, request_fingerprint: str, now: float, ttl: float
-) -> None:
-    """Claim ``key`` for a request about to run; expired entries are dropped on the way."""
-    records = workspace.idempotency
-    while records:
-        oldest = next(iter(records))
-        if now < records[oldest].created_at + ttl:
-            break  # insertion order is creation order: everything after is younger
-        del records[oldest]
-    records[key] = IdempotencyRecord(fingerprint=request_fingerprint, created_at=now)
-
-
-def settle(workspace: Workspace, key: str, response: Response | None) -> None:
-    """Save the outcome to replay, or free the key when there is nothing worth replaying.
-
-    No response (the connection was dropped), a 5xx, or a streamed body frees the key, so the
-    client's retry runs the operation again.
-    """
-    record = workspace.idempotency.get(key)
-    if record is None:
-        return
-    body: bytes | memoryview | None = getattr(response, "body", None)
-    if response is None or response.status_code >= 500 or body is None:
-        del workspace.idempotency[key]
-        return
-    record.status = response.status_code
-    record.body = bytes(body)
-    record.headers = tuple(
-        (name, value)
-        for name, value in response.headers.items()
-        if name.lower() in _REPLAYED_HEADERS
-    )
+    def forget_expired(self, now: float) -> None:
+        records = self._records
+        while records:
+            oldest = next(iter(records))
+            if now < records[oldest].created_at + self._ttl:
+                break  # insertion order is creation order: everything after is younger
+            del records[oldest]

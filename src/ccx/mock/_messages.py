@@ -2,7 +2,7 @@
 
 The rules are plain functions that raise `MockAPIError` naming the field and the fix, so the
 handlers stay a few lines. The lifecycle decisions (what the magic sandbox recipients do, when
-to retry an upstream failure) are pure too; `Engine` applies them on the clock.
+to retry an upstream failure) are pure too; `ccx.mock._lifecycle` applies them on the clock.
 
 Magic sandbox recipients (phone number, or the email address for the email channel):
 
@@ -19,18 +19,22 @@ Magic sandbox recipients (phone number, or the email address for the email chann
 from __future__ import annotations
 
 import enum
+import itertools
 import re
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ccx.types.enums import MessageStatus
 
 from ._clock import Timer, isoformat
 from ._errors import MockAPIError
 from ._pricing import BillingCategory, billable
-from ._state import TemplateRecord, Workspace
+from ._records import TemplateRecord
+from ._transaction import Journaled
 
 __all__ = [
     "CONTENT_KINDS",
@@ -41,6 +45,7 @@ __all__ = [
     "RETRY_DELAYS",
     "MessageRecord",
     "MessageStatus",
+    "Outbox",
     "Outcome",
     "check_address",
     "check_fallback",
@@ -57,9 +62,6 @@ __all__ = [
     "upstream_failure_error",
 ]
 
-MessageStatus: TypeAlias = Literal[
-    "scheduled", "queued", "sent", "delivered", "read", "failed", "canceled", "received"
-]
 CONTENT_KINDS: tuple[str, ...] = ("template", "text", "media", "interactive")
 PRIORITY_RANK: Mapping[str, int] = {"critical": 0, "high": 1, "default": 2, "low": 3}
 """Lower ranks leave the workspace queue first."""
@@ -113,7 +115,7 @@ def new_message_id() -> str:
 
 
 @dataclass(slots=True, eq=False)
-class MessageRecord:
+class MessageRecord(Journaled):
     """One message, kept small: broadcast recipients share ``content`` and ``metadata``."""
 
     id: str
@@ -221,6 +223,21 @@ def _stamp(value: float | None, at: float | None) -> str | None:
     return isoformat(value)
 
 
+@dataclass(eq=False)
+class Outbox:
+    """One workspace's priority queue of messages waiting for the upstream, and its drain.
+
+    Lower ``PRIORITY_RANK`` leaves first; the sequence keeps equal priorities in order. It is
+    changed only by effects staged until a request commits, so it needs no journal.
+    """
+
+    queue: list[tuple[int, int, MessageRecord]] = field(
+        default_factory=list[tuple[int, int, MessageRecord]]
+    )
+    dispatching: bool = False
+    sequence: itertools.count[int] = field(default_factory=itertools.count)
+
+
 # -- send rules --------------------------------------------------------------------------------
 
 
@@ -289,7 +306,7 @@ def check_fallback(channel: str, to: str, fallback: Sequence[str]) -> tuple[str,
 
 
 def check_template(
-    workspace: Workspace,
+    templates: Mapping[str, TemplateRecord],
     name: str,
     language: str | None,
     variables: Mapping[str, Any] | Sequence[Any] | None,
@@ -297,7 +314,7 @@ def check_template(
     param: str = "template",
 ) -> TemplateRecord:
     """The approved template a send may use, or the refusal naming what is wrong."""
-    template = workspace.templates.get(name)
+    template = templates.get(name)
     if template is None:
         raise MockAPIError(
             404,

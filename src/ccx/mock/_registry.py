@@ -1,23 +1,33 @@
 """Handlers by operation id, the context they receive, and the one cursor paginator.
 
-A handler module registers ``@handles("tokens.create") async def create(ctx) -> HandlerResult``;
-the app routes each operation of the generated route table to its handler. Auth, validation,
-idempotency, rate limits and auditing happen before and after, so a handler only applies the
-operation's own rules to an already valid request.
+A handler module in ``ccx.mock.handlers`` registers ``@handles("tokens.create") def create(ctx)
+-> HandlerResult``; every module of that package is loaded by itself, and the app routes each
+operation of the generated route table to its handler. Auth, scope, validation, idempotency,
+rate limits and auditing happen before and after, so a handler only applies the operation's own
+rules to an already valid request.
+
+A handler is a plain function, run inside its request's transaction: it cannot suspend, so no
+other request sees its changes half made, and if it raises, everything it changed is undone
+(`ccx.mock._transaction`). Work that must wait (moving the clock) is handed back with
+`RequestContext.follow_up` and runs once the request has committed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeAlias, TypeVar
 
 from starlette.responses import Response
 
+from ._clock import isoformat
 from ._errors import MockAPIError
-from ._state import MockState, TokenRecord, Workspace
+from ._records import TokenRecord
+from ._state import MockState
+from ._workspace import Workspace
 
 __all__ = [
+    "FollowUp",
     "Handler",
     "HandlerResult",
     "RequestContext",
@@ -25,6 +35,8 @@ __all__ = [
     "handles",
     "paginate",
 ]
+
+FollowUp: TypeAlias = Callable[[], Awaitable[None]]
 
 _T = TypeVar("_T")
 
@@ -49,18 +61,24 @@ class RequestContext:
     """The key this request is deduplicated on (given, or derived from the body), if any."""
     success_status: int
     """The status the spec gives this operation's success response."""
+    follow_ups: list[FollowUp] = field(default_factory=list[FollowUp])
 
     @property
     def now(self) -> float:
-        return self.state.clock.now()
+        """The workspace clock's reading."""
+        return self.workspace.clock.now()
 
     def timestamp(self, when: float | None) -> str | None:
         """RFC 3339 text for a clock reading, ``None`` staying ``None``."""
-        return None if when is None else self.state.clock.isoformat(when)
+        return None if when is None else isoformat(when)
+
+    def follow_up(self, work: FollowUp) -> None:
+        """Await ``work`` once this request has committed, before its response goes out."""
+        self.follow_ups.append(work)
 
 
 HandlerResult: TypeAlias = "tuple[int, Any] | Response"
-Handler: TypeAlias = Callable[[RequestContext], Awaitable[HandlerResult]]
+Handler: TypeAlias = Callable[[RequestContext], HandlerResult]
 
 _HANDLERS: dict[str, Handler] = {}
 

@@ -4,7 +4,7 @@
 with MockServer(clock=FrozenClock("2026-11-20T00:00:00Z")) as server:
     client = server.client()
     client.messages.send(...)
-    server.advance(60)  # fire everything due in the next mock minute, then return
+    server.advance(60)  # every workspace's clock: fire what falls due in the next minute
 ```
 """
 
@@ -23,9 +23,11 @@ from typing_extensions import Self
 
 from ._app import create_app, mock_state
 from ._clock import ClockStart, clock_start_seconds
+from ._config import MockConfig
 from ._demo import DEMO_TOKEN, OTHER_TOKEN
 from ._faults import quiet_injected_drops
-from ._state import MockConfig, MockState
+from ._http import server_config
+from ._state import MockState
 
 if TYPE_CHECKING:
     from ccx._client import CCX, AsyncCCX
@@ -64,10 +66,12 @@ class MockServer:
     """A running mock API on ``127.0.0.1`` and a free port; a context manager.
 
     ``token`` is the demo workspace's all-scopes sandbox token, ``second_token`` the other
-    workspace's, for tenancy tests. ``advance`` moves the mock clock (a `FrozenClock` for
-    deterministic tests) and returns once everything that fell due has run. ``clock_start``
-    (``"2026-11-20T00:00:00Z"``, an aware datetime or unix seconds) sets where the clock
-    starts, so dated examples behave the same on any day.
+    workspace's, for tenancy tests. Each workspace has its own clock: ``clock`` is the demo
+    workspace's (the one given as ``clock=``, a `FrozenClock` for deterministic tests; the
+    other workspace starts from a copy of it), and ``advance`` moves every workspace's clock
+    and returns once everything that fell due has run. ``clock_start``
+    (``"2026-11-20T00:00:00Z"``, an aware datetime or unix seconds) sets where the clocks
+    start, so dated examples behave the same on any day.
     """
 
     def __init__(
@@ -90,12 +94,12 @@ class MockServer:
         self._socket = listening_socket(host, port)
         self.host, self.port = self._socket.getsockname()[:2]
         self._server = uvicorn.Server(
-            uvicorn.Config(
+            server_config(
                 self.app,
+                self.config,
                 log_level="warning",
                 access_log=access_log,
-                lifespan="on",
-                timeout_graceful_shutdown=1,
+                shutdown_seconds=1,
             )
         )
         quiet_injected_drops()  # after uvicorn set up its loggers
@@ -121,9 +125,23 @@ class MockServer:
         return OTHER_TOKEN
 
     @property
+    def clock(self) -> Clock:
+        """The demo workspace's clock: the one the demo token's requests (and clients) run on."""
+        return self.state.clock
+
+    @property
     def deliveries(self) -> list[DeliveryAttempt]:
-        """Every webhook POST the mock has made, oldest first (a copy, safe to keep)."""
-        return list(self.state.engine.delivery_attempts)
+        """The webhook POSTs every workspace kept, in the order they were made (a copy).
+
+        Each workspace keeps its latest ``MockConfig.delivery_attempt_limit`` attempts, for 30
+        days on its clock.
+        """
+        attempts = [
+            attempt
+            for workspace in self.state.workspaces.values()
+            for attempt in workspace.deliveries.attempts
+        ]
+        return sorted(attempts, key=lambda attempt: attempt.order)
 
     def start(self) -> Self:
         if self._thread is not None:
@@ -168,8 +186,16 @@ class MockServer:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
 
     def advance(self, seconds: float) -> None:
-        """Move the mock clock forward, firing and settling everything that falls due."""
-        self.run(self.state.clock.advance(seconds))
+        """Move every workspace's clock forward, firing and settling everything that falls due."""
+        self.run(self.state.advance(seconds))
+
+    def next_due_in(self) -> float | None:
+        """Clock seconds until the soonest timer of any workspace; None when nothing is set."""
+
+        async def read() -> float | None:
+            return self.state.next_due_in()  # on the server's loop, which owns the timers
+
+        return self.run(read())
 
     def client(self, **options: Any) -> CCX:
         """A `ccx.CCX` pointed at this server with the demo token (override with options)."""

@@ -13,6 +13,19 @@ from typing import Annotated, Literal, TypeAlias
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
+from ccx.types.enums import (
+    BroadcastStatus,
+    Channel,
+    Environment,
+    EventType,
+    MessageStatus,
+    Priority,
+    Scope,
+    TemplateCategory,
+    TemplateStatus,
+    WebhookEventSelector,
+)
+
 __all__ = ["ROUTES", "SPEC_JSON", "Route"]
 
 
@@ -44,82 +57,7 @@ def _unique(values: list[object]) -> list[object]:
 
 _UNIQUE = AfterValidator(_unique)
 
-Scope: TypeAlias = Literal[
-    "messages:send",
-    "messages:read",
-    "otp:send",
-    "templates:read",
-    "templates:manage",
-    "broadcasts:send",
-    "broadcasts:read",
-    "segments:manage",
-    "webhooks:manage",
-    "analytics:read",
-    "tokens:manage",
-    "ai:reply",
-    "audit:read",
-]
-
-
-Environment: TypeAlias = Literal["live", "test", "staging"]
-
-
-Channel: TypeAlias = Literal["whatsapp", "sms", "email"]
-
-
 Language: TypeAlias = Annotated[str, Field(pattern="^[a-z]{2,3}(_[A-Z]{2})?$")]
-
-
-Priority: TypeAlias = Literal["low", "default", "high", "critical"]
-
-
-TemplateCategory: TypeAlias = Literal["marketing", "utility", "authentication"]
-
-
-WebhookEventSelector: TypeAlias = Literal[
-    "message.queued",
-    "message.sent",
-    "message.delivered",
-    "message.read",
-    "message.failed",
-    "message.reply",
-    "broadcast.progress",
-    "broadcast.completed",
-    "template.approved",
-    "template.rejected",
-    "conversation.created",
-    "contact.created",
-    "*",
-]
-
-
-EventType: TypeAlias = Literal[
-    "message.queued",
-    "message.sent",
-    "message.delivered",
-    "message.read",
-    "message.failed",
-    "message.reply",
-    "broadcast.progress",
-    "broadcast.completed",
-    "template.approved",
-    "template.rejected",
-    "conversation.created",
-    "contact.created",
-]
-
-
-MessageStatus: TypeAlias = Literal[
-    "scheduled", "queued", "sent", "delivered", "read", "failed", "canceled", "received"
-]
-
-
-TemplateStatus: TypeAlias = Literal["pending", "approved", "rejected", "paused"]
-
-
-BroadcastStatus: TypeAlias = Literal[
-    "draft", "scheduled", "running", "paused", "completed", "canceled", "dry_run"
-]
 
 
 class TokenCreateRequest(_Closed):

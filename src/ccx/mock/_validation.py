@@ -19,7 +19,13 @@ from pydantic_core import ErrorDetails
 
 from ._errors import MockAPIError, not_found
 
-__all__ = ["check_path_params", "parse_json_body", "too_large", "validate_model"]
+__all__ = [
+    "check_path_params",
+    "parse_json_body",
+    "request_timeout",
+    "too_large",
+    "validate_model",
+]
 
 Location = Literal["body", "query"]
 
@@ -30,6 +36,10 @@ _RFC3339 = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
 )
 _JSON_MEDIA_TYPE = "application/json"
+# A \uD800-\uDFFF escape. json.loads joins a valid pair into one character but keeps a lone half
+# as a surrogate, which no UTF-8 response can carry: such text is refused when it comes in.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def too_large(limit: int) -> MockAPIError:
@@ -41,8 +51,46 @@ def too_large(limit: int) -> MockAPIError:
     )
 
 
-def _invalid_body(code: str, message: str) -> MockAPIError:
-    return MockAPIError(400, "invalid_request_error", code, message)
+def request_timeout(seconds: float) -> MockAPIError:
+    return MockAPIError(
+        408,
+        "invalid_request_error",
+        "request_timeout",
+        f"The request body did not arrive within {seconds:g} s; send it again.",
+        retryable=True,
+    )
+
+
+def _invalid_body(code: str, message: str, param: str | None = None) -> MockAPIError:
+    return MockAPIError(400, "invalid_request_error", code, message, param=param)
+
+
+def _printable(text: str) -> str:
+    """``text`` with any lone surrogate written as its escape, so a message can carry it."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _lone_surrogate(value: Any) -> str | None:
+    """The dotted path of the first key or string holding a lone surrogate, if any."""
+    pending: list[tuple[Any, str]] = [(value, "")]
+    while pending:
+        current, where = pending.pop()
+        if isinstance(current, str):
+            if _SURROGATE.search(current):
+                return where or "body"
+        elif isinstance(current, dict):
+            for key, item in cast("dict[str, Any]", current).items():
+                name = f"{where}.{_printable(key)}" if where else _printable(key)
+                if _SURROGATE.search(key):
+                    return name
+                pending.append((item, name))
+        elif isinstance(current, list):
+            items = cast("Sequence[Any]", current)
+            pending.extend(
+                (item, f"{where}.{index}" if where else str(index))
+                for index, item in enumerate(items)
+            )
+    return None
 
 
 def _reject_constant(name: str) -> Any:
@@ -114,6 +162,16 @@ def parse_json_body(raw: bytes, content_type: str | None, *, max_depth: int) -> 
             "invalid_json",
             f"The request body must be a JSON object, not a JSON {type(data).__name__}.",
         )
+    if _SURROGATE_ESCAPE.search(text):
+        where = _lone_surrogate(data)
+        if where is not None:
+            raise _invalid_body(
+                "invalid_json",
+                f"Invalid field '{where}': it holds half of a UTF-16 surrogate pair (an escape "
+                "from \\ud800 to \\udfff without its other half), which is not a character; "
+                "send whole characters.",
+                param=where,
+            )
     return cast("dict[str, Any]", data)
 
 

@@ -1,30 +1,17 @@
-"""Operation handlers, one module per resource; importing a module registers its handlers."""
+"""Operation handlers, one module per resource; importing a module registers its handlers.
+
+Every module of this package is loaded by `load_handlers`: a new resource's module needs no
+list to be added to.
+"""
 
 from __future__ import annotations
 
+import pkgutil
 from importlib import import_module
 
-__all__ = ["HANDLER_MODULES", "load_handlers"]
-
-HANDLER_MODULES: tuple[str, ...] = (
-    "me",
-    "tokens",
-    "templates",
-    "segments",
-    "audit_logs",
-    "exports",
-    "ai",
-    "messages",
-    "otp",
-    "conversations",
-    "broadcasts",
-    "webhook_endpoints",
-    "events",
-    "analytics",
-    "test_helpers",
-)
+__all__ = ["load_handlers"]
 
 
 def load_handlers() -> None:
-    for name in HANDLER_MODULES:
-        import_module(f"{__name__}.{name}")
+    for module in pkgutil.iter_modules(__path__, prefix=f"{__name__}."):
+        import_module(module.name)

@@ -43,7 +43,7 @@ def extract_reply(message: str, context: str) -> str:
 
 
 @handles("ai.reply")
-async def reply(ctx: RequestContext) -> HandlerResult:
+def reply(ctx: RequestContext) -> HandlerResult:
     context: str | None = ctx.body.get("context")
     url: str | None = ctx.body.get("url")
     if (context is None) == (url is None):

@@ -54,7 +54,7 @@ def _bucket_starts(start: float, end: float, group_by: str) -> list[float]:
 
 
 @handles("analytics.messages")
-async def messages(ctx: RequestContext) -> HandlerResult:
+def messages(ctx: RequestContext) -> HandlerResult:
     query = ctx.query
     start = parse_timestamp(str(query["from"]), "from")
     end = parse_timestamp(str(query["to"]), "to")
@@ -69,7 +69,7 @@ async def messages(ctx: RequestContext) -> HandlerResult:
     channel = query.get("channel")
     selected = [
         message
-        for message in ctx.state.engine.domain(ctx.workspace.id).messages.values()
+        for message in ctx.workspace.messages.values()
         if message.direction == "outbound"
         and start <= message.created_at < end
         and channel in (None, message.channel)

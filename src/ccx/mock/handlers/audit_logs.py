@@ -16,7 +16,7 @@ def _moment(value: str | None, default: float) -> float:
 
 
 @handles("audit_logs.list")
-async def list_entries(ctx: RequestContext) -> HandlerResult:
+def list_entries(ctx: RequestContext) -> HandlerResult:
     token_id = ctx.query.get("token_id")
     after = _moment(ctx.query.get("created_after"), float("-inf"))
     before = _moment(ctx.query.get("created_before"), float("inf"))
@@ -26,5 +26,5 @@ async def list_entries(ctx: RequestContext) -> HandlerResult:
         if token_id in (None, entry.token_id) and after <= entry.created_at < before
     ]
     return ctx.success_status, paginate(
-        entries, ctx.query, lambda entry: render_entry(ctx.state, entry), key=lambda entry: entry.id
+        entries, ctx.query, render_entry, key=lambda entry: entry.id
     )

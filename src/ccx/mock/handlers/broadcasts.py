@@ -8,13 +8,19 @@ from starlette.responses import StreamingResponse
 
 from ccx.mock._broadcasts import BroadcastRecord, cost_preview, new_broadcast_id
 from ccx.mock._errors import MockAPIError, not_found
+from ccx.mock._lifecycle import (
+    begin_broadcast,
+    cancel_broadcast,
+    pause_broadcast,
+    resume_broadcast,
+)
 from ccx.mock._messages import check_template, check_timezone, parse_schedule_at
 from ccx.mock._registry import HandlerResult, RequestContext, handles, paginate
 
 
 def _lookup(ctx: RequestContext) -> BroadcastRecord:
     broadcast_id = ctx.path_params["id"]
-    broadcast = ctx.state.engine.domain(ctx.workspace.id).broadcasts.get(broadcast_id)
+    broadcast = ctx.workspace.broadcasts.get(broadcast_id)
     if broadcast is None:
         raise not_found("broadcast", broadcast_id)
     return broadcast
@@ -31,13 +37,13 @@ def _conflict(broadcast: BroadcastRecord, action: str, allowed: str) -> MockAPIE
 
 
 @handles("broadcasts.create")
-async def create(ctx: RequestContext) -> HandlerResult:
+def create(ctx: RequestContext) -> HandlerResult:
     body = ctx.body
     segment = ctx.workspace.segments.get(body["segment_id"])
     if segment is None:
         raise not_found("segment", body["segment_id"], param="segment_id")
     template = check_template(
-        ctx.workspace,
+        ctx.workspace.templates,
         body["template"],
         body.get("language"),
         body.get("variables"),
@@ -62,7 +68,6 @@ async def create(ctx: RequestContext) -> HandlerResult:
         rate_limit_per_minute=body.get("rate_limit_per_minute", 6000),
         priority=body.get("priority", "default"),
         created_at=ctx.now,
-        engine=ctx.state.engine,
         trace_id=ctx.trace_id,
         idempotency_key=ctx.idempotency_key,
         schedule_at=schedule_at,
@@ -72,17 +77,17 @@ async def create(ctx: RequestContext) -> HandlerResult:
     if body.get("dry_run"):
         broadcast.status = "dry_run"
         return ctx.success_status, {**broadcast.payload(), "preview": preview}
-    ctx.state.engine.domain(ctx.workspace.id).broadcasts[broadcast.id] = broadcast
-    broadcast.begin()
+    ctx.workspace.broadcasts[broadcast.id] = broadcast
+    begin_broadcast(ctx.workspace, broadcast)
     return ctx.success_status, {**broadcast.payload(), "preview": preview}
 
 
 @handles("broadcasts.list")
-async def list_broadcasts(ctx: RequestContext) -> HandlerResult:
+def list_broadcasts(ctx: RequestContext) -> HandlerResult:
     wanted = ctx.query.get("status")
     broadcasts = [
         broadcast
-        for broadcast in reversed(ctx.state.engine.domain(ctx.workspace.id).broadcasts.values())
+        for broadcast in reversed(ctx.workspace.broadcasts.values())
         if wanted in (None, broadcast.status)
     ]
     return ctx.success_status, paginate(
@@ -91,39 +96,39 @@ async def list_broadcasts(ctx: RequestContext) -> HandlerResult:
 
 
 @handles("broadcasts.retrieve")
-async def retrieve(ctx: RequestContext) -> HandlerResult:
+def retrieve(ctx: RequestContext) -> HandlerResult:
     return ctx.success_status, _lookup(ctx).payload()
 
 
 @handles("broadcasts.pause")
-async def pause(ctx: RequestContext) -> HandlerResult:
+def pause(ctx: RequestContext) -> HandlerResult:
     broadcast = _lookup(ctx)
     if broadcast.status != "running":
         raise _conflict(broadcast, "paused", "running")
-    broadcast.pause()
+    pause_broadcast(ctx.workspace, broadcast)
     return ctx.success_status, broadcast.payload()
 
 
 @handles("broadcasts.resume")
-async def resume(ctx: RequestContext) -> HandlerResult:
+def resume(ctx: RequestContext) -> HandlerResult:
     broadcast = _lookup(ctx)
     if broadcast.status != "paused":
         raise _conflict(broadcast, "resumed", "paused")
-    broadcast.resume()
+    resume_broadcast(ctx.workspace, broadcast)
     return ctx.success_status, broadcast.payload()
 
 
 @handles("broadcasts.cancel")
-async def cancel(ctx: RequestContext) -> HandlerResult:
+def cancel(ctx: RequestContext) -> HandlerResult:
     broadcast = _lookup(ctx)
     if broadcast.finished:
         raise _conflict(broadcast, "canceled", "scheduled, running or paused")
-    broadcast.cancel()
+    cancel_broadcast(ctx.workspace, broadcast)
     return ctx.success_status, broadcast.payload()
 
 
 @handles("broadcasts.events")
-async def events(ctx: RequestContext) -> HandlerResult:
+def events(ctx: RequestContext) -> HandlerResult:
     broadcast = _lookup(ctx)
     last_event_id = ctx.headers.get("last-event-id", "0")
     if not last_event_id.isdigit():

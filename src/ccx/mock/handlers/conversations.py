@@ -10,7 +10,7 @@ from ccx.mock._registry import HandlerResult, RequestContext, handles, paginate
 
 def _lookup(ctx: RequestContext) -> ConversationRecord:
     conversation_id = ctx.path_params["id"]
-    domain = ctx.state.engine.domain(ctx.workspace.id)
+    domain = ctx.workspace
     conversation = domain.conversations.get(conversation_id)
     if conversation is None:
         raise not_found("conversation", conversation_id)
@@ -18,7 +18,7 @@ def _lookup(ctx: RequestContext) -> ConversationRecord:
 
 
 @handles("conversations.list")
-async def list_conversations(ctx: RequestContext) -> HandlerResult:
+def list_conversations(ctx: RequestContext) -> HandlerResult:
     query, now = ctx.query, ctx.now
 
     def wanted(conversation: ConversationRecord) -> bool:
@@ -29,7 +29,7 @@ async def list_conversations(ctx: RequestContext) -> HandlerResult:
             and query.get("contact") in (None, conversation.contact)
         )
 
-    conversations = ctx.state.engine.domain(ctx.workspace.id).conversations.values()
+    conversations = ctx.workspace.conversations.values()
     # Most recently active first; creation order breaks ties, newest first.
     selected = sorted(
         (item for item in reversed(conversations) if wanted(item)),
@@ -42,14 +42,14 @@ async def list_conversations(ctx: RequestContext) -> HandlerResult:
 
 
 @handles("conversations.retrieve")
-async def retrieve(ctx: RequestContext) -> HandlerResult:
+def retrieve(ctx: RequestContext) -> HandlerResult:
     return ctx.success_status, _lookup(ctx).payload(ctx.now)
 
 
 @handles("conversations.list_messages")
-async def list_messages(ctx: RequestContext) -> HandlerResult:
+def list_messages(ctx: RequestContext) -> HandlerResult:
     conversation = _lookup(ctx)
-    domain = ctx.state.engine.domain(ctx.workspace.id)
+    domain = ctx.workspace
     selected = [
         message
         for message in reversed(domain.messages.values())

@@ -17,8 +17,8 @@ def _render(event: EventRecord) -> dict[str, Any]:
 
 
 @handles("events.list")
-async def list_events(ctx: RequestContext) -> HandlerResult:
-    log = ctx.state.engine.domain(ctx.workspace.id).events
+def list_events(ctx: RequestContext) -> HandlerResult:
+    log = ctx.workspace.events
     log.expire(ctx.now)
     query = ctx.query
     after = (
@@ -43,8 +43,8 @@ async def list_events(ctx: RequestContext) -> HandlerResult:
 
 
 @handles("events.retrieve")
-async def retrieve(ctx: RequestContext) -> HandlerResult:
-    log = ctx.state.engine.domain(ctx.workspace.id).events
+def retrieve(ctx: RequestContext) -> HandlerResult:
+    log = ctx.workspace.events
     log.expire(ctx.now)
     event_id = ctx.path_params["id"]
     event = log.get(event_id)
@@ -61,12 +61,11 @@ async def retrieve(ctx: RequestContext) -> HandlerResult:
 
 
 @handles("events.replay")
-async def replay(ctx: RequestContext) -> HandlerResult:
+def replay(ctx: RequestContext) -> HandlerResult:
     """Redeliver ``[from, to)`` to one endpoint, in order, keeping the original event ids."""
     body = ctx.body
-    engine = ctx.state.engine
-    domain = engine.domain(ctx.workspace.id)
-    endpoint = domain.endpoints.get(body["endpoint_id"])
+    workspace = ctx.workspace
+    endpoint = workspace.endpoints.get(body["endpoint_id"])
     if endpoint is None:
         raise not_found("webhook endpoint", body["endpoint_id"], param="endpoint_id")
     start, end = parse_timestamp(body["from"], "from"), parse_timestamp(body["to"], "to")
@@ -79,11 +78,11 @@ async def replay(ctx: RequestContext) -> HandlerResult:
             "(older events are no longer kept).",
             param="from" if end > start else "to",
         )
-    domain.events.expire(ctx.now)
+    workspace.events.expire(ctx.now)
     replayed = 0
-    for event in domain.events.between(start, end):
+    for event in workspace.events.between(start, end):
         if endpoint.subscribes(event.type):
-            engine.deliverer.enqueue(endpoint, event)
+            workspace.deliveries.enqueue(endpoint, event)
             replayed += 1
     return ctx.success_status, {
         "object": "event_replay",

@@ -8,7 +8,7 @@ from .tokens import sorted_scopes
 
 
 @handles("me.retrieve")
-async def retrieve(ctx: RequestContext) -> HandlerResult:
+def retrieve(ctx: RequestContext) -> HandlerResult:
     workspace = ctx.workspace
     return ctx.success_status, {
         "object": "me",

@@ -7,6 +7,7 @@ from typing import Any
 
 from ccx.mock._conversations import window_applies
 from ccx.mock._errors import MockAPIError, not_found
+from ccx.mock._lifecycle import cancel_message, create_message
 from ccx.mock._messages import (
     MessageRecord,
     check_address,
@@ -30,12 +31,11 @@ def send_message(ctx: RequestContext, body: Mapping[str, Any], *, priority: str)
     to: str = body["to"]
     check_address(channel, to)
     fallback = check_fallback(channel, to, body.get("fallback") or ())
-    engine = ctx.state.engine
     category: BillingCategory
     if kind == "template":
         template_input: Mapping[str, Any] = body["template"]
         template = check_template(
-            ctx.workspace,
+            ctx.workspace.templates,
             template_input["name"],
             template_input.get("language"),
             template_input.get("variables"),
@@ -56,8 +56,7 @@ def send_message(ctx: RequestContext, body: Mapping[str, Any], *, priority: str)
                 f"interactive messages exist only on whatsapp; send text on {channel}.",
                 param="interactive",
             )
-        by_contact = engine.domain(ctx.workspace.id).conversations_by_contact.get(channel, {})
-        conversation = by_contact.get(to)
+        conversation = ctx.workspace.conversations_by_contact[channel].get(to)
         if window_applies(channel) and not (conversation and conversation.window_open(ctx.now)):
             raise MockAPIError(
                 422,
@@ -74,8 +73,8 @@ def send_message(ctx: RequestContext, body: Mapping[str, Any], *, priority: str)
     if body.get("schedule_at") is not None:
         schedule_at = parse_schedule_at(body["schedule_at"], ctx.now)
     timezone = check_timezone(body["timezone"]) if body.get("timezone") else None
-    return engine.create_message(
-        ctx.workspace.id,
+    return create_message(
+        ctx.workspace,
         to=to,
         channel=channel,
         kind=kind,
@@ -91,25 +90,25 @@ def send_message(ctx: RequestContext, body: Mapping[str, Any], *, priority: str)
 
 
 def lookup_message(ctx: RequestContext, message_id: str) -> MessageRecord:
-    message = ctx.state.engine.domain(ctx.workspace.id).messages.get(message_id)
+    message = ctx.workspace.messages.get(message_id)
     if message is None:
         raise not_found("message", message_id)
     return message
 
 
 @handles("messages.send")
-async def send(ctx: RequestContext) -> HandlerResult:
+def send(ctx: RequestContext) -> HandlerResult:
     message = send_message(ctx, ctx.body, priority=ctx.body.get("priority", "default"))
     return ctx.success_status, message.payload()
 
 
 @handles("messages.retrieve")
-async def retrieve(ctx: RequestContext) -> HandlerResult:
+def retrieve(ctx: RequestContext) -> HandlerResult:
     return ctx.success_status, lookup_message(ctx, ctx.path_params["id"]).payload()
 
 
 @handles("messages.list")
-async def list_messages(ctx: RequestContext) -> HandlerResult:
+def list_messages(ctx: RequestContext) -> HandlerResult:
     query = ctx.query
     created_after = _optional_timestamp(query, "created_after")
     created_before = _optional_timestamp(query, "created_before")
@@ -125,7 +124,7 @@ async def list_messages(ctx: RequestContext) -> HandlerResult:
             and (created_before is None or message.created_at < created_before)
         )
 
-    messages = ctx.state.engine.domain(ctx.workspace.id).messages.values()
+    messages = ctx.workspace.messages.values()
     selected = [message for message in reversed(messages) if wanted(message)]
     return ctx.success_status, paginate(
         selected, query, MessageRecord.payload, key=lambda message: message.id
@@ -133,7 +132,7 @@ async def list_messages(ctx: RequestContext) -> HandlerResult:
 
 
 @handles("messages.cancel")
-async def cancel(ctx: RequestContext) -> HandlerResult:
+def cancel(ctx: RequestContext) -> HandlerResult:
     message = lookup_message(ctx, ctx.path_params["id"])
     if message.status != "scheduled":
         raise MockAPIError(
@@ -142,7 +141,7 @@ async def cancel(ctx: RequestContext) -> HandlerResult:
             "message_not_cancelable",
             f"Message {message.id} is {message.status}; only scheduled messages can be canceled.",
         )
-    ctx.state.engine.cancel(message)
+    cancel_message(ctx.workspace, message)
     return ctx.success_status, message.payload()
 
 

@@ -14,7 +14,7 @@ MASKED_CODE = "******"
 
 
 @handles("otp.send")
-async def send(ctx: RequestContext) -> HandlerResult:
+def send(ctx: RequestContext) -> HandlerResult:
     body = ctx.body
     name: str = body["template_name"]
     template = ctx.workspace.templates.get(name)

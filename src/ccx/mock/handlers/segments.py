@@ -6,8 +6,8 @@ import re
 from typing import Any
 
 from ccx.mock._errors import MockAPIError, not_found
+from ccx.mock._records import SegmentRecord, new_id
 from ccx.mock._registry import HandlerResult, RequestContext, handles, paginate
-from ccx.mock._state import SegmentRecord, new_id
 
 _RECIPIENT = re.compile(
     r"\+[1-9][0-9]{6,14}|[^@\x00-\x20\x7f]+@[^@\x00-\x20\x7f]+\.[^@\x00-\x20\x7f]+"
@@ -25,7 +25,7 @@ def _render(ctx: RequestContext, segment: SegmentRecord) -> dict[str, Any]:
 
 
 @handles("segments.create")
-async def create(ctx: RequestContext) -> HandlerResult:
+def create(ctx: RequestContext) -> HandlerResult:
     recipients: list[str] = ctx.body["recipients"]
     if not recipients:
         raise MockAPIError(
@@ -56,7 +56,7 @@ async def create(ctx: RequestContext) -> HandlerResult:
 
 
 @handles("segments.list")
-async def list_segments(ctx: RequestContext) -> HandlerResult:
+def list_segments(ctx: RequestContext) -> HandlerResult:
     segments = list(reversed(ctx.workspace.segments.values()))
     return ctx.success_status, paginate(
         segments, ctx.query, lambda segment: _render(ctx, segment), key=lambda segment: segment.id
@@ -64,7 +64,7 @@ async def list_segments(ctx: RequestContext) -> HandlerResult:
 
 
 @handles("segments.retrieve")
-async def retrieve(ctx: RequestContext) -> HandlerResult:
+def retrieve(ctx: RequestContext) -> HandlerResult:
     segment_id = ctx.path_params["id"]
     segment = ctx.workspace.segments.get(segment_id)
     if segment is None:

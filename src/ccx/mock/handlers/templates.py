@@ -10,8 +10,9 @@ import re
 from typing import Any
 
 from ccx.mock._errors import MockAPIError, not_found
+from ccx.mock._records import TemplateRecord, new_id
 from ccx.mock._registry import HandlerResult, RequestContext, handles, paginate
-from ccx.mock._state import TemplateRecord, TemplateStatus, new_id
+from ccx.types.enums import TemplateStatus
 
 _NAME = re.compile(r"[a-z0-9_]{1,512}")
 
@@ -41,7 +42,7 @@ def _lookup(ctx: RequestContext) -> TemplateRecord:
 
 
 @handles("templates.create")
-async def create(ctx: RequestContext) -> HandlerResult:
+def create(ctx: RequestContext) -> HandlerResult:
     name: str = ctx.body["name"]
     if _NAME.fullmatch(name) is None:
         raise MockAPIError(
@@ -73,7 +74,7 @@ async def create(ctx: RequestContext) -> HandlerResult:
 
 
 @handles("templates.list")
-async def list_templates(ctx: RequestContext) -> HandlerResult:
+def list_templates(ctx: RequestContext) -> HandlerResult:
     status, category = ctx.query.get("status"), ctx.query.get("category")
     templates = [
         template
@@ -89,12 +90,12 @@ async def list_templates(ctx: RequestContext) -> HandlerResult:
 
 
 @handles("templates.retrieve")
-async def retrieve(ctx: RequestContext) -> HandlerResult:
+def retrieve(ctx: RequestContext) -> HandlerResult:
     return ctx.success_status, render_template(ctx, _lookup(ctx))
 
 
 @handles("templates.delete")
-async def delete(ctx: RequestContext) -> HandlerResult:
+def delete(ctx: RequestContext) -> HandlerResult:
     template = ctx.workspace.templates.pop(_lookup(ctx).name)
     return ctx.success_status, {**render_template(ctx, template), "deleted": True}
 
@@ -114,16 +115,16 @@ def _review(ctx: RequestContext, status: TemplateStatus, reason: str | None) -> 
     template.rejection_reason = reason
     template.updated_at = ctx.now
     payload = render_template(ctx, template)
-    ctx.state.engine.emit(ctx.workspace.id, f"template.{status}", payload, trace_id=ctx.trace_id)
+    ctx.workspace.emit(f"template.{status}", payload, trace_id=ctx.trace_id)
     return ctx.success_status, payload
 
 
 @handles("test_helpers.templates.approve")
-async def approve(ctx: RequestContext) -> HandlerResult:
+def approve(ctx: RequestContext) -> HandlerResult:
     return _review(ctx, "approved", None)
 
 
 @handles("test_helpers.templates.reject")
-async def reject(ctx: RequestContext) -> HandlerResult:
+def reject(ctx: RequestContext) -> HandlerResult:
     reason = ctx.body.get("reason") or "Rejected in the sandbox by a test helper."
     return _review(ctx, "rejected", reason)

@@ -1,5 +1,7 @@
 """Sandbox test helpers: force a message status, simulate an inbound message, move the clock.
 
+The clock is the calling token's workspace's: moving it changes nothing another workspace sees.
+
 Sandbox-only is enforced by the app from the spec (``x-ccx-sandbox-only``), not here.
 """
 
@@ -7,24 +9,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from ccx.mock._clock import LATEST, Clock, isoformat
 from ccx.mock._errors import MockAPIError
+from ccx.mock._lifecycle import force_status, receive_inbound
 from ccx.mock._messages import forced_failure_error
 from ccx.mock._registry import HandlerResult, RequestContext, handles
 
 from .messages import lookup_message
 
 
-def _clock_payload(ctx: RequestContext) -> dict[str, Any]:
-    clock = ctx.state.clock
+def _clock_payload(clock: Clock, reading: float) -> dict[str, Any]:
     return {
         "object": "clock",
-        "now": clock.isoformat(),
+        "now": isoformat(reading),
         "time_scale": 0 if clock.frozen else clock.time_scale,
     }
 
 
 @handles("test_helpers.messages.set_status")
-async def set_status(ctx: RequestContext) -> HandlerResult:
+def set_status(ctx: RequestContext) -> HandlerResult:
     message = lookup_message(ctx, ctx.path_params["id"])
     if message.direction != "outbound":
         raise MockAPIError(
@@ -36,15 +39,15 @@ async def set_status(ctx: RequestContext) -> HandlerResult:
         )
     status = ctx.body["status"]
     error = forced_failure_error(ctx.body.get("error_code")) if status == "failed" else None
-    ctx.state.engine.force_status(message, status, error)
+    force_status(ctx.workspace, message, status, error)
     return ctx.success_status, message.payload()
 
 
 @handles("test_helpers.messages.simulate_inbound")
-async def simulate_inbound(ctx: RequestContext) -> HandlerResult:
+def simulate_inbound(ctx: RequestContext) -> HandlerResult:
     body = ctx.body
-    message = ctx.state.engine.receive_inbound(
-        ctx.workspace.id,
+    message = receive_inbound(
+        ctx.workspace,
         contact=body["from"],
         channel=body["channel"],
         text=body["text"],
@@ -54,11 +57,30 @@ async def simulate_inbound(ctx: RequestContext) -> HandlerResult:
 
 
 @handles("test_helpers.clock.retrieve")
-async def clock_retrieve(ctx: RequestContext) -> HandlerResult:
-    return ctx.success_status, _clock_payload(ctx)
+def clock_retrieve(ctx: RequestContext) -> HandlerResult:
+    clock = ctx.workspace.clock
+    return ctx.success_status, _clock_payload(clock, clock.now())
 
 
 @handles("test_helpers.clock.advance")
-async def clock_advance(ctx: RequestContext) -> HandlerResult:
-    await ctx.state.clock.advance(float(ctx.body["seconds"]))
-    return ctx.success_status, _clock_payload(ctx)
+def clock_advance(ctx: RequestContext) -> HandlerResult:
+    """Move this workspace's clock (no other's); the answer goes out once it has moved.
+
+    Moving time is the one change no transaction can take back (webhooks go out while it
+    runs), so everything is checked first and the move itself runs after the request commits.
+    """
+    clock = ctx.workspace.clock
+    seconds = float(ctx.body["seconds"])
+    room = clock.room_to_advance()
+    if seconds > room:
+        raise MockAPIError(
+            400,
+            "invalid_request_error",
+            "parameter_invalid",
+            f"Moving the clock {seconds:g} s would take it past the end of the mock's calendar "
+            f"({isoformat(LATEST)}); it can move at most {room:.0f} s more.",
+            param="seconds",
+        )
+    reading = clock.now() + seconds
+    ctx.follow_up(lambda: clock.advance(seconds))
+    return ctx.success_status, _clock_payload(clock, reading)

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from ccx.mock._errors import MockAPIError, not_found
+from ccx.mock._records import ALL_SCOPES, TokenRecord
 from ccx.mock._registry import HandlerResult, RequestContext, handles, paginate
-from ccx.mock._state import ALL_SCOPES, TokenRecord
 
 __all__ = ["sorted_scopes"]
 
@@ -42,7 +42,7 @@ def _lookup(ctx: RequestContext) -> TokenRecord:
 
 
 @handles("tokens.create")
-async def create(ctx: RequestContext) -> HandlerResult:
+def create(ctx: RequestContext) -> HandlerResult:
     scopes = frozenset(ctx.body["scopes"])
     beyond = sorted_scopes(scopes - ctx.token.scopes)
     if beyond:
@@ -65,7 +65,7 @@ async def create(ctx: RequestContext) -> HandlerResult:
 
 
 @handles("tokens.list")
-async def list_tokens(ctx: RequestContext) -> HandlerResult:
+def list_tokens(ctx: RequestContext) -> HandlerResult:
     tokens = list(reversed(ctx.workspace.tokens.values()))
     return ctx.success_status, paginate(
         tokens, ctx.query, lambda token: _render(ctx, token), key=lambda token: token.id
@@ -73,12 +73,12 @@ async def list_tokens(ctx: RequestContext) -> HandlerResult:
 
 
 @handles("tokens.retrieve")
-async def retrieve(ctx: RequestContext) -> HandlerResult:
+def retrieve(ctx: RequestContext) -> HandlerResult:
     return ctx.success_status, _render(ctx, _lookup(ctx))
 
 
 @handles("tokens.revoke")
-async def revoke(ctx: RequestContext) -> HandlerResult:
+def revoke(ctx: RequestContext) -> HandlerResult:
     token = _lookup(ctx)
     if token.revoked_at is None:
         token.revoked_at = ctx.now
@@ -86,7 +86,7 @@ async def revoke(ctx: RequestContext) -> HandlerResult:
 
 
 @handles("tokens.rotate")
-async def rotate(ctx: RequestContext) -> HandlerResult:
+def rotate(ctx: RequestContext) -> HandlerResult:
     token = _lookup(ctx)
     if token.revoked_at is not None:
         raise MockAPIError(
@@ -95,7 +95,7 @@ async def rotate(ctx: RequestContext) -> HandlerResult:
             "token_revoked",
             f"Token {token.id} is revoked and cannot be rotated; create a new token.",
         )
-    ctx.state.rotate_token(token)
+    ctx.state.rotate_token(ctx.workspace, token)
     return ctx.success_status, {
         **_render(ctx, token),
         "secret": token.secret,

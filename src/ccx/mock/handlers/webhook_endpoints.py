@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from ccx.mock._delivery import EndpointRecord, new_endpoint_secret
 from ccx.mock._errors import MockAPIError, not_found
+from ccx.mock._lifecycle import test_event
 from ccx.mock._registry import HandlerResult, RequestContext, handles, paginate
 
 ROTATION_OVERLAP_SECONDS = 24 * 3600.0
@@ -16,7 +17,7 @@ _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 
 def _lookup(ctx: RequestContext) -> EndpointRecord:
     endpoint_id = ctx.path_params["id"]
-    endpoint = ctx.state.engine.domain(ctx.workspace.id).endpoints.get(endpoint_id)
+    endpoint = ctx.workspace.endpoints.get(endpoint_id)
     if endpoint is None:
         raise not_found("webhook endpoint", endpoint_id)
     return endpoint
@@ -45,7 +46,7 @@ def _with_secret(endpoint: EndpointRecord) -> dict[str, Any]:
 
 
 @handles("webhook_endpoints.create")
-async def create(ctx: RequestContext) -> HandlerResult:
+def create(ctx: RequestContext) -> HandlerResult:
     body = ctx.body
     endpoint = EndpointRecord(
         id=f"whe_{secrets.token_hex(8)}",
@@ -55,25 +56,25 @@ async def create(ctx: RequestContext) -> HandlerResult:
         secret=new_endpoint_secret(),
         description=body.get("description"),
     )
-    ctx.state.engine.domain(ctx.workspace.id).endpoints[endpoint.id] = endpoint
+    ctx.workspace.endpoints[endpoint.id] = endpoint
     return ctx.success_status, _with_secret(endpoint)
 
 
 @handles("webhook_endpoints.list")
-async def list_endpoints(ctx: RequestContext) -> HandlerResult:
-    endpoints = ctx.state.engine.domain(ctx.workspace.id).endpoints.values()
+def list_endpoints(ctx: RequestContext) -> HandlerResult:
+    endpoints = ctx.workspace.endpoints.values()
     return ctx.success_status, paginate(
         list(reversed(endpoints)), ctx.query, EndpointRecord.payload, key=lambda item: item.id
     )
 
 
 @handles("webhook_endpoints.retrieve")
-async def retrieve(ctx: RequestContext) -> HandlerResult:
+def retrieve(ctx: RequestContext) -> HandlerResult:
     return ctx.success_status, _lookup(ctx).payload()
 
 
 @handles("webhook_endpoints.update")
-async def update(ctx: RequestContext) -> HandlerResult:
+def update(ctx: RequestContext) -> HandlerResult:
     endpoint = _lookup(ctx)
     body = ctx.body
     if "url" in body:
@@ -86,22 +87,21 @@ async def update(ctx: RequestContext) -> HandlerResult:
         endpoint.status = body["status"]
         endpoint.disabled_reason = None if body["status"] == "enabled" else "Disabled by request."
         if endpoint.status == "disabled":
-            ctx.state.engine.deliverer.drop_endpoint(endpoint.id)
+            ctx.workspace.deliveries.drop_endpoint(endpoint.id)
     return ctx.success_status, endpoint.payload()
 
 
 @handles("webhook_endpoints.delete")
-async def delete(ctx: RequestContext) -> HandlerResult:
+def delete(ctx: RequestContext) -> HandlerResult:
     endpoint = _lookup(ctx)
-    engine = ctx.state.engine
-    del engine.domain(ctx.workspace.id).endpoints[endpoint.id]
+    del ctx.workspace.endpoints[endpoint.id]
     endpoint.status = "disabled"
-    engine.deliverer.drop_endpoint(endpoint.id)
+    ctx.workspace.deliveries.drop_endpoint(endpoint.id)
     return ctx.success_status, None
 
 
 @handles("webhook_endpoints.rotate_secret")
-async def rotate_secret(ctx: RequestContext) -> HandlerResult:
+def rotate_secret(ctx: RequestContext) -> HandlerResult:
     endpoint = _lookup(ctx)
     endpoint.previous_secret = endpoint.secret
     endpoint.previous_secret_expires_at = ctx.now + ROTATION_OVERLAP_SECONDS
@@ -113,9 +113,9 @@ async def rotate_secret(ctx: RequestContext) -> HandlerResult:
 
 
 @handles("webhook_endpoints.test")
-async def send_test(ctx: RequestContext) -> HandlerResult:
+def send_test(ctx: RequestContext) -> HandlerResult:
     """Deliver a sample event to this endpoint only, subscribed or not; it is not logged."""
     endpoint = _lookup(ctx)
     event_type = ctx.body.get("event", "message.delivered")
-    event = ctx.state.engine.test_event(endpoint, event_type, trace_id=ctx.trace_id)
+    event = test_event(ctx.workspace, endpoint, event_type, trace_id=ctx.trace_id)
     return ctx.success_status, event
