@@ -1,9 +1,12 @@
 """Hostile input to every operation of the spec: always a 4xx with the error envelope.
 
-Garbage, truncated, wrongly typed, deeply nested, oversized and non-UTF-8 bodies, traversal
-and junk in ids, absurd ``limit`` values and header injection. The operations are read from the
-spec, so new ones are attacked too. What the HTTP parser itself refuses (bare CR or LF in a
-header) never reaches the app: that is a plain 400 from uvicorn, and the server keeps serving.
+Garbage, truncated, wrongly typed, deeply nested, oversized, non-UTF-8 and half-surrogate
+bodies, traversal and junk in ids, absurd ``limit`` values, header injection, oversized and
+countless headers, connections that drip their head or body or say nothing, and a clock pushed
+to the end of the calendar. The operations are read from the spec, so new ones are attacked
+too. What the HTTP parser refuses before the app (bare CR or LF in a header, a head too big or
+too slow) is answered by the mock's HTTP layer, in the same envelope, and the server keeps
+serving.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ccx.mock import FrozenClock, MockConfig, MockServer
+from ccx.mock._clock import LATEST
 
 SPEC: dict[str, Any] = yaml.safe_load(
     (Path(__file__).parents[2] / "openapi" / "openapi.yaml").read_text()
@@ -360,9 +364,21 @@ def test_header_injection_is_stopped_by_the_http_parser(
     server: MockServer, http: httpx.Client, header: bytes
 ) -> None:
     answer = _raw_exchange(server, _head(server, "GET", "/v1/me", header))
-    assert answer.startswith(b"HTTP/1.1 4"), answer[:200]
     assert b"x-injected" not in answer.lower()
+    assert _envelope(answer, 400)["code"] == "invalid_http"
     assert http.get("/v1/me").status_code == 200
+
+
+def _envelope(answer: bytes, status: int) -> dict[str, Any]:
+    """The error envelope of a raw HTTP answer, checked to carry ``status`` and a request id."""
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(f"HTTP/1.1 {status} ".encode()), answer[:300]
+    headers = dict(line.split(b": ", 1) for line in head.split(b"\r\n")[1:] if b": " in line)
+    assert headers[b"content-type"] == b"application/json"
+    error: dict[str, Any] = json.loads(body)["error"]
+    assert set(error) >= ENVELOPE_FIELDS
+    assert error["request_id"].encode() == headers[b"x-request-id"]
+    return error
 
 
 def test_a_declared_length_beyond_the_limit_is_refused_before_reading(server: MockServer) -> None:
@@ -387,3 +403,188 @@ def test_a_body_cut_off_by_a_hang_up_runs_nothing_and_alarms_no_one(
         assert http.get("/v1/segments", params={"limit": 100}).status_code == 200
     assert len(http.get("/v1/segments", params={"limit": 100}).json()["data"]) == before
     assert [record for record in caplog.records if record.levelno >= logging.ERROR] == []
+
+
+# -- half a surrogate pair ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (
+            "/v1/messages",
+            b'{"to": "+15550000001", "channel": "sms", "text": "\\udfff", '
+            b'"idempotency_key": "surrogate-1"}',
+        ),
+        ("/v1/segments", b'{"name": "\\udfff", "recipients": ["+15550000001"]}'),
+        ("/v1/ai/reply", b'{"message": "Hi \\ud800", "context": "Orders ship in two days."}'),
+    ],
+)
+def test_half_a_surrogate_pair_is_refused_naming_the_field(
+    http: httpx.Client, path: str, body: bytes
+) -> None:
+    error = assert_refused(http.post(path, content=body), 400)
+    assert error["code"] == "invalid_json"
+    assert error["param"] in ("text", "name", "message")
+    assert error["retryable"] is False
+
+
+def test_a_whole_surrogate_pair_is_a_character(http: httpx.Client) -> None:
+    body = b'{"name": "Fans \\ud83d\\ude00", "recipients": ["+15550000001"]}'
+    response = http.post("/v1/segments", content=body)
+    assert response.status_code == 201, response.text
+    assert response.json()["name"] == "Fans \U0001f600"
+
+
+json_strings = st.text(max_size=6).map(lambda text: json.dumps(text)[1:-1])
+surrogates = st.integers(min_value=0xD800, max_value=0xDFFF).map(lambda code: f"\\u{code:04x}")
+
+
+@hypothesis_settings
+@given(
+    operation=st.sampled_from(BODY_OPERATIONS),
+    field=st.sampled_from(["name", "text", "message", "to", "metadata"]),
+    text=st.lists(st.one_of(json_strings, surrogates), min_size=1, max_size=4).map("".join),
+    as_key=st.booleans(),
+)
+def test_escapes_of_any_code_point_never_fail_the_server(
+    http: httpx.Client, operation: tuple[str, str], field: str, text: str, as_key: bool
+) -> None:
+    member = f'"{text}": 1' if as_key else f'"{field}": "{text}"'
+    response = http.request(*operation, content=("{" + member + "}").encode())
+    assert response.status_code < 500, response.text
+    if response.status_code >= 300:
+        assert_refused(response)
+
+
+# -- the HTTP layer's own limits ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def strict_server() -> Iterator[MockServer]:
+    """Short deadlines, so a test sees them pass in well under a second."""
+    config = MockConfig(
+        header_timeout_seconds=0.3, body_timeout_seconds=0.3, keep_alive_seconds=0.3
+    )
+    with MockServer(config, clock=FrozenClock(start=START)) as running:
+        yield running
+
+
+def _read_all(connection: socket.socket) -> bytes:
+    received = b""
+    while chunk := connection.recv(65536):
+        received += chunk
+    return received
+
+
+def _send_until_answered(connection: socket.socket, head: bytes, filler: bytes) -> bytes:
+    """Send ``head`` then ``filler`` in pieces until the server answers; what it answered.
+
+    Stopping at the answer keeps the server's close from resetting the connection while the
+    answer is still unread.
+    """
+    connection.sendall(head)
+    connection.settimeout(0.05)
+    for start in range(0, len(filler), 16384):
+        try:
+            connection.sendall(filler[start : start + 16384])
+        except OSError:
+            break
+        try:
+            first = connection.recv(65536)
+        except TimeoutError:
+            continue
+        connection.settimeout(10)
+        return first + _read_all(connection)
+    connection.settimeout(10)
+    return _read_all(connection)
+
+
+def test_a_huge_header_is_refused_with_431_long_before_it_is_read(server: MockServer) -> None:
+    with socket.create_connection((server.host, server.port), timeout=10) as connection:
+        head = b"GET /v1/me HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Huge: "
+        answer = _send_until_answered(connection, head, b"a" * (4 * 1024 * 1024))
+    error = _envelope(answer, 431)
+    assert error["code"] == "headers_too_large"
+    assert str(server.config.max_header_bytes) in error["message"]
+
+
+def test_too_many_header_fields_are_refused_with_431(
+    server: MockServer, http: httpx.Client
+) -> None:
+    fields = [f"X-Field-{number}: 1".encode() for number in range(server.config.max_header_count)]
+    answer = _raw_exchange(server, _head(server, "GET", "/v1/me", *fields))
+    assert _envelope(answer, 431)["code"] == "headers_too_large"
+    assert http.get("/v1/me").status_code == 200
+
+
+def test_a_head_that_drips_in_is_answered_408_and_closed(strict_server: MockServer) -> None:
+    address = (strict_server.host, strict_server.port)
+    with socket.create_connection(address, timeout=10) as connection:
+        connection.sendall(b"GET /v1/me HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a")
+        answer = _read_all(connection)  # the server answers, then closes: no waiting on us
+    assert _envelope(answer, 408)["code"] == "request_timeout"
+
+
+def test_a_connection_that_says_nothing_is_closed(strict_server: MockServer) -> None:
+    address = (strict_server.host, strict_server.port)
+    with socket.create_connection(address, timeout=10) as connection:
+        assert connection.recv(1) == b""
+
+
+def test_an_idle_kept_alive_connection_is_closed(strict_server: MockServer) -> None:
+    address = (strict_server.host, strict_server.port)
+    with socket.create_connection(address, timeout=10) as connection:
+        connection.sendall(_head(strict_server, "GET", "/v1/me"))
+        answer = _read_all(connection)  # returns once the server closes the idle connection
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
+
+
+def test_a_body_that_drips_in_is_answered_408(strict_server: MockServer) -> None:
+    address = (strict_server.host, strict_server.port)
+    head = _head(strict_server, "POST", "/v1/segments", b"Content-Length: 100")
+    with socket.create_connection(address, timeout=10) as connection:
+        connection.sendall(head + b'{"name": "Slow')
+        answer = _read_all(connection)
+    assert _envelope(answer, 408)["code"] == "request_timeout"
+
+
+# -- the end of the calendar -------------------------------------------------------------------
+
+
+def test_the_clock_stops_at_the_end_of_the_calendar_and_every_tenant_keeps_working() -> None:
+    with MockServer(clock=FrozenClock(start=START)) as server:
+        room = LATEST - server.clock.now()
+        server.advance(room - 100)
+        with pytest.raises(ValueError, match="calendar"):
+            server.advance(200)
+        for token in (server.token, server.second_token):
+            headers = {"Authorization": f"Bearer {token}"}
+            with httpx.Client(base_url=server.url, headers=headers) as client:
+                too_far = client.post("/v1/test_helpers/clock/advance", json={"seconds": 200})
+                assert assert_refused(too_far, 400)["param"] == "seconds"
+                sent = client.post(
+                    "/v1/messages",
+                    json={
+                        "to": "+15550000001",
+                        "channel": "sms",
+                        "text": "Still here.",
+                        "idempotency_key": "last-days",
+                    },
+                )
+                assert sent.status_code == 202, sent.text
+                created = client.post(
+                    "/v1/tokens",
+                    json={
+                        "scopes": ["messages:read"],
+                        "environment": "test",
+                        "ttl_seconds": 31536000,
+                    },
+                )
+                assert created.status_code == 201, created.text
+                assert (
+                    client.post("/v1/test_helpers/clock/advance", json={"seconds": 50}).status_code
+                    == 200
+                )
+                assert client.get("/v1/messages").status_code == 200
+                assert client.get("/v1/test_helpers/clock").json()["now"] == "9998-12-31T23:59:10Z"
