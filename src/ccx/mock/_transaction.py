@@ -111,9 +111,21 @@ class Transaction:
         self._entries[slot] = (table, key, table.get(key, _MISSING))
 
     def remember_order(self, table: Table[Any, Any]) -> None:
-        """Keep the whole table as it was: a removed entry put back must keep its place."""
-        if id(table) not in self._orders:
-            self._orders[id(table)] = (table, list(table.items()))
+        """Keep the whole table as it was: a removed entry put back must keep its place.
+
+        Until its first removal a table's order only grew, so the original is the table now
+        without the entries this transaction added, and with the first values of those it set.
+        """
+        if id(table) in self._orders:
+            return
+        original: list[tuple[Any, Any]] = []
+        for key, value in table.items():
+            remembered = self._entries.get((id(table), key))
+            if remembered is None:
+                original.append((key, value))
+            elif remembered[2] is not _MISSING:
+                original.append((key, remembered[2]))
+        self._orders[id(table)] = (table, original)
 
     def remember_log(self, log: Rewindable) -> None:
         if id(log) not in self._logs:

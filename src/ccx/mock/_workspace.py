@@ -167,7 +167,9 @@ class Workspace:
         ]
         pending = [when for when in due if when is not None]
         if pending:
-            self._plan_sweep(max(min(pending), now + SWEEP_INTERVAL_SECONDS))
+            soonest = min(pending)
+            # A record past its time but still in progress is looked at again a little later.
+            self._plan_sweep(soonest if soonest > now else now + SWEEP_INTERVAL_SECONDS)
 
     async def aclose(self) -> None:
         """Stop the workspace's background work and close its connections (server shutdown)."""
@@ -189,11 +191,11 @@ def _retire(
     retention: float,
     done: Callable[[_Record], bool],
 ) -> float | None:
-    """Drop the records created before ``cutoff`` that are ``done``; when the next one is due."""
+    """Drop the records created by ``cutoff`` that are ``done``; when the next one is due."""
     expired: list[str] = []
     next_due: float | None = None
     for key, record in table.items():
-        if record.created_at >= cutoff:
+        if record.created_at > cutoff:
             next_due = record.created_at + retention if next_due is None else next_due
             break
         if done(record):
