@@ -7,9 +7,11 @@ without the ``mock`` extra the fixtures fail with the command that installs it.
 
 Fixtures:
 
-- ``ccx_mock``: a running `ccx.mock.MockServer` for the test, on a frozen clock (time moves
+- ``ccx_mock``: a running `ccx.mock.MockServer` for the test, on frozen clocks (time moves
   only when the test advances it), configured by ``@pytest.mark.ccx_mock(...)``. With the ini
   option ``ccx_mock_scope = session``, unmarked tests share ``ccx_mock_session`` instead.
+  "The mock clock" below is the demo workspace's (``ccx_mock.clock``, the clients' token's);
+  advancing moves every workspace's clock by the same amount.
 - ``ccx_mock_session``: one server for the whole session (state accumulates across tests).
 - ``ccx_client`` / ``ccx_async_client``: clients bound to ``ccx_mock``, closed after the test.
   Their waits (retry backoff, ``Retry-After``) move the mock clock instead of sleeping.
