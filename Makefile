@@ -136,6 +136,13 @@ FUZZ_EXAMPLES ?= 100
 chaos: $(VENV)/.installed
 	$(PY) -m tests.reliability.chaos --sends $(CHAOS_SENDS)
 
+# Not in CI: SOAK_MINUTES of mixed load on ccx-mock from two workspaces over loopback; prints
+# RSS and p99 per minute and fails if memory keeps growing, p99 doubles, or a send or event
+# is duplicated or lost (see tests/reliability/soak.py).
+SOAK_MINUTES ?= 10
+soak: $(VENV)/.installed
+	$(PY) -m tests.reliability.soak --minutes $(SOAK_MINUTES)
+
 fuzz: $(VENV)/.installed
 	$(PY) -m tests.reliability.fuzz_webhooks -runs=$(FUZZ_RUNS) -print_final_stats=1
 	$(PY) -m tests.contract.run_schemathesis --max-examples $(FUZZ_EXAMPLES)
@@ -143,4 +150,4 @@ fuzz: $(VENV)/.installed
 contract: $(VENV)/.installed node_modules/.installed
 	$(BIN)/pytest -q tests/contract
 
-.PHONY: chaos fuzz contract
+.PHONY: chaos fuzz contract soak

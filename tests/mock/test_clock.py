@@ -151,3 +151,35 @@ def test_a_running_clock_runs_on_from_its_start() -> None:
     assert 1_795_132_800.0 <= first < 1_795_132_800.0 + 60
     time.sleep(0.01)
     assert clock.now() > first
+
+
+async def test_advance_waits_for_what_its_timers_start_not_for_what_others_keep_starting() -> None:
+    """On a busy server other requests start work all the time: an advance must still end."""
+    clock = FrozenClock(start=START)
+    stop = asyncio.Event()
+    started_by_timer: list[str] = []
+
+    async def busy() -> None:
+        for _ in range(5):
+            await asyncio.sleep(0)
+
+    async def others() -> None:  # requests arriving meanwhile, each starting background work
+        while not stop.is_set():
+            clock.spawn(busy())
+            await asyncio.sleep(0)
+
+    async def timer_work() -> None:
+        for _ in range(20):
+            await asyncio.sleep(0)
+        started_by_timer.append("done")
+
+    traffic = asyncio.ensure_future(others())
+    guard = asyncio.get_running_loop().call_later(30, stop.set)
+    clock.call_later(5, lambda: clock.spawn(timer_work()))
+    await clock.advance(10)
+    assert not stop.is_set(), "the advance waited for the other requests' work"
+    assert started_by_timer == ["done"]
+    stop.set()
+    guard.cancel()
+    await traffic
+    await clock.aclose()

@@ -38,6 +38,7 @@ from ._errors import (
     error_response,
     json_response,
 )
+from ._events import RETENTION_SECONDS
 from ._faults import FaultMiddleware, FaultSpec, FaultState, Tenant, parse_faults
 from ._idempotency import fingerprint, request_key
 from ._records import TokenRecord, new_id
@@ -157,15 +158,17 @@ class _Operation:
             return Response(status_code=499)
         response.headers.update(rate_headers)
         if workspace is not None:
+            now = workspace.clock.now()
             record_call(
                 workspace.audit_log,
-                now=workspace.clock.now(),
+                now=now,
                 token_id=None if token is None else token.id,
                 method=request.method,
                 path=request.scope["path"],
                 status=response.status_code,
                 request_id=request_id,
             )
+            workspace.expire_at(now + RETENTION_SECONDS)
         return response
 
     async def _run(
@@ -244,8 +247,7 @@ class _Operation:
         )
         if key is None:
             response = self._execute(handler, context)
-            for work in context.follow_ups:
-                await work()
+            await self._follow_up(context)
             return response, rate_headers
         workspace.idempotency.reserve(key, request_fingerprint, token.id, now)
         try:
@@ -254,12 +256,20 @@ class _Operation:
             workspace.idempotency.settle(key, None)
             raise
         try:
-            for work in context.follow_ups:
-                await work()
+            await self._follow_up(context)
         finally:
             # Whatever committed is the key's outcome (a 5xx, nothing committed, frees it).
             workspace.idempotency.settle(key, response)
         return response, rate_headers
+
+    @staticmethod
+    async def _follow_up(context: RequestContext) -> None:
+        """The work a committed request hands back; the committed answer stands if it fails."""
+        try:
+            for work in context.follow_ups:
+                await work()
+        except Exception:
+            logger.exception("after %s committed, its follow-up failed", context.operation_id)
 
     def _execute(self, handler: Handler, context: RequestContext) -> Response:
         """Run the handler and render its answer in one transaction: committed whole, or undone.

@@ -10,7 +10,11 @@ right after.
 
 Background work that must be waited for is started with `Clock.spawn`. A spawned task counts as
 idle while it waits on `Clock.sleep_until` (it can only progress when time moves), so settling
-never deadlocks on a task parked in the future.
+never deadlocks on a task parked in the future. Settling waits for the work that existed when
+it began and the work that work starts, and after each instant `advance` waits for the work
+that instant's timers started or woke; neither waits for work other requests start meanwhile:
+under steady traffic (a running server) there is always some, and waiting for all of it could
+never end.
 
 Inside a request's transaction, timers and tasks are staged: they are scheduled (or cancelled)
 when the request commits, and never if it rolls back. The calendar is bounded: a clock reads
@@ -142,7 +146,12 @@ class Clock:
         self._wakeup: asyncio.TimerHandle | None = None
         self._wakeup_at: float | None = None
         """The clock reading the real-time wakeup is set for (re-armed only for earlier ones)."""
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks: dict[asyncio.Task[Any], int] = {}
+        """Every running spawned task, with the generation of work it belongs to."""
+        self._generation = 0
+        """Bumped whenever a wait begins: work started afterwards is not what it waits for."""
+        self._firing: int | None = None
+        """While `advance` fires an instant's timers: the generation of the work they start."""
         self._parked: set[asyncio.Task[Any]] = set()
         self._changed: asyncio.Event | None = None
         self._advancing = asyncio.Lock()
@@ -209,6 +218,8 @@ class Clock:
             # Busy again from this instant, so a settle in progress waits for the task.
             if task is not None:
                 self._parked.discard(task)
+                if self._firing is not None and task in self._tasks:
+                    self._tasks[task] = self._firing
             if not future.done():
                 future.set_result(None)
 
@@ -245,18 +256,34 @@ class Clock:
         transaction.on_rollback(coroutine.close)
 
     def _start(self, coroutine: Coroutine[Any, Any, object]) -> None:
+        # Work started by spawned work belongs to its parent's generation; work started by an
+        # instant's timers to that instant's; anything else to now's.
+        parent = asyncio.current_task()
+        generation = self._tasks.get(parent) if parent is not None else None
+        if generation is None:
+            generation = self._generation if self._firing is None else self._firing
         task = asyncio.get_running_loop().create_task(coroutine)
-        self._tasks.add(task)
+        self._tasks[task] = generation
         task.add_done_callback(self._task_done)
 
     async def settle(self) -> None:
-        """Wait until every spawned task is finished or parked on the clock."""
+        """Wait until the spawned work started before this call, and the work it starts, is
+        finished or parked on the clock."""
+        self._generation += 1
+        boundary = self._generation
+        await self._wait_for(lambda generation: generation < boundary)
+
+    async def _wait_for(self, belongs: Callable[[int], bool]) -> None:
         deadline = time.monotonic() + _SETTLE_TIMEOUT_SECONDS
         while True:
             # Let callbacks scheduled by the last step (timers, done callbacks) run first.
             for _ in range(3):
                 await asyncio.sleep(0)
-            busy = [task for task in self._tasks if task not in self._parked]
+            busy = [
+                task
+                for task, generation in self._tasks.items()
+                if belongs(generation) and task not in self._parked
+            ]
             if not busy:
                 return
             changed = self._changed_event()
@@ -295,12 +322,19 @@ class Clock:
                 when = self._timers[0].when
                 if when > self.now():
                     self._move(when - self.now())
-                # Timers due at the same instant fire together, then the work they start settles.
-                while self._timers and self._timers[0].when == when:
-                    timer = heapq.heappop(self._timers)
-                    if not timer.cancelled:
-                        _fire(timer)
-                await self.settle()
+                # Timers due at the same instant fire together, then the work they start or
+                # wake settles (and only that: other requests' work goes on meanwhile).
+                self._generation += 1
+                firing = self._firing = self._generation
+                try:
+                    while self._timers and self._timers[0].when == when:
+                        timer = heapq.heappop(self._timers)
+                        if not timer.cancelled:
+                            _fire(timer)
+                finally:
+                    self._firing = None
+                    self._generation += 1
+                await self._wait_for(lambda generation: generation == firing)
             if target > self.now():
                 self._move(target - self.now())
             self._arm()
@@ -357,7 +391,7 @@ class Clock:
         self._arm()
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
+        self._tasks.pop(task, None)
         self._parked.discard(task)
         if not task.cancelled() and task.exception() is not None:
             # Surface failures of background work instead of losing them with the task.

@@ -8,7 +8,7 @@ structure: a request only ever holds its token's workspace, so there is no globa
 forgotten filter could leak through, and no clock, queue or pool another tenant can move.
 
 History is kept 30 days on the workspace's clock (events, settled messages, finished
-broadcasts, delivery attempts) and exports a day; a sweep runs on the clock when the oldest
+broadcasts, delivery attempts, audit entries) and exports a day; a sweep runs on the clock when the oldest
 of them comes due, so memory levels off under any steady load.
 """
 
@@ -155,7 +155,11 @@ class Workspace:
         self.events.expire(now)
         self.deliveries.forget_attempts_before(cutoff)
         self.idempotency.forget_expired(now)
+        audit_log = self.audit_log
+        while audit_log and audit_log[0].created_at <= cutoff:
+            audit_log.popleft()
         due = [
+            audit_log[0].created_at + RETENTION_SECONDS if audit_log else None,
             _retire(self.messages, cutoff, RETENTION_SECONDS, lambda message: message.settled),
             _retire(self.broadcasts, cutoff, RETENTION_SECONDS, lambda item: item.finished),
             _retire(
