@@ -107,6 +107,8 @@ class Run:
     broadcasts: set[str] = field(default_factory=set[str])
     send_errors: Counter[str] = field(default_factory=Counter[str])
     exports: int = 0
+    exports_expired: int = 0
+    """Exports the clock's day passed over before they were downloaded."""
     export_bytes: int = 0
     clock_moves: int = 0
     seeds: int = 0
@@ -268,15 +270,19 @@ async def broadcast(tenant: Tenant, run: Run) -> None:
 
 
 async def export(tenant: Tenant, run: Run) -> None:
+    """Export the messages and download the file once ready (a clock day, 8 s here, at most:
+    an export is kept a day)."""
     created = await tenant.client.exports.create(resource="messages", format="csv")
-    for _ in range(60):
-        if (await tenant.client.exports.retrieve(created.id)).status == "ready":
-            content = await tenant.http.get(f"/v1/exports/{created.id}/content")
-            content.raise_for_status()
-            run.exports += 1
-            run.export_bytes += len(content.content)
-            return
-        await asyncio.sleep(1.0)
+    try:
+        while (await tenant.client.exports.retrieve(created.id)).status != "ready":
+            await asyncio.sleep(0.2)
+    except ccx.NotFoundError:
+        run.exports_expired += 1
+        return
+    content = await tenant.http.get(f"/v1/exports/{created.id}/content")
+    content.raise_for_status()
+    run.exports += 1
+    run.export_bytes += len(content.content)
 
 
 async def move_clock(tenant: Tenant, run: Run, seconds: float = CLOCK_STEP_SECONDS) -> None:
@@ -394,7 +400,7 @@ def report(run: Run, receiver: Receiver, verdict: Verdict, minutes: int) -> list
         f"({run.seeds} asking for faults, each its own seed; {sum(run.send_errors.values())} "
         f"raised after the SDK's retries and were sent again with their key: "
         f"{dict(run.send_errors)}), {len(run.broadcasts)} broadcasts, {run.exports} exports "
-        f"({run.export_bytes / 2**20:.1f} MiB downloaded), {run.clock_moves} clock moves of "
+        f"({run.export_bytes / 2**20:.1f} MiB downloaded; {run.exports_expired} expired first), {run.clock_moves} clock moves of "
         f"{CLOCK_STEP_SECONDS // 3600} h",
         f"webhooks: {len(receiver.acknowledged)} acknowledged, {receiver.failed} failed on "
         f"purpose ({RECEIVER_FAILURE_RATE:.0%}) and redelivered",

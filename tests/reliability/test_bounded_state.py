@@ -141,7 +141,8 @@ def test_history_is_kept_thirty_days_on_the_clock(server: MockServer, http: http
     assert http.get("/v1/events").json()["data"] == []
     assert len(demo(server).messages) == 0
     audited = [entry["path"] for entry in http.get("/v1/audit_logs").json()["data"]]
-    assert "/v1/messages" not in audited and "/v1/broadcasts" not in audited
+    assert "/v1/messages" not in audited
+    assert "/v1/broadcasts" not in audited
 
 
 def test_an_export_is_built_while_another_tenant_is_answered(server: MockServer) -> None:

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import re
 import secrets
+import sys
 from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, cast
@@ -114,6 +115,9 @@ async def _read_body(request: Request, limit: int, timeout: float) -> bytes:
         return b"".join(chunks)
 
     try:
+        if sys.version_info >= (3, 11):
+            async with asyncio.timeout(timeout):  # no task of its own, unlike wait_for
+                return await read()
         return await asyncio.wait_for(read(), timeout)
     except asyncio.TimeoutError:
         raise request_timeout(timeout) from None
@@ -245,21 +249,21 @@ class _Operation:
             idempotency_key=key,
             success_status=route.success_status,
         )
-        if key is None:
-            response = self._execute(handler, context)
-            await self._follow_up(context)
-            return response, rate_headers
-        workspace.idempotency.reserve(key, request_fingerprint, token.id, now)
+        keys = workspace.idempotency
+        if key is not None:
+            keys.reserve(key, request_fingerprint, token.id, now)
         try:
             response = self._execute(handler, context)
         except BaseException:
-            workspace.idempotency.settle(key, None)
+            if key is not None:
+                keys.settle(key, None)
             raise
         try:
             await self._follow_up(context)
         finally:
             # Whatever committed is the key's outcome (a 5xx, nothing committed, frees it).
-            workspace.idempotency.settle(key, response)
+            if key is not None:
+                keys.settle(key, response)
         return response, rate_headers
 
     @staticmethod

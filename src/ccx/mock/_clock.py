@@ -25,9 +25,11 @@ is a one-year token lifetime) a date the API can write.
 from __future__ import annotations
 
 import asyncio
+import functools
 import heapq
 import itertools
 import math
+import operator
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -334,7 +336,7 @@ class Clock:
                 finally:
                     self._firing = None
                     self._generation += 1
-                await self._wait_for(lambda generation: generation == firing)
+                await self._wait_for(functools.partial(operator.eq, firing))
             if target > self.now():
                 self._move(target - self.now())
             self._arm()

@@ -73,9 +73,19 @@ class Rewindable(Protocol):
 class Transaction:
     """One request's journal of first values and its staged effects."""
 
-    __slots__ = ("_attributes", "_effects", "_entries", "_logs", "_orders", "_undo_hooks")
+    __slots__ = (
+        "_attributes",
+        "_created",
+        "_effects",
+        "_entries",
+        "_logs",
+        "_orders",
+        "_undo_hooks",
+    )
 
     def __init__(self) -> None:
+        self._created: dict[int, object] = {}
+        """Records made by this transaction: nothing to put back in them, nothing to journal."""
         self._attributes: dict[tuple[int, str], tuple[object, str, object]] = {}
         self._entries: dict[tuple[int, object], tuple[Table[Any, Any], object, object]] = {}
         self._orders: dict[int, tuple[Table[Any, Any], list[tuple[Any, Any]]]] = {}
@@ -96,13 +106,13 @@ class Transaction:
 
     # -- the journal -------------------------------------------------------------------------
 
+    def created(self, record: object) -> None:
+        self._created[id(record)] = record  # kept alive, so its id stays its own
+
     def remember_attribute(self, owner: object, name: str) -> None:
         slot = (id(owner), name)
-        if slot in self._attributes:
-            return
-        original = getattr(owner, name, _MISSING)
-        if original is not _MISSING:  # an unset slot is a record being built: nothing to undo
-            self._attributes[slot] = (owner, name, original)
+        if slot not in self._attributes:
+            self._attributes[slot] = (owner, name, getattr(owner, name))
 
     def remember_entry(self, table: Table[Any, Any], key: object) -> None:
         slot = (id(table), key)
@@ -186,9 +196,18 @@ class Journaled:
 
     __slots__ = ()
 
-    def __setattr__(self, name: str, value: object) -> None:
+    def __new__(cls, *arguments: object, **options: object) -> Any:
+        del arguments, options  # for __init__
+        record = object.__new__(cls)
         transaction = _CURRENT.get()
         if transaction is not None:
+            transaction.created(record)
+        return record
+
+    def __setattr__(self, name: str, value: object) -> None:
+        transaction = _CURRENT.get()
+        # A record this transaction made (its fields being set by __init__) needs no journal.
+        if transaction is not None and id(self) not in transaction._created:
             transaction.remember_attribute(self, name)
         object.__setattr__(self, name, value)
 
