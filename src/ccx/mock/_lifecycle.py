@@ -145,24 +145,17 @@ def create_message(
     broadcast: BroadcastRecord | None = None,
 ) -> MessageRecord:
     """Register an outbound message: queued now, or scheduled for ``schedule_at``."""
-    clock = workspace.clock
-    now = clock.now()
-    thread = conversation(workspace, to, channel, trace_id=trace_id, at=now)
-    thread.record(now, inbound=False)
-    message = MessageRecord(
-        id=new_message_id(),
-        workspace_id=workspace.id,
-        direction="outbound",
+    message = _new_message(
+        workspace,
         contact=to,
         channel=channel,
+        inbound=False,
+        trace_id=trace_id,
         kind=kind,
         content=content,
         priority=priority,
         status="scheduled" if schedule_at is not None else "queued",
         category=category,
-        created_at=now,
-        trace_id=trace_id,
-        conversation_id=thread.id,
         broadcast_id=broadcast.id if broadcast is not None else None,
         metadata=metadata,
         fallback=fallback,
@@ -170,12 +163,10 @@ def create_message(
         schedule_at=schedule_at,
         timezone=timezone,
     )
-    workspace.messages[message.id] = message
-    workspace.expire_at(now + RETENTION_SECONDS)
     if schedule_at is None:
-        _queue(workspace, message, at=now)
+        _queue(workspace, message, at=message.created_at)
     else:
-        message.timer = clock.call_at(schedule_at, lambda: _release(workspace, message))
+        message.timer = workspace.clock.call_at(schedule_at, lambda: _release(workspace, message))
     return message
 
 
@@ -183,28 +174,52 @@ def receive_inbound(
     workspace: Workspace, *, contact: str, channel: str, text: str, trace_id: str | None
 ) -> MessageRecord:
     """A message from a contact: opens the 24 h window and emits ``message.reply``."""
-    now = workspace.clock.now()
-    thread = conversation(workspace, contact, channel, trace_id=trace_id, at=now)
-    thread.record(now, inbound=True)
-    message = MessageRecord(
-        id=new_message_id(),
-        workspace_id=workspace.id,
-        direction="inbound",
+    message = _new_message(
+        workspace,
         contact=contact,
         channel=channel,
+        inbound=True,
+        trace_id=trace_id,
         kind="text",
         content=text,
         priority="default",
         status="received",
         category="service",
+        settled=True,  # nothing more happens to an inbound message
+    )
+    workspace.emit(
+        "message.reply", message, trace_id=trace_id, ordering_key=message.id, at=message.created_at
+    )
+    return message
+
+
+def _new_message(
+    workspace: Workspace,
+    *,
+    contact: str,
+    channel: str,
+    inbound: bool,
+    trace_id: str | None,
+    **details: Any,
+) -> MessageRecord:
+    """A message in its contact's conversation, kept (30 days) with the workspace's messages;
+    ``details`` are the rest of its `MessageRecord` fields."""
+    now = workspace.clock.now()
+    thread = conversation(workspace, contact, channel, trace_id=trace_id, at=now)
+    thread.record(now, inbound=inbound)
+    message = MessageRecord(
+        id=new_message_id(),
+        workspace_id=workspace.id,
+        direction="inbound" if inbound else "outbound",
+        contact=contact,
+        channel=channel,
         created_at=now,
         trace_id=trace_id,
         conversation_id=thread.id,
-        settled=True,
+        **details,
     )
     workspace.messages[message.id] = message
     workspace.expire_at(now + RETENTION_SECONDS)
-    workspace.emit("message.reply", message, trace_id=trace_id, ordering_key=message.id, at=now)
     return message
 
 
