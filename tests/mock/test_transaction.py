@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -13,7 +12,7 @@ from ccx.mock import FrozenClock
 from ccx.mock._events import EventLog
 from ccx.mock._registry import handler_for
 from ccx.mock._spec import ROUTES
-from ccx.mock._transaction import Journaled, Table, Transaction, after_commit
+from ccx.mock._transaction import Table, Transaction, after_commit, journaled
 from ccx.mock.handlers import load_handlers
 
 START = 1_795_248_000.0
@@ -24,8 +23,8 @@ def test_every_operation_of_the_spec_has_a_handler() -> None:
     assert [route.operation_id for route in ROUTES if handler_for(route.operation_id) is None] == []
 
 
-@dataclass(slots=True, eq=False)
-class Record(Journaled):
+@journaled
+class Record:
     status: str
     count: int = 0
 
@@ -44,7 +43,7 @@ def test_a_rolled_back_table_has_its_entries_in_their_order(
     for key, value in initial.items():
         table[key] = value
     transaction = Transaction()
-    with transaction.active():
+    with transaction:
         for action, key, value in changes:
             if action == "set":
                 table[key] = value
@@ -58,7 +57,7 @@ def test_a_rolled_back_record_has_its_first_values_and_a_committed_one_keeps_the
     record = Record("queued")
     for outcome in ("rollback", "commit"):
         transaction = Transaction()
-        with transaction.active():
+        with transaction:
             record.status = "sent"
             record.status = "delivered"
             record.count += 1
@@ -68,7 +67,7 @@ def test_a_rolled_back_record_has_its_first_values_and_a_committed_one_keeps_the
 
 def test_a_new_record_costs_the_journal_nothing() -> None:
     transaction = Transaction()
-    with transaction.active():
+    with transaction:
         Record("queued")
     assert transaction._attributes == {}
 
@@ -77,7 +76,7 @@ def test_a_rolled_back_event_log_forgets_what_was_appended() -> None:
     log = EventLog()
     log.append("message.queued", {}, at=START, trace_id=None, ordering_key=None)
     transaction = Transaction()
-    with transaction.active():
+    with transaction:
         log.append("message.sent", {}, at=START, trace_id=None, ordering_key=None)
     transaction.rollback()
     assert [event.type for event in log] == ["message.queued"]
@@ -96,7 +95,7 @@ async def test_timers_tasks_and_effects_wait_for_the_commit_and_never_come_after
 
     for outcome in ("rollback", "commit"):
         transaction = Transaction()
-        with transaction.active():
+        with transaction:
             clock.call_later(1, lambda outcome=outcome: happened.append(f"timer {outcome}"))
             clock.spawn(task())
             after_commit(lambda outcome=outcome: happened.append(f"effect {outcome}"))
@@ -111,7 +110,7 @@ async def test_a_timer_cancelled_by_a_rolled_back_request_still_fires() -> None:
     fired: list[bool] = []
     timer = clock.call_later(1, lambda: fired.append(True))
     transaction = Transaction()
-    with transaction.active():
+    with transaction:
         timer.cancel()
         clock.call_later(5, lambda: None)  # a later timer re-arms the heap inside the request
     transaction.rollback()
@@ -123,7 +122,7 @@ def test_bulk_changes_that_would_bypass_the_journal_still_go_through_it() -> Non
     table: Table[str, Any] = Table()
     table["a"] = 1
     transaction = Transaction()
-    with transaction.active():
+    with transaction:
         table.update({"b": 2})
         table.setdefault("c", 3)
         table.clear()
@@ -132,5 +131,5 @@ def test_bulk_changes_that_would_bypass_the_journal_still_go_through_it() -> Non
 
 
 def test_one_transaction_at_a_time() -> None:
-    with Transaction().active(), pytest.raises(RuntimeError, match="already"):
-        Transaction().active().__enter__()
+    with Transaction(), pytest.raises(RuntimeError, match="already"):
+        Transaction().__enter__()

@@ -11,11 +11,9 @@ anything unexpected into an error envelope, never a bare 500 page.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import secrets
-import sys
 from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, cast
@@ -46,13 +44,7 @@ from ._records import TokenRecord, new_id
 from ._registry import Handler, RequestContext, handler_for
 from ._state import MockState
 from ._transaction import Transaction
-from ._validation import (
-    check_path_params,
-    parse_json_body,
-    request_timeout,
-    too_large,
-    validate_model,
-)
+from ._validation import check_path_params, parse_json_body, too_large, validate_model
 from ._workspace import Workspace
 from .handlers import load_handlers
 
@@ -98,29 +90,19 @@ def _trace_id(traceparent: str | None) -> str:
     return secrets.token_hex(16)
 
 
-async def _read_body(request: Request, limit: int, timeout: float) -> bytes:
-    """The whole body, or 413 past ``limit`` bytes, or 408 if it takes over ``timeout`` s."""
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The whole body, or 413 past ``limit`` bytes (a slow one is the HTTP layer's 408)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise too_large(limit)
-
-    async def read() -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise too_large(limit)
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    try:
-        if sys.version_info >= (3, 11):
-            async with asyncio.timeout(timeout):  # no task of its own, unlike wait_for
-                return await read()
-        return await asyncio.wait_for(read(), timeout)
-    except asyncio.TimeoutError:
-        raise request_timeout(timeout) from None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _query(request: Request) -> dict[str, Any]:
@@ -189,7 +171,7 @@ class _Operation:
         check_path_params(path_params, route.operation_id)
         data: dict[str, Any] = {}
         if request.method in _BODY_METHODS:
-            raw = await _read_body(request, config.max_body_bytes, config.body_timeout_seconds)
+            raw = await _read_body(request, config.max_body_bytes)
             data = parse_json_body(
                 raw, request.headers.get("content-type"), max_depth=config.max_json_depth
             )
@@ -283,7 +265,7 @@ class _Operation:
         """
         transaction = Transaction()
         try:
-            with transaction.active():
+            with transaction:
                 response = self._respond(handler(context))
         except MockAPIError as error:
             transaction.rollback()

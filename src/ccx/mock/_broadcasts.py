@@ -21,7 +21,7 @@ from ccx.types.enums import BroadcastStatus
 
 from ._clock import Timer, isoformat
 from ._pricing import CURRENCY, BillingCategory, price
-from ._transaction import Journaled, after_commit, current_transaction
+from ._transaction import after_commit, current_transaction, journaled
 
 __all__ = [
     "SSE_RETRY_MILLISECONDS",
@@ -110,8 +110,8 @@ class StreamHistory:
             self._changed = None
 
 
-@dataclass(slots=True, eq=False)
-class BroadcastRecord(Journaled):
+@journaled
+class BroadcastRecord:
     id: str
     workspace_id: str
     name: str

@@ -197,7 +197,7 @@ class Clock:
         Inside a request the timer starts when the request commits.
         """
         timer = Timer(when, next(self._sequence), callback)
-        after_commit(lambda: self._schedule(timer))
+        after_commit(self._schedule, timer)
         return timer
 
     def _schedule(self, timer: Timer) -> None:
@@ -254,7 +254,7 @@ class Clock:
         if transaction is None:
             self._start(coroutine)
             return
-        transaction.after_commit(lambda: self._start(coroutine))
+        transaction.after_commit(self._start, coroutine)
         transaction.on_rollback(coroutine.close)
 
     def _start(self, coroutine: Coroutine[Any, Any, object]) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._clock import isoformat
-from ._transaction import Journaled
+from ._transaction import journal
 
 __all__ = ["WINDOW_SECONDS", "ConversationRecord", "window_applies"]
 
@@ -25,7 +25,10 @@ def window_applies(channel: str) -> bool:
 
 
 @dataclass(slots=True, eq=False)
-class ConversationRecord(Journaled):
+class ConversationRecord:
+    """Made and changed in bulk by background work, so not `journaled`: `record` saves it for a
+    request that changes it."""
+
     contact: str
     channel: str
     created_at: float
@@ -44,6 +47,7 @@ class ConversationRecord(Journaled):
         return expires is not None and now < expires
 
     def record(self, at: float, *, inbound: bool) -> None:
+        journal(self, "message_count", "last_message_at", "last_inbound_at")
         self.message_count += 1
         self.last_message_at = at
         if inbound:

@@ -35,7 +35,7 @@ from ccx.webhooks import sign
 from ._clock import Clock, isoformat
 from ._errors import json_bytes
 from ._events import EventRecord
-from ._transaction import Journaled, after_commit
+from ._transaction import after_commit, journaled
 
 __all__ = [
     "ACK_TIMEOUT_SECONDS",
@@ -81,8 +81,8 @@ def signed_headers(
     }
 
 
-@dataclass(slots=True, eq=False)
-class EndpointRecord(Journaled):
+@journaled
+class EndpointRecord:
     """A webhook endpoint. The secrets never appear in its repr or its payload."""
 
     id: str
@@ -168,11 +168,11 @@ class DeliveryPool:
 
         Inside a request, the delivery is queued when the request commits.
         """
-        after_commit(lambda: self._enqueue(endpoint, event, subscribed_only))
+        after_commit(self._enqueue, endpoint, event, subscribed_only)
 
     def drop_endpoint(self, endpoint_id: str) -> None:
         """Forget everything pending for an endpoint (disabled or deleted), once committed."""
-        after_commit(lambda: self._drop(endpoint_id))
+        after_commit(self._drop, endpoint_id)
 
     def forget_attempts_before(self, cutoff: float) -> None:
         """Retention: attempts made before ``cutoff`` on the clock are no longer kept."""

@@ -9,9 +9,10 @@ the head's size, and answers a plain-text 400.) The mock's protocol adds, before
 - a request line and headers over ``MockConfig.max_header_bytes``, or more than
   ``max_header_count`` fields: 431 ``headers_too_large``, and the connection is closed;
 - a head not complete within ``header_timeout_seconds`` of the connection opening (or of its
-  first byte, on a kept-alive connection): 408 ``request_timeout``, closed; a connection that
-  sent nothing at all is closed without an answer, as is one idle ``keep_alive_seconds`` after
-  a response (uvicorn's own keep-alive);
+  first byte, on a kept-alive connection), or a body not complete ``body_timeout_seconds``
+  after its head: 408 ``request_timeout``, closed; a connection that sent nothing at all is
+  closed without an answer, as is one idle ``keep_alive_seconds`` after a response (uvicorn's
+  own keep-alive);
 - bytes that are not HTTP/1.1 (a bare CR or LF in a header, a malformed request line or chunk):
   400 ``invalid_http`` where uvicorn would send its plain-text 400.
 
@@ -40,10 +41,16 @@ class HttpLimits:
     max_header_bytes: int
     max_header_count: int
     header_timeout_seconds: float
+    body_timeout_seconds: float
 
     @classmethod
     def of(cls, config: MockConfig) -> HttpLimits:
-        return cls(config.max_header_bytes, config.max_header_count, config.header_timeout_seconds)
+        return cls(
+            config.max_header_bytes,
+            config.max_header_count,
+            config.header_timeout_seconds,
+            config.body_timeout_seconds,
+        )
 
 
 def server_config(
@@ -81,6 +88,7 @@ class _GuardedHttpProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         self._head_fields = 0
         self._head_timer: asyncio.TimerHandle | None = None
+        self._body_timer: asyncio.TimerHandle | None = None
         self._refusal: MockAPIError | None = None
 
     # -- connection events -------------------------------------------------------------------
@@ -91,6 +99,7 @@ class _GuardedHttpProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_head_timer()
+        self._cancel_body_timer()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -121,9 +130,13 @@ class _GuardedHttpProtocol(HttpToolsProtocol):
         self._cancel_head_timer()
         self._awaiting_head, self._head_begun = False, False
         self._unparsed_bytes = 0
+        self._body_timer = self.loop.call_later(
+            self.limits.body_timeout_seconds, self._body_timed_out
+        )
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
+        self._cancel_body_timer()
         super().on_message_complete()
         self._awaiting_head = True
         self._unparsed_bytes = 0
@@ -166,6 +179,21 @@ class _GuardedHttpProtocol(HttpToolsProtocol):
             self._refuse(_head_timeout(self.limits.header_timeout_seconds))
         else:  # nothing was asked, so nothing is answered
             self.transport.close()
+
+    def _cancel_body_timer(self) -> None:
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+
+    def _body_timed_out(self) -> None:
+        """The app is still waiting for the body: answer for it (it sees the client leave)."""
+        self._body_timer = None
+        if self._closing():
+            return
+        if self.cycle.response_started:
+            self.transport.close()
+        else:
+            self._refuse(_body_timeout(self.limits.body_timeout_seconds))
 
     def _closing(self) -> bool:
         return self.transport.is_closing()
@@ -218,6 +246,16 @@ def _head_timeout(seconds: float) -> MockAPIError:
         "invalid_request_error",
         "request_timeout",
         f"The request line and headers did not arrive within {seconds:g} s; send them again.",
+        retryable=True,
+    )
+
+
+def _body_timeout(seconds: float) -> MockAPIError:
+    return MockAPIError(
+        408,
+        "invalid_request_error",
+        "request_timeout",
+        f"The request body did not arrive within {seconds:g} s; send it again.",
         retryable=True,
     )
 

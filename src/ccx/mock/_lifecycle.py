@@ -47,7 +47,7 @@ from ._messages import (
     upstream_failure_error,
 )
 from ._pricing import BillingCategory
-from ._transaction import after_commit
+from ._transaction import after_commit, journal
 from ._workspace import Workspace
 
 __all__ = [
@@ -114,11 +114,11 @@ def conversation(
     existing = by_contact.get(contact)
     if existing is not None:
         return existing
-    first_contact = not workspace.knows_contact(contact)
     created = ConversationRecord(contact, channel, at)
     workspace.conversations[created.id] = created
     by_contact[contact] = created
-    if first_contact:
+    if contact not in workspace.contacts:
+        workspace.contacts[contact] = created
         workspace.emit("contact.created", created, trace_id=trace_id, at=at)
     workspace.emit("conversation.created", created, trace_id=trace_id, at=at)
     return created
@@ -225,6 +225,7 @@ def _new_message(
 
 def cancel_message(workspace: Workspace, message: MessageRecord) -> None:
     """Cancel a scheduled message (the caller checked that it is scheduled)."""
+    journal(message)
     if message.timer is not None:
         message.timer.cancel()
         message.timer = None
@@ -244,6 +245,7 @@ def force_status(
     As a carrier would, it reports the steps in between too: forcing ``read`` on a queued
     message emits ``message.sent``, ``message.delivered`` and ``message.read``.
     """
+    journal(message)
     if message.timer is not None:
         message.timer.cancel()
         message.timer = None
@@ -268,16 +270,15 @@ def _queue(workspace: Workspace, message: MessageRecord, *, at: float) -> None:
 
 
 def _enqueue(workspace: Workspace, message: MessageRecord) -> None:
+    after_commit(_push, workspace, message)
+
+
+def _push(workspace: Workspace, message: MessageRecord) -> None:
     outbox = workspace.outbox
-    rank = PRIORITY_RANK[message.priority]
-
-    def push() -> None:
-        heapq.heappush(outbox.queue, (rank, next(outbox.sequence), message))
-        if not outbox.dispatching:
-            outbox.dispatching = True
-            workspace.clock.spawn(_dispatch(workspace))
-
-    after_commit(push)
+    heapq.heappush(outbox.queue, (PRIORITY_RANK[message.priority], next(outbox.sequence), message))
+    if not outbox.dispatching:
+        outbox.dispatching = True
+        workspace.clock.spawn(_dispatch(workspace))
 
 
 async def _dispatch(workspace: Workspace) -> None:

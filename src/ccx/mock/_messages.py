@@ -34,7 +34,6 @@ from ._clock import Timer, isoformat
 from ._errors import MockAPIError
 from ._pricing import BillingCategory, billable
 from ._records import TemplateRecord
-from ._transaction import Journaled
 
 __all__ = [
     "CONTENT_KINDS",
@@ -115,8 +114,12 @@ def new_message_id() -> str:
 
 
 @dataclass(slots=True, eq=False)
-class MessageRecord(Journaled):
-    """One message, kept small: broadcast recipients share ``content`` and ``metadata``."""
+class MessageRecord:
+    """One message, kept small: broadcast recipients share ``content`` and ``metadata``.
+
+    Made and changed in bulk by background work, so not `journaled`: a request that changes an
+    existing message saves it first with `journal` (see ccx.mock._lifecycle).
+    """
 
     id: str
     workspace_id: str

@@ -1,6 +1,6 @@
 """The records a workspace keeps about its tokens, templates, segments and exports, and their ids.
 
-Records are plain dataclasses, changed in place on the event loop; as `Journaled` records,
+Records are plain dataclasses, changed in place on the event loop; as `journaled` records,
 whatever a failed request changed in them is put back. Secrets are kept out of every ``repr``
 so a failing test or a log line never leaks one. The enumerations are the SDK's own
 (`ccx.types.enums`), so the mock and the client cannot disagree on a value.
@@ -19,7 +19,7 @@ from typing import Literal, TypeAlias
 
 from ccx.types.enums import Environment, Scope, TemplateCategory, TemplateStatus
 
-from ._transaction import Journaled
+from ._transaction import journaled
 
 __all__ = [
     "ALL_SCOPES",
@@ -66,8 +66,8 @@ def new_secret(environment: Environment) -> str:
     return TOKEN_PREFIXES[environment] + "".join(secrets.choice(_ALPHABET) for _ in range(32))
 
 
-@dataclass(slots=True, eq=False)
-class TokenRecord(Journaled):
+@journaled
+class TokenRecord:
     """One API token. The secret is only ever returned by ``tokens.create`` / ``rotate``."""
 
     id: str
@@ -97,8 +97,8 @@ class TokenRecord(Journaled):
         return self.expires_at is not None and now >= self.expires_at
 
 
-@dataclass(slots=True, eq=False)
-class TemplateRecord(Journaled):
+@journaled
+class TemplateRecord:
     """A message template, keyed by name in its workspace; ``body`` holds ``{{1}}`` slots."""
 
     id: str
@@ -131,8 +131,8 @@ class SegmentRecord:
     created_at: float
 
 
-@dataclass(slots=True, eq=False)
-class ExportRecord(Journaled):
+@journaled
+class ExportRecord:
     """A data export: ``pending`` until its file is built and ``ready_at`` has passed.
 
     Which records it holds (``row_count`` of them) is fixed when it is requested; the file is

@@ -5,10 +5,14 @@ commit because it holds for code that was never written with it in mind: a handl
 function that changes whatever it needs, and if it raises anywhere (a refusal, a bug, a
 response that cannot be encoded) everything it did is undone.
 
-- **State is journaled.** Records (`Journaled` subclasses) remember an attribute's value the
+- **State is journaled.** Records (`journaled` dataclasses) remember an attribute's value the
   first time a transaction changes it; a `Table` remembers an entry's value, or its whole
   order once an entry is removed; append-only logs (`Rewindable`) remember their length.
-  Rollback puts every first value back.
+  Rollback puts every first value back. The two records that background work makes and
+  changes by the million (messages and conversations) are plain dataclasses instead, saved
+  whole by `journal` at the few places a request changes one, so their lifecycle runs at
+  plain attribute speed; ``tests/reliability/test_transactions.py`` holds every operation to
+  the rule either way.
 - **Effects are staged.** Anything that would reach outside the state (a timer on the clock, a
   background task, a webhook delivery, waking a stream) goes through `after_commit` and only
   happens once the transaction commits, so nothing fires for a rolled-back request.
@@ -21,45 +25,65 @@ several mock servers in one process (each on its own thread) never see each othe
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import dataclasses
 import logging
-from collections.abc import Callable, Generator, Iterator, MutableMapping
-from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
+from collections.abc import Callable
+from contextvars import ContextVar, Token
+from typing import Any, Protocol, TypeVar
 
-if TYPE_CHECKING:
-    from _collections_abc import dict_items, dict_values
+from typing_extensions import Self, dataclass_transform
 
 __all__ = [
-    "Journaled",
     "Rewindable",
     "Table",
     "Transaction",
     "after_commit",
     "current_transaction",
+    "journal",
+    "journaled",
 ]
 
 logger = logging.getLogger("ccx.mock")
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
-_T = TypeVar("_T")
 _MISSING: Any = object()
 _CURRENT: ContextVar[Transaction | None] = ContextVar("ccx_mock_transaction", default=None)
 
 
-def current_transaction() -> Transaction | None:
-    """The transaction of the request running now, or None in background work."""
-    return _CURRENT.get()
+current_transaction = _CURRENT.get
+"""The transaction of the request running now, or None in background work."""
 
 
-def after_commit(effect: Callable[[], object]) -> None:
-    """Run ``effect`` when the current request commits; at once outside a request."""
+def journal(record: object, *names: str) -> None:
+    """Save ``record``'s fields ``names`` (all of them if none is named), if a request is about
+    to change it (see above)."""
+    transaction = _CURRENT.get()
+    if transaction is not None:
+        for name in names or _field_names(type(record)):
+            transaction.remember_attribute(record, name)
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(field.name for field in dataclasses.fields(cls))
+    return names
+
+
+def after_commit(effect: Callable[..., object], *arguments: Any) -> None:
+    """Run ``effect(*arguments)`` when the current request commits; at once outside a request.
+
+    Background work (most of the mock's) takes the direct path, with no closure to build.
+    """
     transaction = _CURRENT.get()
     if transaction is None:
-        effect()
+        effect(*arguments)
     else:
-        transaction.after_commit(effect)
+        transaction.after_commit(effect, *arguments)
 
 
 class Rewindable(Protocol):
@@ -75,44 +99,43 @@ class Transaction:
 
     __slots__ = (
         "_attributes",
-        "_created",
         "_effects",
         "_entries",
         "_logs",
         "_orders",
+        "_token",
         "_undo_hooks",
     )
 
     def __init__(self) -> None:
-        self._created: dict[int, object] = {}
-        """Records made by this transaction: nothing to put back in them, nothing to journal."""
+        self._token: Token[Transaction | None] | None = None
         self._attributes: dict[tuple[int, str], tuple[object, str, object]] = {}
         self._entries: dict[tuple[int, object], tuple[Table[Any, Any], object, object]] = {}
         self._orders: dict[int, tuple[Table[Any, Any], list[tuple[Any, Any]]]] = {}
         self._logs: dict[int, tuple[Rewindable, int]] = {}
-        self._effects: list[Callable[[], object]] = []
+        self._effects: list[tuple[Callable[..., object], tuple[Any, ...]]] = []
         self._undo_hooks: list[Callable[[], object]] = []
 
-    @contextlib.contextmanager
-    def active(self) -> Generator[Transaction, None, None]:
-        """Make this the current transaction for the code run inside the block."""
+    def __enter__(self) -> Self:
+        """Make this the current transaction for the code run inside the ``with`` block."""
         if _CURRENT.get() is not None:
             raise RuntimeError("a mock request is already running a transaction")
-        token = _CURRENT.set(self)
-        try:
-            yield self
-        finally:
-            _CURRENT.reset(token)
+        self._token = _CURRENT.set(self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._token is not None:
+            _CURRENT.reset(self._token)
+            self._token = None
 
     # -- the journal -------------------------------------------------------------------------
-
-    def created(self, record: object) -> None:
-        self._created[id(record)] = record  # kept alive, so its id stays its own
 
     def remember_attribute(self, owner: object, name: str) -> None:
         slot = (id(owner), name)
         if slot not in self._attributes:
-            self._attributes[slot] = (owner, name, getattr(owner, name))
+            original = getattr(owner, name, _MISSING)
+            if original is not _MISSING:  # unset: a record being built, nothing to put back
+                self._attributes[slot] = (owner, name, original)
 
     def remember_entry(self, table: Table[Any, Any], key: object) -> None:
         slot = (id(table), key)
@@ -143,8 +166,8 @@ class Transaction:
 
     # -- staged effects ----------------------------------------------------------------------
 
-    def after_commit(self, effect: Callable[[], object]) -> None:
-        self._effects.append(effect)
+    def after_commit(self, effect: Callable[..., object], *arguments: Any) -> None:
+        self._effects.append((effect, arguments))
 
     def on_rollback(self, undo: Callable[[], object]) -> None:
         """Something to release if the request fails (such as a coroutine never started)."""
@@ -155,9 +178,9 @@ class Transaction:
     def commit(self) -> None:
         """Keep the changes and start the staged effects, in the order they were staged."""
         effects, self._effects = self._effects, []
-        for effect in effects:
+        for effect, arguments in effects:
             try:
-                effect()
+                effect(*arguments)
             except Exception as error:  # the state is committed: report, start the rest
                 _report("a committed request's staged effect failed", error)
 
@@ -167,14 +190,14 @@ class Transaction:
         for log, point in self._logs.values():
             log.rewind(point)
         for table, items in self._orders.values():
-            table._entries = dict(items)
+            table._restore(items)
         for table, key, original in self._entries.values():
             if id(table) in self._orders:
                 continue
             if original is _MISSING:
-                table._entries.pop(key, None)
+                table._take_back(key)
             else:
-                table._entries[key] = original
+                table._put_back(key, original)
         for owner, name, original in self._attributes.values():
             object.__setattr__(owner, name, original)
         hooks, self._undo_hooks = self._undo_hooks, []
@@ -191,75 +214,89 @@ def _report(message: str, error: BaseException) -> None:
     loop.call_exception_handler({"message": message, "exception": error})
 
 
-class Journaled:
-    """A record whose attribute changes inside a transaction are undone if it rolls back."""
-
-    __slots__ = ()
-
-    def __new__(cls, *arguments: object, **options: object) -> Any:
-        del arguments, options  # for __init__
-        record = object.__new__(cls)
-        transaction = _CURRENT.get()
-        if transaction is not None:
-            transaction.created(record)
-        return record
-
-    def __setattr__(self, name: str, value: object) -> None:
-        transaction = _CURRENT.get()
-        # A record this transaction made (its fields being set by __init__) needs no journal.
-        if transaction is not None and id(self) not in transaction._created:
-            transaction.remember_attribute(self, name)
-        object.__setattr__(self, name, value)
+_Record = TypeVar("_Record")
 
 
-class Table(MutableMapping[_K, _V]):
+@dataclass_transform(field_specifiers=(dataclasses.field,))
+def journaled(cls: type[_Record]) -> type[_Record]:
+    """A slotted dataclass whose attribute changes inside a transaction are undone on rollback.
+
+    Its ``__init__`` is the one a frozen dataclass gets, which sets each field without going
+    through ``__setattr__``: a new record needs no journal, and records are made in bulk (a
+    message per broadcast recipient), so making one costs what a plain dataclass's does.
+    """
+    record = dataclasses.dataclass(slots=True, eq=False, frozen=True)(cls)
+    record.__setattr__ = _journaled_setattr  # type: ignore[method-assign]
+    record.__delattr__ = object.__delattr__  # type: ignore[method-assign]
+    return record
+
+
+def _journaled_setattr(record: object, name: str, value: object) -> None:
+    transaction = _CURRENT.get()
+    if transaction is not None:
+        transaction.remember_attribute(record, name)
+    object.__setattr__(record, name, value)
+
+
+class Table(dict[_K, _V]):
     """A workspace's records of one kind, by id, in creation order; journaled.
 
-    Every change goes through ``[key] = value`` or ``del`` (the other mutators are built on
-    them), so a transaction sees each one. Reading costs a plain dict's, plus one call.
+    A dict, so reading costs a dict's. Every change goes through ``[key] = value`` or ``del``
+    (the other mutators are rebuilt on them), so a transaction sees each one.
     """
 
-    __slots__ = ("_entries",)
-
-    def __init__(self) -> None:
-        self._entries: dict[_K, _V] = {}
-
-    def __getitem__(self, key: _K) -> _V:
-        return self._entries[key]
-
-    @overload
-    def get(self, key: _K, /) -> _V | None: ...
-    @overload
-    def get(self, key: _K, default: _V | _T, /) -> _V | _T: ...
-    def get(self, key: _K, default: object = None, /) -> object:
-        return self._entries.get(key, default)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._entries
-
-    def __iter__(self) -> Iterator[_K]:
-        return iter(self._entries)
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def values(self) -> dict_values[_K, _V]:
-        return self._entries.values()
-
-    def items(self) -> dict_items[_K, _V]:
-        return self._entries.items()
+    __slots__ = ()
 
     def __setitem__(self, key: _K, value: _V) -> None:
         transaction = _CURRENT.get()
         if transaction is not None:
             transaction.remember_entry(self, key)
-        self._entries[key] = value
+        super().__setitem__(key, value)
 
     def __delitem__(self, key: _K) -> None:
         transaction = _CURRENT.get()
         if transaction is not None:
             transaction.remember_order(self)
-        del self._entries[key]
+        super().__delitem__(key)
 
-    def __repr__(self) -> str:
-        return f"Table({len(self._entries)} entries)"
+    def pop(self, key: _K, *default: Any) -> Any:
+        if key not in self:
+            if default:
+                return default[0]
+            raise KeyError(key)
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self) -> tuple[_K, _V]:
+        key = next(reversed(self))
+        return key, self.pop(key)
+
+    def setdefault(self, key: _K, default: Any = None, /) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def update(self, *arguments: Any, **entries: Any) -> None:
+        changes: dict[Any, Any] = dict(*arguments, **entries)
+        for key, value in changes.items():
+            self[key] = value
+
+    def __ior__(self, other: Any) -> Self:  # type: ignore[override,misc]  # pyright: ignore[reportIncompatibleMethodOverride]
+        self.update(other)
+        return self
+
+    def clear(self) -> None:
+        for key in list(self):
+            del self[key]
+
+    def _restore(self, items: list[tuple[_K, _V]]) -> None:
+        """Rollback: the table exactly as it was, order included (no journal: none is active)."""
+        super().clear()
+        super().update(items)
+
+    def _put_back(self, key: _K, value: _V) -> None:
+        super().__setitem__(key, value)
+
+    def _take_back(self, key: _K) -> None:
+        super().pop(key, None)

@@ -22,7 +22,6 @@ from ._errors import MockAPIError, not_found
 __all__ = [
     "check_path_params",
     "parse_json_body",
-    "request_timeout",
     "too_large",
     "validate_model",
 ]
@@ -48,16 +47,6 @@ def too_large(limit: int) -> MockAPIError:
         "invalid_request_error",
         "body_too_large",
         f"The request body exceeds {limit} bytes; send less data per request.",
-    )
-
-
-def request_timeout(seconds: float) -> MockAPIError:
-    return MockAPIError(
-        408,
-        "invalid_request_error",
-        "request_timeout",
-        f"The request body did not arrive within {seconds:g} s; send it again.",
-        retryable=True,
     )
 
 

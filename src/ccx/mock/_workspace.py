@@ -76,6 +76,8 @@ class Workspace:
             channel: Table() for channel in CHANNELS
         }
         """Channel -> contact -> conversation (keys shared with the records: no tuple per contact)."""
+        self.contacts: Table[str, ConversationRecord] = Table()
+        """Contact -> the first conversation with them, on any channel."""
         self.broadcasts: Table[str, BroadcastRecord] = Table()
         self.endpoints: Table[str, EndpointRecord] = Table()
         self.events = EventLog()
@@ -130,15 +132,12 @@ class Workspace:
             for endpoint in listeners:
                 self.deliveries.enqueue(endpoint, event)
 
-    def knows_contact(self, contact: str) -> bool:
-        """Whether ``contact`` has a conversation on any channel."""
-        return any(contact in by_contact for by_contact in self.conversations_by_contact.values())
-
     # -- retention ---------------------------------------------------------------------------
 
     def expire_at(self, when: float) -> None:
         """Make sure a retention sweep runs by ``when`` (once the current request commits)."""
-        after_commit(lambda: self._plan_sweep(when))
+        if self._sweep is None or when < self._sweep.when:  # almost always one is due sooner
+            after_commit(self._plan_sweep, when)
 
     def _plan_sweep(self, when: float) -> None:
         if self._sweep is not None:
