@@ -91,7 +91,7 @@ def _is_json_object(body: bytes) -> bool:
 
 
 hypothesis_settings = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 
