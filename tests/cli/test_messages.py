@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ccx import CCX
-from ccx.cli._messages import parse_variables
+from ccx.cli._options import parse_variables
 from ccx.mock import MockServer
+from ccx.types.enums import Channel, MessageStatus
 
 from .conftest import Invoke
 
@@ -161,3 +162,36 @@ def test_variables_round_trip_through_name_value_pairs(variables: dict[str, str]
     pairs = [f"{name}={value}" for name, value in variables.items()]
 
     assert parse_variables(pairs) == variables
+
+
+def test_list_filters_by_channel_recipient_and_status_together(
+    ccx: Invoke, ccx_mock: MockServer
+) -> None:
+    whatsapp = sent(ccx, "--to", "+15550000001", *ORDER, *VARIABLES)["id"]
+    sms = sent(ccx, "--to", "+15550000001", "--channel", "sms", *ORDER, *VARIABLES)["id"]
+    elsewhere = sent(ccx, "--to", "+15550000004", "--channel", "sms", *ORDER, *VARIABLES)["id"]
+    ccx_mock.advance(5)
+
+    def listed(*filters: str) -> list[str]:
+        result = ccx("messages", "list", "--json", *filters)
+        assert result.exit_code == 0, result.output
+        return [message["id"] for message in json.loads(result.stdout)]
+
+    assert listed("--channel", "sms") == [elsewhere, sms]
+    assert listed("--to", "+15550000001") == [sms, whatsapp]
+    assert listed("--channel", "sms", "--to", "+15550000001") == [sms]
+    assert listed("--channel", "sms", "--status", "sent") == [elsewhere]
+    assert listed("--channel", "email") == []
+
+
+@pytest.mark.parametrize(
+    ("option", "allowed"), [("--channel", get_args(Channel)), ("--status", get_args(MessageStatus))]
+)
+def test_list_rejects_an_unknown_filter_value_and_names_the_allowed_ones(
+    ccx: Invoke, option: str, allowed: tuple[str, ...]
+) -> None:
+    result = ccx("messages", "list", option, "fax")
+
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}': 'fax' is not one of" in result.stderr
+    assert all(f"'{value}'" in result.stderr for value in allowed)
