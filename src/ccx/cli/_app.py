@@ -11,6 +11,7 @@ from ccx._version import __version__
 
 from ._broadcasts import broadcasts
 from ._context import Settings, TranslatingGroup
+from ._me import me
 from ._messages import messages
 from ._webhooks import webhooks
 
@@ -36,6 +37,7 @@ def cli(context: click.Context, api_key: str | None, base_url: str | None) -> No
     context.obj = Settings(api_key=api_key, base_url=base_url)
 
 
+cli.add_command(me)
 cli.add_command(messages)
 cli.add_command(broadcasts)
 cli.add_command(webhooks)
