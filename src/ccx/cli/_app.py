@@ -13,6 +13,7 @@ from ._broadcasts import broadcasts
 from ._context import Settings, TranslatingGroup
 from ._me import me
 from ._messages import messages
+from ._segments import segments
 from ._templates import templates
 from ._webhooks import webhooks
 
@@ -41,6 +42,7 @@ def cli(context: click.Context, api_key: str | None, base_url: str | None) -> No
 cli.add_command(me)
 cli.add_command(messages)
 cli.add_command(templates)
+cli.add_command(segments)
 cli.add_command(broadcasts)
 cli.add_command(webhooks)
 
