@@ -153,6 +153,23 @@ def test_watch_on_a_terminal_draws_a_live_bar(
     assert text.splitlines()[-1] == f"{broadcast_id} completed: {tally(counts)}"
 
 
+@pytest.mark.usefixtures("clock_running")
+@pytest.mark.parametrize(
+    "display", [{"TERM": "dumb"}, {"TERM": "xterm", "TTY_INTERACTIVE": "0"}], ids=["dumb", "asked"]
+)
+def test_a_terminal_that_cannot_or_should_not_redraw_gets_lines(
+    broadcast_id: str, process_env: dict[str, str], display: dict[str, str]
+) -> None:
+    screen = on_a_terminal(
+        [*COMMAND, "broadcasts", "watch", broadcast_id], {**process_env, **display}
+    )
+
+    assert HIDE_CURSOR not in screen
+    *progress, completion = screen.splitlines()
+    assert all(progress_pattern(broadcast_id, r"\w+").fullmatch(line) for line in progress)
+    assert completion.startswith(f"{broadcast_id} completed: ")
+
+
 def on_a_terminal(command: list[str], env: dict[str, str]) -> str:
     """Everything ``command`` shows when its stdout is a terminal, once it exits."""
     controller, terminal = pty.openpty()
