@@ -311,7 +311,6 @@ def test_the_same_idempotency_key_creates_one_broadcast(ccx: Invoke, ccx_client:
 @pytest.mark.parametrize(
     ("args", "complaint"),
     [
-        (("--priority", "urgent"), "'urgent' is not one of 'low', 'default', 'high', 'critical'"),
         (("--rate-limit-per-minute", "0"), "0 is not in the range x>=1"),
         (("--var", "1"), "'1' is not NAME=VALUE"),
     ],

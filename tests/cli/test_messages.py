@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, get_args
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from ccx import CCX
 from ccx.cli._options import parse_variables
 from ccx.mock import MockServer
-from ccx.types.enums import Channel, MessageStatus
 
 from .conftest import Invoke
 
@@ -182,16 +181,3 @@ def test_list_filters_by_channel_recipient_and_status_together(
     assert listed("--channel", "sms", "--to", "+15550000001") == [sms]
     assert listed("--channel", "sms", "--status", "sent") == [elsewhere]
     assert listed("--channel", "email") == []
-
-
-@pytest.mark.parametrize(
-    ("option", "allowed"), [("--channel", get_args(Channel)), ("--status", get_args(MessageStatus))]
-)
-def test_list_rejects_an_unknown_filter_value_and_names_the_allowed_ones(
-    ccx: Invoke, option: str, allowed: tuple[str, ...]
-) -> None:
-    result = ccx("messages", "list", option, "fax")
-
-    assert result.exit_code == 2
-    assert f"Invalid value for '{option}': 'fax' is not one of" in result.stderr
-    assert all(f"'{value}'" in result.stderr for value in allowed)

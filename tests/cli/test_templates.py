@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any, get_args
+from typing import Any
 
 import pytest
 
 from ccx import CCX
-from ccx.types.enums import TemplateCategory, TemplateStatus
 
 from .conftest import Invoke, TokenFactory
 
@@ -59,20 +58,6 @@ def test_list_filters_by_status_and_category(ccx: Invoke) -> None:
     assert len(names("--limit", "2")) == 2
 
 
-@pytest.mark.parametrize(
-    ("option", "allowed"),
-    [("--status", get_args(TemplateStatus)), ("--category", get_args(TemplateCategory))],
-)
-def test_list_rejects_an_unknown_filter_value_and_names_the_allowed_ones(
-    ccx: Invoke, option: str, allowed: tuple[str, ...]
-) -> None:
-    result = ccx("templates", "list", option, "draft")
-
-    assert result.exit_code == 2
-    assert f"Invalid value for '{option}': 'draft' is not one of" in result.stderr
-    assert all(f"'{value}'" in result.stderr for value in allowed)
-
-
 # -- create ----------------------------------------------------------------------------------
 
 
@@ -108,23 +93,6 @@ def test_a_name_the_api_refuses_is_one_line_naming_the_field(ccx: Invoke) -> Non
     (line,) = result.stderr.splitlines()
     assert line.startswith("Error: 400 invalid_request: ")
     assert "(param: name)" in line
-
-
-@pytest.mark.parametrize(
-    ("args", "complaint"),
-    [
-        (("--category", "promo"), "'promo' is not one of 'marketing', 'utility', 'authentication'"),
-        (("--body",), "Option '--body' requires an argument"),
-    ],
-)
-def test_bad_create_options_are_usage_errors(
-    ccx: Invoke, ccx_client: CCX, args: tuple[str, ...], complaint: str
-) -> None:
-    result = ccx("templates", "create", *SHIPPED, *args)
-
-    assert result.exit_code == 2
-    assert complaint in result.stderr
-    assert "order_shipped" not in [template.name for template in ccx_client.templates.list()]
 
 
 def test_create_needs_the_templates_manage_scope(ccx: Invoke, token_with: TokenFactory) -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import Protocol
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from ccx.types.broadcasts import BroadcastProgress, BroadcastStreamEvent
+from ccx import NotGiven
+from ccx.resources.broadcasts import Broadcasts
+from ccx.types.broadcasts import Broadcast, BroadcastProgress, BroadcastStreamEvent
 from ccx.types.enums import Priority
 from ccx.types.shared import BroadcastCounts
 
@@ -120,49 +123,38 @@ def create(  # noqa: PLR0917 (click passes every option positionally)
     print_model(broadcast, as_json)
 
 
-@broadcasts.command()
-@click.argument("broadcast_id", metavar="ID")
-@idempotency_key_option()
-@json_option("the broadcast")
-@click.pass_context
-def pause(
-    context: click.Context, broadcast_id: str, idempotency_key: str | None, as_json: bool
-) -> None:
-    """Pause a running broadcast; resume continues where it stopped."""
-    broadcast = client(context).broadcasts.pause(
-        broadcast_id, idempotency_key=given(idempotency_key)
-    )
-    print_model(broadcast, as_json)
+class _Action(Protocol):
+    """``Broadcasts.pause``, ``resume`` or ``cancel``."""
+
+    def __call__(
+        self, resource: Broadcasts, id: str, /, *, idempotency_key: str | NotGiven
+    ) -> Broadcast: ...
 
 
-@broadcasts.command()
-@click.argument("broadcast_id", metavar="ID")
-@idempotency_key_option()
-@json_option("the broadcast")
-@click.pass_context
-def resume(
-    context: click.Context, broadcast_id: str, idempotency_key: str | None, as_json: bool
-) -> None:
-    """Resume a paused broadcast from where it stopped."""
-    broadcast = client(context).broadcasts.resume(
-        broadcast_id, idempotency_key=given(idempotency_key)
-    )
-    print_model(broadcast, as_json)
+def _add_action(name: str, help: str, action: _Action) -> None:
+    """A command that moves a broadcast to another state and prints it."""
+
+    @broadcasts.command(name, help=help)
+    @click.argument("broadcast_id", metavar="ID")
+    @idempotency_key_option()
+    @json_option("the broadcast")
+    @click.pass_context
+    def command(
+        context: click.Context, broadcast_id: str, idempotency_key: str | None, as_json: bool
+    ) -> None:
+        resource = client(context).broadcasts
+        print_model(action(resource, broadcast_id, idempotency_key=given(idempotency_key)), as_json)
 
 
-@broadcasts.command()
-@click.argument("broadcast_id", metavar="ID")
-@idempotency_key_option()
-@json_option("the broadcast")
-@click.pass_context
-def cancel(
-    context: click.Context, broadcast_id: str, idempotency_key: str | None, as_json: bool
-) -> None:
-    """Cancel a scheduled, running or paused broadcast; recipients not yet queued are skipped."""
-    broadcast = client(context).broadcasts.cancel(
-        broadcast_id, idempotency_key=given(idempotency_key)
-    )
-    print_model(broadcast, as_json)
+_add_action(
+    "pause", "Pause a running broadcast; resume continues where it stopped.", Broadcasts.pause
+)
+_add_action("resume", "Resume a paused broadcast from where it stopped.", Broadcasts.resume)
+_add_action(
+    "cancel",
+    "Cancel a scheduled, running or paused broadcast; recipients not yet queued are skipped.",
+    Broadcasts.cancel,
+)
 
 
 @broadcasts.command()

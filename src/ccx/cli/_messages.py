@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Final
 
 import click
 
@@ -24,7 +24,14 @@ from ._output import print_listing, print_model
 
 __all__ = ["messages"]
 
-_LIST_COLUMNS = ("ID", "STATUS", "CHANNEL", "TO", "FROM", "CREATED")
+_LIST_COLUMNS: Final = {
+    "ID": "id",
+    "STATUS": "status",
+    "CHANNEL": "channel",
+    "TO": "to",
+    "FROM": "from",
+    "CREATED": "created_at",
+}
 
 
 def _template(
@@ -107,18 +114,7 @@ def list_messages(  # noqa: PLR0917 (click passes every option positionally)
         ),
         limit,
     )
-    print_listing(found, as_json, _LIST_COLUMNS, _message_row)
-
-
-def _message_row(message: dict[str, Any]) -> tuple[object, ...]:
-    return (
-        message["id"],
-        message["status"],
-        message["channel"],
-        message.get("to"),
-        message.get("from"),
-        message["created_at"],
-    )
+    print_listing(found, as_json, _LIST_COLUMNS)
 
 
 @messages.command()

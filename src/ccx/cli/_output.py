@@ -8,7 +8,7 @@ never wrapped or redrawn, and written as it happens.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import click
@@ -102,14 +102,11 @@ def print_table(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> Non
     console().print(table)
 
 
-def print_listing(
-    items: list[dict[str, Any]],
-    as_json: bool,
-    columns: Sequence[str],
-    row: Callable[[dict[str, Any]], Sequence[object]],
-) -> None:
-    """What a list command prints: a JSON array, or a table with one ``row`` per item."""
+def print_listing(items: list[dict[str, Any]], as_json: bool, columns: Mapping[str, str]) -> None:
+    """What a list command prints: a JSON array, or a table of ``columns`` (header → field)."""
     if as_json:
         print_json(items)
     else:
-        print_table(columns, map(row, items))
+        print_table(
+            list(columns), ([item.get(name) for name in columns.values()] for item in items)
+        )

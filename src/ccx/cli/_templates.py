@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Final
 
 import click
 
@@ -17,7 +17,14 @@ from ._output import print_listing, print_model
 
 __all__ = ["templates"]
 
-_LIST_COLUMNS = ("NAME", "LANGUAGE", "CATEGORY", "STATUS", "VARIABLES", "CREATED")
+_LIST_COLUMNS: Final = {
+    "NAME": "name",
+    "LANGUAGE": "language",
+    "CATEGORY": "category",
+    "STATUS": "status",
+    "VARIABLES": "variables",
+    "CREATED": "created_at",
+}
 _SANDBOX_ONLY: Final = "sandbox_only"
 _REVIEW_HELP: Final = (
     "A sandbox test helper: it needs a sandbox token (ccx_test_…) and is refused (403) with a "
@@ -53,18 +60,7 @@ def list_templates(
         ),
         limit,
     )
-    print_listing(found, as_json, _LIST_COLUMNS, _template_row)
-
-
-def _template_row(template: dict[str, Any]) -> tuple[object, ...]:
-    return (
-        template["name"],
-        template["language"],
-        template["category"],
-        template["status"],
-        template["variables"],
-        template["created_at"],
-    )
+    print_listing(found, as_json, _LIST_COLUMNS)
 
 
 @templates.command()
