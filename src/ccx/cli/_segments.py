@@ -19,7 +19,7 @@ __all__ = ["Recipients", "segments"]
 
 _RECIPIENT_PARAM: Final = re.compile(r"recipients\.(\d+)")
 _STDIN: Final = "<stdin>"
-"""The name Python gives stdin (streams without a name are stdin too, as in tests)."""
+"""The name Python gives stdin; a stream without a name (click's test runner) is stdin too."""
 
 
 @dataclass

@@ -145,9 +145,10 @@ def _print_review(review: Callable[[], Template], action: str, as_json: bool) ->
 
 def _sandbox_only(error: PermissionDeniedError, action: str) -> str:
     """The API's refusal with advice for this command in place of the SDK's generic hint."""
-    return (
-        f"{error.status_code} {error.code}: {error.message} — ccx templates {action} is a "
-        "sandbox test helper: run it with a ccx_test_… token; with a live token the carrier "
-        "reviews templates, and ccx templates list --status approved shows the approved ones "
-        f"[request_id: {error.request_id}]"
+    advice = (
+        f"ccx templates {action} is a sandbox test helper: run it with a ccx_test_… token; with "
+        "a live token the carrier reviews templates, and ccx templates list --status approved "
+        "shows the approved ones"
     )
+    request = f" [request_id: {error.request_id}]" if error.request_id else ""
+    return f"{error.status_code} {error.code}: {error.message} — {advice}{request}"
