@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Protocol
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ccx import NotGiven
-from ccx.resources.broadcasts import Broadcasts
 from ccx.types.broadcasts import Broadcast, BroadcastProgress, BroadcastStreamEvent
 from ccx.types.enums import Priority
 from ccx.types.shared import BroadcastCounts
@@ -26,6 +25,10 @@ from ._options import (
     variables_option,
 )
 from ._output import console, is_live, print_model, to_json
+
+if TYPE_CHECKING:
+    # Only for types: the client loads its resources when first used, and so does ``ccx``.
+    from ccx.resources.broadcasts import Broadcasts
 
 __all__ = ["broadcasts", "progress_line", "settled", "tally"]
 
@@ -124,14 +127,12 @@ def create(  # noqa: PLR0917 (click passes every option positionally)
 
 
 class _Action(Protocol):
-    """``Broadcasts.pause``, ``resume`` or ``cancel``."""
+    """``broadcasts.pause``, ``resume`` or ``cancel`` of a client."""
 
-    def __call__(
-        self, resource: Broadcasts, id: str, /, *, idempotency_key: str | NotGiven
-    ) -> Broadcast: ...
+    def __call__(self, id: str, /, *, idempotency_key: str | NotGiven) -> Broadcast: ...
 
 
-def _add_action(name: str, help: str, action: _Action) -> None:
+def _add_action(name: str, help: str, action: Callable[[Broadcasts], _Action]) -> None:
     """A command that moves a broadcast to another state and prints it."""
 
     @broadcasts.command(name, help=help)
@@ -142,18 +143,22 @@ def _add_action(name: str, help: str, action: _Action) -> None:
     def command(
         context: click.Context, broadcast_id: str, idempotency_key: str | None, as_json: bool
     ) -> None:
-        resource = client(context).broadcasts
-        print_model(action(resource, broadcast_id, idempotency_key=given(idempotency_key)), as_json)
+        act = action(client(context).broadcasts)
+        print_model(act(broadcast_id, idempotency_key=given(idempotency_key)), as_json)
 
 
 _add_action(
-    "pause", "Pause a running broadcast; resume continues where it stopped.", Broadcasts.pause
+    "pause",
+    "Pause a running broadcast; resume continues where it stopped.",
+    lambda resource: resource.pause,
 )
-_add_action("resume", "Resume a paused broadcast from where it stopped.", Broadcasts.resume)
+_add_action(
+    "resume", "Resume a paused broadcast from where it stopped.", lambda resource: resource.resume
+)
 _add_action(
     "cancel",
     "Cancel a scheduled, running or paused broadcast; recipients not yet queued are skipped.",
-    Broadcasts.cancel,
+    lambda resource: resource.cancel,
 )
 
 
