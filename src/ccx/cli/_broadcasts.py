@@ -27,7 +27,7 @@ from ._options import (
 from ._output import console, is_live, print_model, to_json
 
 if TYPE_CHECKING:
-    # Only for types: the client loads its resources when first used, and so does ``ccx``.
+    # Only for types: the client loads its resources on first use; ccx should not load them sooner.
     from ccx.resources.broadcasts import Broadcasts
 
 __all__ = ["broadcasts", "progress_line", "settled", "tally"]
