@@ -20,7 +20,14 @@ TokenFactory = Callable[..., str]
 
 COMMAND = (sys.executable, "-m", "ccx.cli")
 """``ccx`` as a separate process, for what needs a real stdout (a pipe, a terminal)."""
-_DISPLAY_VARIABLES = ("FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS")
+_OUTPUT_VARIABLES = (
+    "FORCE_COLOR",
+    "NO_COLOR",
+    "TTY_COMPATIBLE",
+    "TTY_INTERACTIVE",
+    "COLUMNS",
+    "PYTHONUNBUFFERED",  # the command must flush its own lines
+)
 
 
 @pytest.fixture
@@ -48,10 +55,8 @@ def ccx(ccx_mock: MockServer) -> Invoke:
 
 @pytest.fixture
 def process_env(ccx_mock: MockServer) -> dict[str, str]:
-    """The environment for ``COMMAND`` against the mock, free of the caller's display settings."""
-    inherited = {
-        name: value for name, value in os.environ.items() if name not in _DISPLAY_VARIABLES
-    }
+    """The environment for ``COMMAND`` against the mock, free of the caller's output settings."""
+    inherited = {name: value for name, value in os.environ.items() if name not in _OUTPUT_VARIABLES}
     return {**inherited, "CCX_BASE_URL": ccx_mock.url, "CCX_API_KEY": ccx_mock.token}
 
 
