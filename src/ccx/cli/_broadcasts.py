@@ -11,7 +11,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ccx import NotGiven
-from ccx.types.broadcasts import Broadcast, BroadcastProgress, BroadcastStreamEvent
+from ccx.types.broadcasts import (
+    Broadcast,
+    BroadcastProgress,
+    BroadcastStreamEvent,
+    UnknownBroadcastStreamEvent,
+)
 from ccx.types.enums import Priority
 from ccx.types.shared import BroadcastCounts
 
@@ -176,11 +181,13 @@ def watch(context: click.Context, broadcast_id: str, as_json: bool) -> None:
             for event in stream:
                 click.echo(json.dumps(to_json(event), ensure_ascii=False))
             return
+        # An event type newer than this SDK carries no progress it can show: skip it.
+        known = (event for event in stream if not isinstance(event, UnknownBroadcastStreamEvent))
         output = console()
         if is_live(output):
-            final = _show_bar(output, broadcast_id, (event.data for event in stream))
+            final = _show_bar(output, broadcast_id, (event.data for event in known))
         else:
-            final = _print_lines(output, stream)
+            final = _print_lines(output, known)
     if final is not None:
         output.print(_completion_line(final), markup=False)
 
