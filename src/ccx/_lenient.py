@@ -69,6 +69,18 @@ def _adapter(type_: Any) -> pydantic.TypeAdapter[Any]:
     return pydantic.TypeAdapter(type_)
 
 
+_DECLARED_ADAPTERS: dict[int, tuple[Any, pydantic.TypeAdapter[Any]]] = {}
+
+
+def _declared_adapter(type_: Any) -> pydantic.TypeAdapter[Any]:
+    """The adapter of a declared type (a module constant), found by identity: hashing a union
+    of a dozen models costs more than validating a small body."""
+    found = _DECLARED_ADAPTERS.get(id(type_))
+    if found is None or found[0] is not type_:
+        found = _DECLARED_ADAPTERS[id(type_)] = (type_, pydantic.TypeAdapter(type_))
+    return found[1]
+
+
 def read_json(content: bytes | str, type_: Any, *, strict: bool) -> Any:
     """``content``, a JSON object, as ``type_`` (a model or a union of models).
 
@@ -78,7 +90,7 @@ def read_json(content: bytes | str, type_: Any, *, strict: bool) -> Any:
     try:
         if isinstance(type_, type) and issubclass(type_, pydantic.BaseModel):
             return type_.model_validate_json(content)
-        return _adapter(cast(Any, type_)).validate_json(content)
+        return _declared_adapter(cast(Any, type_)).validate_json(content)
     except pydantic.ValidationError as error:
         refusal = error
     try:

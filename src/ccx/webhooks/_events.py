@@ -9,7 +9,8 @@ does not import them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+from typing import TYPE_CHECKING, Any
 
 from ccx._lenient import Unreadable, read_json
 from ccx._models import RawDocument, keep_raw
@@ -30,6 +31,13 @@ if TYPE_CHECKING:
 __all__ = ["parse_event", "verify"]
 
 
+@functools.cache
+def _event_union() -> Any:
+    from ccx.types import Event
+
+    return Event
+
+
 def parse_event(body: bytes, *, strict: bool = False) -> Event:
     """The precise event model for ``body``; ``UnknownEvent`` for a type newer than this SDK.
 
@@ -37,10 +45,8 @@ def parse_event(body: bytes, *, strict: bool = False) -> Event:
     leniently. Only for a body already verified (``verify_signature`` at the edge, parsed later
     from a queue): anyone can send an unsigned body.
     """
-    from ccx.types import Event
-
     try:
-        event: Event = read_json(body, Event, strict=strict)
+        event: Event = read_json(body, _event_union(), strict=strict)
     except Unreadable as unreadable:
         advice = (
             "If CCX sends a newer API version than this SDK knows, upgrade ccx-sdk, or verify "
