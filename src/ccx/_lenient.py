@@ -97,6 +97,8 @@ def read_json(content: bytes | str, type_: Any, *, strict: bool) -> Any:
         decoded: object = json.loads(content)
     except ValueError:
         raise Unreadable("it is not valid JSON", breaks_schema=False) from None
+    except RecursionError:  # deeper than Python's stack: no API response, an attack
+        raise Unreadable("it is JSON nested too deeply", breaks_schema=False) from None
     if not isinstance(decoded, dict):
         kind = _JSON_KINDS.get(type(decoded), "a literal")
         raise Unreadable(f"it is {kind} in JSON, not an object", breaks_schema=False)

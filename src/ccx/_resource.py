@@ -288,8 +288,10 @@ class AsyncAPIResource(_Resource):
         async def reconnect(last_event_id: str | None) -> httpx.Response:
             return (await open_stream(last_event_id)).http_response
 
+        strict = client.strict_response_validation
+
         def parse(data: str) -> Any:
-            return parse_json(data, event, strict=client.strict_response_validation)
+            return parse_json(data, event, strict=strict)
 
         if self._raw_response:
             return open_stream(None)  # type: ignore[return-value]  # typed by async_stream_raw_wrapper

@@ -40,7 +40,7 @@ def parse_json(content: bytes | str, cast_to: Any, *, strict: bool) -> Any:
     try:
         value = read_json(content, cast_to, strict=strict)
     except Unreadable as unreadable:
-        name = getattr(cast_to, "__name__", "the declared type")
+        name: str | None = getattr(cast_to, "__name__", None)
         advice = (
             "If the API is newer than this SDK, upgrade ccx-sdk, or read it leniently "
             "(strict_response_validation=False)"
@@ -48,7 +48,8 @@ def parse_json(content: bytes | str, cast_to: Any, *, strict: bool) -> Any:
             else "This is not a response of the CCX API"
         )
         raise ResponseValidationError(
-            f"The response is not a valid {name}: {unreadable.reason}. {advice}."
+            f"The response is not {f'a valid {name}' if name else 'valid'}: "
+            f"{unreadable.reason}. {advice}."
         ) from None
     if isinstance(value, EventModel):
         keep_raw(value, RawDocument(content))

@@ -320,7 +320,8 @@ class WebhookReceiver:
 
     With a ``secret`` (set by `register`, or by hand after creating an endpoint) every delivery
     is verified with ``ccx.webhooks``, strictly (a body that breaks its event's schema is
-    refused too, to catch drift): a bad one is answered 400 and recorded with its ``error``. Without one, deliveries are recorded unverified. ``script`` makes it answer
+    refused too, to catch drift): a bad one is answered 400 and recorded with its ``error``.
+    Without one, deliveries are recorded unverified. ``script`` makes it answer
     other statuses, per event type, to exercise redelivery. Signatures are checked as your
     application would check them, against the wall clock (the mock signs with it, whatever
     its own clock says). Given the ``mock`` it serves, `wait_for` moves the mock's clock.

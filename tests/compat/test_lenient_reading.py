@@ -236,3 +236,13 @@ def test_the_pytest_plugin_clients_are_strict(
     assert ccx_client.strict_response_validation
     assert ccx_async_client.strict_response_validation
     assert ccx_client.me.retrieve().workspace.id == "wks_demo"  # the mock matches the spec
+
+
+def test_a_body_nested_deeper_than_the_stack_is_refused_not_a_crash() -> None:
+    depth = 5000
+    body = b'{"event": "message.delivered", "data": {"metadata": %s1%s}}' % (
+        b'{"a": ' * depth,
+        b"}" * depth,
+    )
+    with pytest.raises(ccx.webhooks.InvalidPayloadError, match="nested too deeply"):
+        ccx.webhooks.verify(body, signed(body), SECRET, now=NOW)
