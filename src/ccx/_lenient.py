@@ -23,7 +23,7 @@ import threading
 import types
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Union, cast, get_args, get_origin
+from typing import Annotated, Any, Literal, TypeGuard, Union, cast, get_args, get_origin
 
 import pydantic
 from pydantic.fields import FieldInfo
@@ -32,7 +32,7 @@ from ._logging import logger
 from ._models import UnknownVariant
 from ._version import __version__
 
-__all__ = ["Unreadable", "read_json", "read_leniently", "reported"]
+__all__ = ["Unreadable", "is_model_class", "read_json", "read_leniently", "reported"]
 
 _LISTED_PROBLEMS = 3
 _SHOWABLE_VALUE = re.compile(r"[A-Za-z0-9_.:*/-]{1,64}")
@@ -88,9 +88,9 @@ def read_json(content: bytes | str, type_: Any, *, strict: bool) -> Any:
     schema refuses; otherwise a refused object is read leniently.
     """
     try:
-        if isinstance(type_, type) and issubclass(type_, pydantic.BaseModel):
+        if is_model_class(type_):
             return type_.model_validate_json(content)
-        return _declared_adapter(cast(Any, type_)).validate_json(content)
+        return _declared_adapter(type_).validate_json(content)
     except pydantic.ValidationError as error:
         refusal = error
     try:
@@ -105,6 +105,15 @@ def read_json(content: bytes | str, type_: Any, *, strict: bool) -> Any:
     if strict:
         raise Unreadable(describe(refusal), breaks_schema=True)
     return read_leniently(type_, decoded)
+
+
+def is_model_class(type_: object) -> TypeGuard[type[pydantic.BaseModel]]:
+    """Whether ``type_`` is a model class (on 3.10, ``list[int]`` passes for a ``type`` too)."""
+    return (
+        isinstance(type_, type)
+        and not isinstance(type_, types.GenericAlias)
+        and issubclass(type_, pydantic.BaseModel)
+    )
 
 
 def describe(error: pydantic.ValidationError) -> str:
@@ -138,7 +147,7 @@ def _read(type_: Any, value: Any, place: _Place | None) -> Any:
         refusal = error
     declared, metadata = _unannotated(type_)
     origin = get_origin(declared)
-    if isinstance(declared, type) and issubclass(declared, pydantic.BaseModel):
+    if is_model_class(declared):
         if isinstance(value, dict):
             return _read_model(declared, cast("dict[str, Any]", value))
     elif origin in _UNION_TYPES:
@@ -239,7 +248,7 @@ def _variants(members: tuple[Any, ...], tag_field: str) -> dict[str, type[pydant
     found: dict[str, type[pydantic.BaseModel]] = {}
     for member in members:
         model, _metadata = _unannotated(member)
-        if isinstance(model, type) and issubclass(model, pydantic.BaseModel):
+        if is_model_class(model):
             field = model.model_fields.get(tag_field)
             if field is not None and get_origin(field.annotation) is Literal:
                 found.update(dict.fromkeys(get_args(field.annotation), model))
@@ -253,8 +262,7 @@ def _takes_shape_of(type_: Any, value: Any) -> bool:
     if origin in _UNION_TYPES:
         return any(_takes_shape_of(member, value) for member in get_args(declared))
     if isinstance(value, dict):
-        is_model = isinstance(declared, type) and issubclass(declared, pydantic.BaseModel)
-        return is_model or origin is dict
+        return is_model_class(declared) or origin is dict
     return isinstance(value, list) and origin is list
 
 

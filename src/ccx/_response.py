@@ -10,7 +10,7 @@ import httpx
 from typing_extensions import ParamSpec, override
 
 from ._exceptions import ResponseValidationError
-from ._lenient import Unreadable, read_json
+from ._lenient import Unreadable, is_model_class, read_json
 from ._models import BaseModel, EventModel, RawDocument, UnknownVariant, keep_raw
 from ._ratelimit import RateLimit
 
@@ -72,7 +72,7 @@ def parse_page(content: bytes | str, page: type[BaseModel], *, strict: bool) -> 
 def _holds_events(page: type[BaseModel]) -> bool:
     items = page.model_fields["data"].annotation
     return any(
-        isinstance(member, type) and issubclass(member, EventModel) for member in _members(items)
+        is_model_class(member) and issubclass(member, EventModel) for member in _members(items)
     )
 
 
