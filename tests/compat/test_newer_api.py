@@ -140,37 +140,34 @@ async def _never_sleep_async(seconds: float) -> None:
     _never_sleep(seconds)
 
 
+def _client_options(operation: Operation, body: Body, strict: bool) -> dict[str, Any]:
+    return {
+        "api_key": API_KEY,
+        "base_url": "http://newer-api.test",
+        "transport": _serving(operation, body),
+        "max_retries": 0,
+        "strict_response_validation": strict,
+    }
+
+
+def _result(operation: Operation, items: list[Any]) -> Any:
+    """What a test checks: every item of a page, the first event of a stream."""
+    return items if operation.kind == "page" else items[0]
+
+
 def sync_read(operation: Operation, body: Body, *, strict: bool) -> Any:
-    transport = _serving(operation, body)
-    with ccx.CCX(
-        API_KEY,
-        base_url="http://newer-api.test",
-        transport=transport,
-        max_retries=0,
-        strict_response_validation=strict,
-        sleep=_never_sleep,
-    ) as client:
+    options = _client_options(operation, body, strict)
+    with ccx.CCX(**options, sleep=_never_sleep) as client:
         result = _call(client, operation)
-        if operation.kind in ("page", "stream"):
-            items = list(result)
-            return items if operation.kind == "page" else items[0]
-        return result
+        return result if operation.kind == "object" else _result(operation, list(result))
 
 
 async def async_read(operation: Operation, body: Body, *, strict: bool) -> Any:
-    transport = _serving(operation, body)
-    async with ccx.AsyncCCX(
-        API_KEY,
-        base_url="http://newer-api.test",
-        transport=transport,
-        max_retries=0,
-        strict_response_validation=strict,
-        sleep=_never_sleep_async,
-    ) as client:
-        if operation.kind in ("page", "stream"):
-            items = [item async for item in _call(client, operation)]
-            return items if operation.kind == "page" else items[0]
-        return await _call(client, operation)
+    options = _client_options(operation, body, strict)
+    async with ccx.AsyncCCX(**options, sleep=_never_sleep_async) as client:
+        if operation.kind == "object":
+            return await _call(client, operation)
+        return _result(operation, [item async for item in _call(client, operation)])
 
 
 def _verdict(
