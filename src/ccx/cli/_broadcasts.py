@@ -13,8 +13,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from ccx import NotGiven
 from ccx.types.broadcasts import (
     Broadcast,
+    BroadcastCompletedStreamEvent,
     BroadcastProgress,
-    BroadcastStreamEvent,
+    BroadcastProgressStreamEvent,
     UnknownBroadcastStreamEvent,
 )
 from ccx.types.enums import Priority
@@ -215,7 +216,8 @@ def _show_bar(
 
 
 def _print_lines(
-    output: Console, events: Iterable[BroadcastStreamEvent]
+    output: Console,
+    events: Iterable[BroadcastProgressStreamEvent | BroadcastCompletedStreamEvent],
 ) -> BroadcastProgress | None:
     """A line per progress event, each written at once; the completion line is the caller's."""
     last: BroadcastProgress | None = None
