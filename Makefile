@@ -14,7 +14,7 @@ UV := $(UV_HOME)/bin/uv
 # The newest installed patch release of a Python version (pyenv has them all on these machines).
 pyenv_python = $$(ls -d "$$(pyenv root)"/versions/$(1).* | sort -V | tail -n 1)/bin/python
 
-.PHONY: demo test lint format typecheck spec-lint generate check-generated pytest clean test-matrix dist-check system-tools test-calendar lock upgrade
+.PHONY: demo test lint format typecheck spec-lint generate check-generated pytest clean test-matrix test-lowest dist-check system-tools test-calendar lock upgrade
 
 demo: $(VENV)/.installed
 	$(PY) examples/quickstart.py
@@ -108,6 +108,28 @@ test-matrix: system-tools $(UV_HOME)/.installed
 	    $$venv/bin/python $(UNIT_RUN); \
 	  fi; \
 	done
+
+# The lower bounds pyproject.toml promises users: the unit tests with the oldest allowed version
+# of every runtime dependency, on the oldest Python. uv reads that floor from pyproject.toml
+# itself (lowest-direct, no dependencies). The test tools keep their locked versions wherever
+# the floor allows: uv prefers the pins already in the file it writes, so the lock's export goes
+# there first, and a tool moves back only when the floor rules its locked version out.
+LOWEST_PYTHON := 3.10
+LOWEST_VENV := .venv-lowest
+LOWEST_PY := $(LOWEST_VENV)/bin/python
+
+test-lowest: $(UV_HOME)/.installed
+	$(UV) venv --quiet --allow-existing --python $(call pyenv_python,$(LOWEST_PYTHON)) $(LOWEST_VENV)
+	$(UV) pip compile --quiet --no-header --no-annotate pyproject.toml --no-deps \
+	  --resolution lowest-direct --python $(LOWEST_PY) > $(LOWEST_VENV)/floor.txt
+	$(UV) export --quiet --locked --no-default-groups --group test --no-emit-project --no-hashes \
+	  --output-file $(LOWEST_VENV)/requirements.txt
+	echo '-e .' | $(UV) pip compile --quiet - --group pyproject.toml:test \
+	  --constraint $(LOWEST_VENV)/floor.txt --python $(LOWEST_PY) \
+	  --output-file $(LOWEST_VENV)/requirements.txt
+	$(UV) pip sync --quiet --python $(LOWEST_PY) $(LOWEST_VENV)/requirements.txt
+	@echo "== Python $(LOWEST_PYTHON), oldest allowed:" $$(cat $(LOWEST_VENV)/floor.txt)
+	$(LOWEST_PY) $(UNIT_RUN)
 
 # Build the sdist and wheel, install the wheel alone into a clean venv, and use it.
 dist-check: $(UV_HOME)/.installed
