@@ -30,7 +30,7 @@ $(UV_HOME)/.installed: pyproject.toml
 # versions in uv.lock, on Python 3.11+ (schemathesis needs it; test-matrix covers 3.10).
 # --locked fails if pyproject.toml changed since the lock: run `make lock`.
 $(VENV)/.installed: pyproject.toml uv.lock $(UV_HOME)/.installed
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "make: the development environment needs Python 3.11 or newer: make PYTHON=python3.11 ...")'
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "make: .venv needs Python 3.11 or newer (schemathesis does): make PYTHON=/path/to/python3.11")'
 	$(UV) sync --quiet --locked --python $(PYTHON)
 	touch $@
 
