@@ -31,7 +31,7 @@ $(UV_HOME)/.installed: pyproject.toml
 # --locked fails if pyproject.toml changed since the lock: run `make lock`.
 $(VENV)/.installed: pyproject.toml uv.lock $(UV_HOME)/.installed
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "make: .venv needs Python 3.11 or newer (schemathesis does): make PYTHON=/path/to/python3.11")'
-	$(UV) sync --quiet --locked --python $(PYTHON)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --quiet --locked --python $(PYTHON)
 	touch $@
 
 # Re-resolve after editing dependencies in pyproject.toml; `upgrade` moves every unpinned
