@@ -7,6 +7,28 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import expr
+from .expr import (
+    ANNOTATED,
+    ANY,
+    AWARE_DATETIME,
+    CAST,
+    DATETIME,
+    DICT,
+    DISCRIMINATOR,
+    FIELD,
+    LIST,
+    MAPPING,
+    NONE,
+    STR,
+    Call,
+    Expr,
+    Name,
+    Source,
+    builtin,
+    subscript,
+    union,
+)
 from .spec import (
     CALL_OPTION_NAMES,
     ENUMS_MODULE,
@@ -28,27 +50,32 @@ from .spec import (
 )
 
 _PRIMITIVES = {
-    "string": "str",
-    "integer": "int",
-    "number": "float",
-    "boolean": "bool",
-    "null": "None",
+    "string": STR,
+    "integer": builtin("int"),
+    "number": builtin("float"),
+    "boolean": builtin("bool"),
+    "null": NONE,
 }
 _HEADER_PARAMETERS = "header"
+_MODELS_CORE = "ccx._models"
+EVENT_MODEL = expr.name(_MODELS_CORE, "EventModel")
+_OPEN_ENUM = expr.name(_MODELS_CORE, "OpenEnum")
+_OPEN_UNION = expr.name(_MODELS_CORE, "OpenUnion")
+MOCK_MODULE = "ccx.mock._spec"
+_UNIQUE = expr.name(MOCK_MODULE, "_UNIQUE")
+"""The mock template's validator for ``uniqueItems``, a rule pydantic has no keyword for."""
 
 
-def _union(members: Iterable[str]) -> str:
-    unique = list(dict.fromkeys(members))
-    if "None" in unique:
-        unique = [m for m in unique if m != "None"] + ["None"]
-    return " | ".join(unique) if len(unique) > 1 else unique[0]
+def types_module(name: str) -> str:
+    """The import path of the generated ``ccx.types`` module called ``name``."""
+    return f"ccx.types.{name}"
 
 
-def _literal(values: Iterable[Any]) -> str:
-    return "Literal[" + ", ".join(json.dumps(v) for v in values) + "]"
+def _literal(values: Iterable[Any]) -> Expr:
+    return expr.literal(*(json.dumps(value) for value in values))
 
 
-def _enum_literal(schema: Schema) -> tuple[str, bool, bool]:
+def _enum_literal(schema: Schema) -> tuple[Expr, bool, bool]:
     """An enum's ``Literal``, whether it is open (more than one value), and whether null is one."""
     values = [v for v in schema["enum"] if v is not None]
     return _literal(values), len(values) > 1, None in schema["enum"]
@@ -97,6 +124,10 @@ class Builder:
             return schema_name + "Param"
         return schema_name
 
+    def reference(self, name: str, module: str) -> Name:
+        """The generated definition ``name`` of ``module``, as an expression that imports it."""
+        return expr.name(MOCK_MODULE if self.context == "mock" else types_module(module), name)
+
     def module_for(self, schema_name: str) -> str:
         if self.context == "mock":
             return "mock"
@@ -108,13 +139,14 @@ class Builder:
 
     # ---- definitions
 
-    def define(self, schema_name: str) -> str:
+    def define(self, schema_name: str) -> Name:
         """Make sure the named schema is generated; return the name to use for it."""
         if self.aliases is not None and self.spec.is_alias(schema_name):
             return self.aliases.define(schema_name)
         name = self.generated_name(schema_name)
+        reference = self.reference(name, self.module_for(schema_name))
         if name in self.types.location or name in self._building:
-            return name
+            return reference
         self._building.add(name)
         module = self.types.module(self.module_for(schema_name))
         schema = self.spec.schemas[schema_name]
@@ -126,9 +158,9 @@ class Builder:
                 if self.spec.is_enum(schema_name)
                 else self.annotation(schema, module, name)
             )
-            constraints = self.constraints(schema) if self.context == "mock" else ""
+            constraints = self.constraints(schema) if self.context == "mock" else ()
             if constraints:  # so the mock enforces a named string's pattern wherever it is used
-                annotation = f"Annotated[{annotation}, Field({constraints})]"
+                annotation = subscript(ANNOTATED, annotation, Call(FIELD, keywords=constraints))
             module.aliases.append(AliasDef(name, annotation, description))
         elif self.spec.is_union(schema_name):
             module.aliases.append(AliasDef(name, self.union(schema, module, name), description))
@@ -136,7 +168,7 @@ class Builder:
             module.objects.append(self.object(name, schema, module))
         self.types.location[name] = module.name
         self._building.discard(name)
-        return name
+        return reference
 
     def object(self, name: str, schema: Schema, module: TypeModule) -> ObjectDef:
         base = None
@@ -156,21 +188,20 @@ class Builder:
         ]
         forbid = schema.get("additionalProperties") is False
         if self.context == "model" and self.spec.is_webhook_event(name):
-            base = base or "EventModel"
+            base = base or EVENT_MODEL
         return ObjectDef(name, schema.get("description", ""), properties, base, forbid)
 
     def property(
         self, owner: str, json_name: str, schema: Schema, required: bool, module: TypeModule
     ) -> Property:
         annotation = self.annotation(schema, module, owner + pascal(json_name))
-        nullable = annotation.endswith("| None") or annotation == "None"
-        constraints = self.constraints(schema) if self.context == "mock" else ""
+        constraints = self.constraints(schema) if self.context == "mock" else ()
         return Property(
             json_name=json_name,
             name=python_name(json_name, model=self.context != "param"),
             annotation=annotation,
             required=required,
-            nullable=nullable,
+            nullable=expr.is_optional(annotation),
             description=_docstring_text(schema.get("description", "")),
             constraints=constraints,
             secret=schema.get("format") == "password",
@@ -178,7 +209,7 @@ class Builder:
 
     # ---- annotations
 
-    def annotation(self, schema: Schema, module: TypeModule, hint: str) -> str:
+    def annotation(self, schema: Schema, module: TypeModule, hint: str) -> Expr:
         if "$ref" in schema:
             name = ref_name(schema["$ref"])
             defined = self.define(name)
@@ -190,7 +221,7 @@ class Builder:
         if "enum" in schema:
             literal, is_open, nullable = _enum_literal(schema)
             literal = self.open_enum(literal, is_open)
-            return _union([literal, "None"]) if nullable else literal
+            return union([literal, NONE]) if nullable else literal
         for combinator in ("oneOf", "anyOf"):
             if combinator in schema:
                 return self.union(schema, module, hint)
@@ -198,56 +229,56 @@ class Builder:
             return self.annotation(schema["allOf"][0], module, hint)
         kind = schema.get("type")
         if kind == "null":
-            return "None"
+            return NONE
         if isinstance(kind, list):
-            return _union(self.annotation({**schema, "type": k}, module, hint) for k in kind)
+            return union(self.annotation({**schema, "type": k}, module, hint) for k in kind)
         if kind == "array":
             items = schema.get("items", {})
             item = self.annotation(items, module, hint + "Item")
             # Each item's length, checked item by item; handlers word pattern errors better.
             lengths = {key: items[key] for key in ("minLength", "maxLength") if key in items}
             if self.context == "mock" and "$ref" not in items and lengths:
-                item = f"Annotated[{item}, Field({self.constraints(lengths)})]"
+                item = subscript(ANNOTATED, item, Call(FIELD, keywords=self.constraints(lengths)))
             if self.context == "mock" and schema.get("uniqueItems"):
-                return f"Annotated[list[{item}], _UNIQUE]"  # a rule pydantic has no keyword for
-            return f"list[{item}]"
+                return subscript(ANNOTATED, subscript(LIST, item), _UNIQUE)
+            return subscript(LIST, item)
         if kind == "object" or "properties" in schema:
             if "properties" in schema:
                 return self.inline_object(schema, module, hint)
             extra = schema.get("additionalProperties", True)
-            value = "Any" if extra in (True, {}) else self.annotation(extra, module, hint + "Value")
-            mapping = "Mapping" if self.context == "param" else "dict"
-            return f"{mapping}[str, {value}]"
+            value = ANY if extra in (True, {}) else self.annotation(extra, module, hint + "Value")
+            return subscript(MAPPING if self.context == "param" else DICT, STR, value)
         if kind == "string" and schema.get("format") == "date-time":
             if self.context == "param":
-                return "str | datetime"
-            return "AwareDatetime" if self.context == "mock" else "datetime"
+                return union([STR, DATETIME])
+            return AWARE_DATETIME if self.context == "mock" else DATETIME
         if kind in _PRIMITIVES:
             return _PRIMITIVES[kind]
-        return "Any"
+        return ANY
 
-    def open_enum(self, literal: str, is_open: bool) -> str:
+    def open_enum(self, literal: Expr, is_open: bool) -> Expr:
         """A response field's enum admits values a newer API adds (see ``ccx._models``)."""
-        return f"OpenEnum[{literal}]" if self.context == "model" and is_open else literal
+        return subscript(_OPEN_ENUM, literal) if self.context == "model" and is_open else literal
 
-    def union(self, schema: Schema, module: TypeModule, hint: str) -> str:
+    def union(self, schema: Schema, module: TypeModule, hint: str) -> Expr:
         options = schema.get("oneOf") or schema.get("anyOf") or []
         members = [
             self.annotation(option, module, f"{hint}Variant{i}") for i, option in enumerate(options)
         ]
         discriminator = schema.get("discriminator", {}).get("propertyName")
-        if discriminator and self.context == "model":
+        if not discriminator or self.context == "param":
+            return union(members)
+        tag = Source(json.dumps(discriminator))
+        if self.context == "model":
             # Open: a variant a newer API adds is read as the `Unknown…` model.
             unknown = self.unknown_variant(options, discriminator, module, hint)
-            known = f'Annotated[{_union(members)}, Discriminator("{discriminator}")]'
-            return f"OpenUnion[{known}, {unknown}]"
-        if discriminator and self.context != "param":
-            return f'Annotated[{_union(members)}, Field(discriminator="{discriminator}")]'
-        return _union(members)
+            known = subscript(ANNOTATED, union(members), Call(DISCRIMINATOR, (tag,)))
+            return subscript(_OPEN_UNION, known, unknown)
+        return subscript(ANNOTATED, union(members), Call(FIELD, keywords=(("discriminator", tag),)))
 
     def unknown_variant(
         self, options: list[Schema], discriminator: str, module: TypeModule, hint: str
-    ) -> str:
+    ) -> Name:
         """The model for a variant of a discriminated union that this SDK does not know.
 
         It has the fields every known variant has, none required: the discriminator as a plain
@@ -279,12 +310,12 @@ class Builder:
         )
         for prop in properties:
             if prop.json_name == discriminator:
-                prop.annotation, prop.required, prop.nullable = "str", True, False
+                prop.annotation, prop.required, prop.nullable = STR, True, False
                 prop.description = f"The `{discriminator}`, one this version does not know."
-        base = "EventModel" if events else None
+        base = EVENT_MODEL if events else None
         module.objects.append(ObjectDef(name, description, properties, base))
         self.types.location[name] = module.name
-        return name
+        return self.reference(name, module.name)
 
     def unknown_property(
         self, owner: str, json_name: str, schemas: list[Schema], module: TypeModule
@@ -295,20 +326,21 @@ class Builder:
             "properties" in s or s.get("type") == "object" or self._is_object_ref(s)
             for s in schemas
         )
+        annotation: Expr
         if objects:
-            annotation, empty = "dict[str, Any]", True
+            annotation, empty = subscript(DICT, STR, ANY), True
         elif "const" in first:
-            annotation, empty = "str", False
+            annotation, empty = STR, False
         elif all(s == plain[0] for s in plain):
             annotation, empty = self.annotation(first, module, owner + pascal(json_name)), False
         else:
-            annotation, empty = "Any", False
+            annotation, empty = ANY, False
         return Property(
             json_name=json_name,
             name=python_name(json_name, model=True),
             annotation=annotation,
             required=False,
-            nullable=annotation.endswith("| None") or annotation == "Any",
+            nullable=expr.is_optional(annotation) or annotation == ANY,
             description=_docstring_text(first.get("description", "")),
             empty_default=empty,
         )
@@ -316,15 +348,15 @@ class Builder:
     def _is_object_ref(self, schema: Schema) -> bool:
         return "$ref" in schema and not self.spec.is_alias(ref_name(schema["$ref"]))
 
-    def inline_object(self, schema: Schema, module: TypeModule, hint: str) -> str:
+    def inline_object(self, schema: Schema, module: TypeModule, hint: str) -> Name:
         name = hint + ("Param" if self.context == "param" and not hint.endswith("Param") else "")
         if name not in self.types.location:
             self.types.location[name] = module.name
             module.objects.append(self.object(name, schema, module))
-        return name
+        return self.reference(name, self.types.location[name])
 
     @staticmethod
-    def constraints(schema: Schema) -> str:
+    def constraints(schema: Schema) -> tuple[tuple[str, Expr], ...]:
         mapping = {
             "minimum": "ge",
             "maximum": "le",
@@ -336,8 +368,11 @@ class Builder:
             "maxItems": "max_length",
             "pattern": "pattern",
         }
-        found = [f"{mapping[key]}={json.dumps(schema[key])}" for key in mapping if key in schema]
-        return ", ".join(found)
+        return tuple(
+            (keyword, Source(json.dumps(schema[key])))
+            for key, keyword in mapping.items()
+            if key in schema
+        )
 
 
 # --------------------------------------------------------------------------- ownership
@@ -411,7 +446,7 @@ def build_operations(spec: Spec, models: Builder, params: Builder) -> dict[str, 
                 continue
             schema = raw.get("schema", {"type": "string"})
             annotation = (
-                "str"
+                STR
                 if location == "path"
                 else params.annotation(schema, module, pascal(raw["name"]))
             )
@@ -493,10 +528,10 @@ def build_operations(spec: Spec, models: Builder, params: Builder) -> dict[str, 
 
 def _return(
     spec: Spec, models: Builder, operation: Mapping[str, Any], content: Mapping[str, Any]
-) -> tuple[Any, str, str]:
+) -> tuple[Any, Expr, Expr]:
     module = models.types.module(operation["operationId"].split(".")[0])
     if not content:
-        return "empty", "None", "None"
+        return "empty", NONE, NONE
     if "text/event-stream" in content:
         # The schema is one SSE message, whose `data` holds the event (OpenAPI's SSE model),
         # possibly beside plain text for tools that validate the body whole.
@@ -506,15 +541,15 @@ def _return(
         event = models.annotation(message["properties"]["data"]["contentSchema"], module, "Event")
         return "stream", event, event
     if "application/json" not in content:
-        return "bytes", "bytes", "bytes"
+        return "bytes", builtin("bytes"), builtin("bytes")
     schema = content["application/json"]["schema"]
     if operation.get("x-ccx-paginated"):
         listing = spec.schemas[ref_name(schema["$ref"])]
         items = listing["properties"]["data"]["items"]
         item = models.annotation(items, module, "Item")
-        union = "$ref" in items and spec.is_union(ref_name(items["$ref"]))
-        return "page", item, f"cast(Any, {item})" if union else item
+        is_union = "$ref" in items and spec.is_union(ref_name(items["$ref"]))
+        return "page", item, Call(CAST, (ANY, item)) if is_union else item
     name = ref_name(schema["$ref"])
     annotation = models.define(name)
-    cast = f"cast(Any, {annotation})" if spec.is_union(name) else annotation
+    cast = Call(CAST, (ANY, annotation)) if spec.is_union(name) else annotation
     return "json", annotation, cast

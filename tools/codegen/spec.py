@@ -13,6 +13,8 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .expr import Expr, Name
+
 Schema = Mapping[str, Any]
 Context = Literal["model", "param", "mock"]
 
@@ -59,11 +61,12 @@ def ref_name(ref: str) -> str:
 class Property:
     json_name: str
     name: str
-    annotation: str
+    annotation: Expr
     required: bool
     nullable: bool
     description: str
-    constraints: str = ""
+    constraints: tuple[tuple[str, Expr], ...] = ()
+    """The schema's limits as pydantic ``Field`` keywords (the mock enforces them)."""
     secret: bool = False
     """``format: password``: kept out of the model's repr, so it never lands in a log."""
     empty_default: bool = False
@@ -75,25 +78,24 @@ class ObjectDef:
     name: str
     description: str
     properties: list[Property]
-    base: str | None = None
+    base: Name | None = None
     forbid_extra: bool = False
 
 
 @dataclass
 class AliasDef:
     name: str
-    annotation: str
+    annotation: Expr
     description: str
 
 
 @dataclass
 class TypeModule:
-    """One generated file: its definitions and the names it needs from elsewhere."""
+    """One generated file: its definitions."""
 
     name: str
     objects: list[ObjectDef] = field(default_factory=list)
     aliases: list[AliasDef] = field(default_factory=list)
-    imports: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def exports(self) -> list[str]:
@@ -108,7 +110,7 @@ class Parameter:
     json_name: str
     name: str
     location: Literal["path", "query", "body"]
-    annotation: str
+    annotation: Expr
     required: bool
     description: str
 
@@ -124,8 +126,8 @@ class OperationDef:
     description: str
     parameters: list[Parameter]
     kind: Literal["json", "empty", "bytes", "page", "stream"]
-    return_type: str
-    cast_expression: str
+    return_type: Expr
+    cast_expression: Expr
     body_idempotency_key: bool
     idempotency: str | None
     scope: str | None
@@ -134,7 +136,7 @@ class OperationDef:
     body_schema: str | None
     query_model: str | None
     deprecated: bool = False
-    page_model: str | None = None
+    page_model: Name | None = None
     """For a paginated operation, the list model each page is read into."""
 
     @property
