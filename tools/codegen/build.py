@@ -36,6 +36,7 @@ from .spec import (
     SHARED_MODULE,
     AliasDef,
     Context,
+    Deprecation,
     ObjectDef,
     OperationDef,
     Parameter,
@@ -44,6 +45,7 @@ from .spec import (
     Schema,
     Spec,
     TypeModule,
+    deprecation,
     pascal,
     python_name,
     ref_name,
@@ -81,8 +83,15 @@ def _enum_literal(schema: Schema) -> tuple[Expr, bool, bool]:
     return _literal(values), len(values) > 1, None in schema["enum"]
 
 
-def _docstring_text(text: str) -> str:
+def docstring_text(text: str) -> str:
     return text.strip().replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+
+
+def _noted(description: str, note: Deprecation | None, separator: str = "\n\n") -> str:
+    """A docstring that ends saying why the item is deprecated: a paragraph, or a sentence."""
+    if note is None:
+        return description
+    return separator.join(part for part in (description, docstring_text(note.note)) if part)
 
 
 @dataclass
@@ -150,7 +159,7 @@ class Builder:
         self._building.add(name)
         module = self.types.module(self.module_for(schema_name))
         schema = self.spec.schemas[schema_name]
-        description = schema.get("description", "")
+        description = _noted(schema.get("description", ""), deprecation(schema, f"`{name}`"))
         if self.spec.is_alias(schema_name):
             # An enum's alias stays precise (request params use it); response fields open it.
             annotation = (
@@ -189,22 +198,27 @@ class Builder:
         forbid = schema.get("additionalProperties") is False
         if self.context == "model" and self.spec.is_webhook_event(name):
             base = base or EVENT_MODEL
-        return ObjectDef(name, schema.get("description", ""), properties, base, forbid)
+        note = deprecation(schema, f"`{name}`")
+        description = _noted(schema.get("description", ""), note)
+        return ObjectDef(name, description, properties, base, forbid, note)
 
     def property(
         self, owner: str, json_name: str, schema: Schema, required: bool, module: TypeModule
     ) -> Property:
         annotation = self.annotation(schema, module, owner + pascal(json_name))
         constraints = self.constraints(schema) if self.context == "mock" else ()
+        name = python_name(json_name, model=self.context != "param")
+        note = deprecation(schema, f"`{owner}.{name}`")
         return Property(
             json_name=json_name,
-            name=python_name(json_name, model=self.context != "param"),
+            name=name,
             annotation=annotation,
             required=required,
             nullable=expr.is_optional(annotation),
-            description=_docstring_text(schema.get("description", "")),
+            description=_noted(docstring_text(schema.get("description", "")), note, " "),
             constraints=constraints,
             secret=schema.get("format") == "password",
+            deprecation=note,
         )
 
     # ---- annotations
@@ -341,7 +355,7 @@ class Builder:
             annotation=annotation,
             required=False,
             nullable=expr.is_optional(annotation) or annotation == ANY,
-            description=_docstring_text(first.get("description", "")),
+            description=docstring_text(first.get("description", "")),
             empty_default=empty,
         )
 
@@ -450,14 +464,17 @@ def build_operations(spec: Spec, models: Builder, params: Builder) -> dict[str, 
                 if location == "path"
                 else params.annotation(schema, module, pascal(raw["name"]))
             )
+            name = python_name(raw["name"])
             parameters.append(
                 Parameter(
                     json_name=raw["name"],
-                    name=python_name(raw["name"]),
+                    name=name,
                     location=location,
                     annotation=annotation,
                     required=bool(raw.get("required", location == "path")),
-                    description=_docstring_text(raw.get("description", "")),
+                    description=docstring_text(raw.get("description", "")),
+                    deprecation=deprecation(raw, _argument(name, operation_id))
+                    or deprecation(schema, _argument(name, operation_id)),
                 )
             )
             if location == "query":
@@ -478,17 +495,25 @@ def build_operations(spec: Spec, models: Builder, params: Builder) -> dict[str, 
                     raise ValueError(
                         f"{operation_id}: body field {json_name!r} clashes with a call option"
                     )
+                name = python_name(json_name)
                 parameters.append(
                     Parameter(
                         json_name=json_name,
-                        name=python_name(json_name),
+                        name=name,
                         location="body",
                         annotation=params.annotation(
                             prop, module, body_schema_name + pascal(json_name)
                         ),
                         required=json_name in required,
-                        description=_docstring_text(prop.get("description", "")),
+                        description=docstring_text(prop.get("description", "")),
+                        deprecation=deprecation(prop, _argument(name, operation_id)),
                     )
+                )
+        for parameter in parameters:
+            if parameter.deprecation is not None and parameter.required:
+                raise ValueError(
+                    f"{operation_id}: `{parameter.json_name}` is deprecated but required; a "
+                    "caller cannot stop sending it: make it optional first"
                 )
 
         status, content = _success(operation)
@@ -506,8 +531,8 @@ def build_operations(spec: Spec, models: Builder, params: Builder) -> dict[str, 
                 method_name=method_name,
                 http_method=method,
                 path=path,
-                summary=_docstring_text(operation.get("summary", "")),
-                description=_docstring_text(operation.get("description", "")),
+                summary=docstring_text(operation.get("summary", "")),
+                description=docstring_text(operation.get("description", "")),
                 parameters=parameters,
                 kind=kind,
                 return_type=return_type,
@@ -519,11 +544,15 @@ def build_operations(spec: Spec, models: Builder, params: Builder) -> dict[str, 
                 success_status=status,
                 body_schema=body_schema_name,
                 query_model=pascal(operation_id) + "Query" if query_schemas else None,
-                deprecated=bool(operation.get("deprecated", False)),
+                deprecation=deprecation(operation, f"`client.{operation_id}()`"),
                 page_model=page_model,
             )
         )
     return roots
+
+
+def _argument(name: str, operation_id: str) -> str:
+    return f"The `{name}` argument of `client.{operation_id}()`"
 
 
 def _return(

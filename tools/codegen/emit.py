@@ -15,11 +15,20 @@ from typing import Any
 import jinja2
 
 from . import expr
-from .build import MOCK_MODULE, Builder, TypeSet, build_operations, owners, types_module
+from .build import (
+    MOCK_MODULE,
+    Builder,
+    TypeSet,
+    build_operations,
+    docstring_text,
+    owners,
+    types_module,
+)
 from .expr import ANNOTATED, CAST, FIELD, LITERAL, REQUIRED, Expr, Ref, subscript
 from .spec import (
     ENUMS_MODULE,
     EVENTS_MODULE,
+    Deprecation,
     ObjectDef,
     OperationDef,
     ResourceDef,
@@ -40,11 +49,16 @@ _ENVIRONMENT = jinja2.Environment(
     keep_trailing_newline=True,
     trim_blocks=False,
 )
+# A Python string literal (JSON's escapes are Python's too).
+_ENVIRONMENT.filters["literal"] = partial(json.dumps, ensure_ascii=False)
 
 # Names the templates print themselves, beside the expressions they are given.
 _BASE_MODEL = Ref("ccx._models", "BaseModel")
 _TYPE_ALIAS = Ref("typing", "TypeAlias")
 _TYPED_DICT = Ref("typing_extensions", "TypedDict")
+_DEPRECATED = expr.name("typing_extensions", "deprecated")
+_OVERLOAD = expr.name("typing", "overload")
+_WARN = expr.name("warnings", "warn")
 _SYNC_PAGE = expr.name("ccx._pagination", "SyncCursorPage")
 _ASYNC_PAGE = expr.name("ccx._pagination", "AsyncPaginator")
 _SYNC_STREAM = expr.name("ccx._streaming", "Stream")
@@ -151,11 +165,13 @@ def render_model_module(spec: Spec, module: TypeModule) -> str:
     if any(obj.base is None for obj in module.objects):
         refs.add(_BASE_MODEL)
     if any(
-        p.name != p.json_name or p.secret or p.empty_default
+        p.name != p.json_name or p.secret or p.empty_default or p.deprecation
         for obj in module.objects
         for p in obj.properties
     ):
         refs.add(FIELD.ref)
+    if any(obj.deprecation for obj in module.objects):
+        refs.add(_DEPRECATED.ref)
     return _render(
         "types_module.py.jinja",
         here=here,
@@ -185,6 +201,8 @@ class _TypedDictView:
     properties: list[_TypedDictProperty]
     functional: bool
     """Keys that are no identifiers (`from`) need the functional syntax."""
+    deprecation: Deprecation | None
+    """Printed as ``@deprecated`` on the class syntax only; the docstring says it either way."""
 
 
 def _typed_dict(obj: ObjectDef) -> _TypedDictView:
@@ -200,7 +218,9 @@ def _typed_dict(obj: ObjectDef) -> _TypedDictView:
         not p.json_name.isidentifier() or p.json_name != python_name(p.json_name)
         for p in obj.properties
     )
-    return _TypedDictView(obj.name, obj.base, obj.description, properties, functional)
+    return _TypedDictView(
+        obj.name, obj.base, obj.description, properties, functional, obj.deprecation
+    )
 
 
 def render_params_module(spec: Spec, module: TypeModule) -> str:
@@ -211,6 +231,8 @@ def render_params_module(spec: Spec, module: TypeModule) -> str:
     printed += [alias.annotation for alias in module.aliases]
     shadowed = _shadowed(module)
     refs = expr.imports(printed, shadowed) | {_TYPED_DICT}
+    if any(view.deprecation and not view.functional for view in objects):
+        refs.add(_DEPRECATED.ref)
     if module.aliases:
         refs.add(_TYPE_ALIAS)
     return _render(
@@ -267,18 +289,36 @@ class MethodView:
             found.append(self.op.page_model)
         if self.union:  # the template wraps the call in `cast(<return type>, ...)`
             found.append(CAST)
+        if self.op.deprecation or self.op.deprecated_parameters:
+            found.append(_DEPRECATED)
+        if self.op.deprecated_parameters:
+            found.append(_WARN)
+            if not self.op.deprecation:
+                found.append(_OVERLOAD)
         return found
+
+    @property
+    def parameters_warning(self) -> str:
+        """What type checkers say of a call passing any of the deprecated arguments."""
+        return " ".join(
+            p.deprecation.warning for p in self.op.deprecated_parameters if p.deprecation
+        )
 
 
 def _docstring(op: OperationDef) -> str:
     lines = [op.summary.rstrip(".") + "." if op.summary else op.id]
+    if op.deprecation:
+        lines += ["", docstring_text(op.deprecation.note)]
     if op.description and op.description != op.summary:
         lines += ["", op.description]
-    documented = [p for p in op.positional + op.keyword if p.description]
+    documented = [p for p in op.positional + op.keyword if p.description or p.deprecation]
     if documented:
         lines += ["", "Args:"]
         for parameter in documented:
-            text = " ".join(parameter.description.split())
+            notes = [parameter.description]
+            if parameter.deprecation:
+                notes.append(docstring_text(parameter.deprecation.note))
+            text = " ".join(" ".join(notes).split())
             lines.append(f"  {parameter.name}: {text}")
     return "\n".join(lines)
 

@@ -47,6 +47,33 @@ def python_name(name: str, *, model: bool = False) -> str:
     return identifier
 
 
+@dataclass(frozen=True)
+class Deprecation:
+    """An item the spec marks ``deprecated: true``: what the warning and the docstring say.
+
+    The spec gives the reason (and what to use instead) in ``x-ccx-deprecation``; without one,
+    they say only that the item goes away.
+    """
+
+    subject: str
+    reason: str
+
+    @property
+    def warning(self) -> str:
+        return f"{self.subject} is deprecated: {self.reason}"
+
+    @property
+    def note(self) -> str:
+        return f"Deprecated: {self.reason}"
+
+
+def deprecation(item: Mapping[str, Any], subject: str) -> Deprecation | None:
+    if not item.get("deprecated", False):
+        return None
+    reason = item.get("x-ccx-deprecation") or "it will be removed in a future API version."
+    return Deprecation(subject, " ".join(reason.split()))
+
+
 def ref_name(ref: str) -> str:
     prefix = "#/components/schemas/"
     if not ref.startswith(prefix):
@@ -71,6 +98,7 @@ class Property:
     """``format: password``: kept out of the model's repr, so it never lands in a log."""
     empty_default: bool = False
     """Defaults to an empty dict rather than None (the fields of an unknown union variant)."""
+    deprecation: Deprecation | None = None
 
 
 @dataclass
@@ -80,6 +108,7 @@ class ObjectDef:
     properties: list[Property]
     base: Name | None = None
     forbid_extra: bool = False
+    deprecation: Deprecation | None = None
 
 
 @dataclass
@@ -87,6 +116,7 @@ class AliasDef:
     name: str
     annotation: Expr
     description: str
+    """For a deprecated alias, the note too: a type alias cannot carry ``@deprecated``."""
 
 
 @dataclass
@@ -113,6 +143,7 @@ class Parameter:
     annotation: Expr
     required: bool
     description: str
+    deprecation: Deprecation | None = None
 
 
 @dataclass
@@ -135,7 +166,7 @@ class OperationDef:
     success_status: int
     body_schema: str | None
     query_model: str | None
-    deprecated: bool = False
+    deprecation: Deprecation | None = None
     page_model: Name | None = None
     """For a paginated operation, the list model each page is read into."""
 
@@ -158,6 +189,10 @@ class OperationDef:
 
     def located(self, location: str) -> list[Parameter]:
         return [p for p in self.parameters if p.location == location]
+
+    @property
+    def deprecated_parameters(self) -> list[Parameter]:
+        return [p for p in self.keyword if p.deprecation is not None]
 
 
 @dataclass
