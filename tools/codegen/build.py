@@ -481,6 +481,12 @@ def build_operations(spec: Spec, models: Builder, params: Builder) -> dict[str, 
                 query_schemas[raw["name"]] = (schema, bool(raw.get("required")))
 
         idempotency = operation.get("x-ccx-idempotency")
+        if idempotency not in (None, "body", "header"):
+            raise ValueError(f"{operation_id}: x-ccx-idempotency is 'body' or 'header'")
+        if method == "POST" and idempotency is None:
+            # The SDK retries every call: a POST without a key could then act twice. The other
+            # methods are idempotent here (a DELETE removes, a PATCH sets the fields it names).
+            raise ValueError(f"{operation_id}: a POST needs x-ccx-idempotency (body or header)")
         body_schema_name = None
         body = _request(operation).get("application/json", {}).get("schema")
         if body is not None:
@@ -537,7 +543,6 @@ def build_operations(spec: Spec, models: Builder, params: Builder) -> dict[str, 
                 kind=kind,
                 return_type=return_type,
                 cast_expression=cast,
-                body_idempotency_key=idempotency == "body",
                 idempotency=idempotency,
                 scope=operation.get("x-ccx-scope"),
                 sandbox_only=bool(operation.get("x-ccx-sandbox-only", False)),

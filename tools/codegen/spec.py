@@ -159,8 +159,7 @@ class OperationDef:
     kind: Literal["json", "empty", "bytes", "page", "stream"]
     return_type: Expr
     cast_expression: Expr
-    body_idempotency_key: bool
-    idempotency: str | None
+    idempotency: Literal["body", "header"] | None
     scope: str | None
     sandbox_only: bool
     success_status: int
@@ -173,10 +172,6 @@ class OperationDef:
     @property
     def constant(self) -> str:
         return "_" + snake(self.method_name).upper()
-
-    @property
-    def mutating(self) -> bool:
-        return self.http_method != "GET"
 
     @property
     def positional(self) -> list[Parameter]:
