@@ -229,13 +229,49 @@ def test_reconnecting_gives_up_when_no_event_arrives(
     assert len(server.seen("GET", EVENTS_PATH)) == STREAM_MAX_RECONNECTS + 1
 
 
-def test_stream_error_status_raises_the_typed_error(
+def test_a_stream_connects_on_entering_with_and_raises_the_typed_error_there(
     server: ScriptedServer, messages: Messages
 ) -> None:
     server.script("GET", EVENTS_PATH, error(404, "not_found", "no such broadcast"))
+    stream = messages.events("brd_1")
 
+    assert server.seen("GET", EVENTS_PATH) == []
+    with pytest.raises(NotFoundError, match="no such broadcast"), stream:
+        pytest.fail("the body of the with statement must not run")
+
+
+async def test_an_async_stream_connects_on_entering_async_with_and_raises_the_typed_error_there(
+    server: ScriptedServer, async_messages: AsyncMessages
+) -> None:
+    server.script("GET", EVENTS_PATH, error(404, "not_found", "no such broadcast"))
+    stream = async_messages.events("brd_1")
+
+    assert server.seen("GET", EVENTS_PATH) == []
     with pytest.raises(NotFoundError, match="no such broadcast"):
-        messages.events("brd_1")
+        async with stream:
+            pytest.fail("the body of the async with statement must not run")
+
+
+def test_a_stream_used_without_with_connects_at_the_first_event(
+    server: ScriptedServer, messages: Messages
+) -> None:
+    server.script("GET", EVENTS_PATH, error(404, "not_found", "no such broadcast"))
+    stream = messages.events("brd_1")
+
+    assert server.seen("GET", EVENTS_PATH) == []
+    with pytest.raises(NotFoundError, match="no such broadcast"):
+        next(stream)
+
+
+async def test_an_async_stream_used_without_async_with_connects_at_the_first_event(
+    server: ScriptedServer, async_messages: AsyncMessages
+) -> None:
+    server.script("GET", EVENTS_PATH, error(404, "not_found", "no such broadcast"))
+    stream = async_messages.events("brd_1")
+
+    assert server.seen("GET", EVENTS_PATH) == []
+    with pytest.raises(NotFoundError, match="no such broadcast"):
+        await anext(stream)
 
 
 def test_raw_stream_response(server: ScriptedServer, messages: Messages) -> None:
@@ -266,15 +302,3 @@ async def test_async_raw_stream_response(
     assert raw.request_id == "req_s"
     async with raw.parse() as stream:
         assert [event async for event in stream] == [Completed(event="broadcast.completed", sent=1)]
-
-
-async def test_async_stream_errors_surface_on_first_use(
-    server: ScriptedServer, async_messages: AsyncMessages
-) -> None:
-    server.script("GET", EVENTS_PATH, error(404, "not_found", "no such broadcast"))
-    stream = async_messages.events("brd_1")
-
-    assert server.seen("GET", EVENTS_PATH) == []
-    with pytest.raises(NotFoundError, match="no such broadcast"):
-        async with stream:
-            await stream.__anext__()
