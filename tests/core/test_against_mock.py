@@ -147,18 +147,14 @@ def test_a_post_whose_answer_was_lost_is_replayed_by_its_key(
     assert [s.id for s in ccx_client.segments.list() if s.name == "VIP"] == [segment.id]
 
 
-def test_a_stream_of_an_unknown_broadcast_raises_where_it_is_entered(ccx_client: CCX) -> None:
+async def test_both_streams_of_an_unknown_broadcast_raise_where_they_are_entered(
+    ccx_client: CCX, ccx_async_client: AsyncCCX
+) -> None:
     stream = ccx_client.broadcasts.events("brd_unknown")
+    async_stream = ccx_async_client.broadcasts.events("brd_unknown")
 
     with pytest.raises(NotFoundError, match="brd_unknown"), stream:
         pytest.fail("the body of the with statement must not run")
-
-
-async def test_an_async_stream_of_an_unknown_broadcast_raises_where_it_is_entered(
-    ccx_async_client: AsyncCCX,
-) -> None:
-    stream = ccx_async_client.broadcasts.events("brd_unknown")
-
     with pytest.raises(NotFoundError, match="brd_unknown"):
-        async with stream:
+        async with async_stream:
             pytest.fail("the body of the async with statement must not run")
