@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("jinja2", reason="the generator is a development tool (the `dev` group)")
+# The generator, and the type checkers, come with the `dev` group only.
+for tool in ("jinja2", "ruff", "mypy"):
+    pytest.importorskip(tool, reason="the generator is a development tool (the `dev` group)")
 
 SPEC = Path(__file__).with_name("deprecated_spec.yaml")
 REPOSITORY = Path(__file__).parents[2]
