@@ -159,25 +159,29 @@ class Builder:
         self._building.add(name)
         module = self.types.module(self.module_for(schema_name))
         schema = self.spec.schemas[schema_name]
-        description = _noted(schema.get("description", ""), deprecation(schema, f"`{name}`"))
-        if self.spec.is_alias(schema_name):
-            # An enum's alias stays precise (request params use it); response fields open it.
-            annotation = (
-                _enum_literal(schema)[0]
-                if self.spec.is_enum(schema_name)
-                else self.annotation(schema, module, name)
-            )
-            constraints = self.constraints(schema) if self.context == "mock" else ()
-            if constraints:  # so the mock enforces a named string's pattern wherever it is used
-                annotation = subscript(ANNOTATED, annotation, Call(FIELD, keywords=constraints))
-            module.aliases.append(AliasDef(name, annotation, description))
-        elif self.spec.is_union(schema_name):
-            module.aliases.append(AliasDef(name, self.union(schema, module, name), description))
+        if self.spec.is_alias(schema_name) or self.spec.is_union(schema_name):
+            module.aliases.append(self.alias(name, schema_name, schema, module))
         else:
             module.objects.append(self.object(name, schema, module))
         self.types.location[name] = module.name
         self._building.discard(name)
         return reference
+
+    def alias(self, name: str, schema_name: str, schema: Schema, module: TypeModule) -> AliasDef:
+        """A type alias: a named enum, primitive, array or map, or a union."""
+        description = _noted(schema.get("description", ""), deprecation(schema, f"`{name}`"))
+        if not self.spec.is_alias(schema_name):
+            return AliasDef(name, self.union(schema, module, name), description)
+        # An enum's alias stays precise (request params use it); response fields open it.
+        annotation = (
+            _enum_literal(schema)[0]
+            if self.spec.is_enum(schema_name)
+            else self.annotation(schema, module, name)
+        )
+        constraints = self.constraints(schema) if self.context == "mock" else ()
+        if constraints:  # so the mock enforces a named string's pattern wherever it is used
+            annotation = subscript(ANNOTATED, annotation, Call(FIELD, keywords=constraints))
+        return AliasDef(name, annotation, description)
 
     def object(self, name: str, schema: Schema, module: TypeModule) -> ObjectDef:
         base = None
