@@ -69,8 +69,9 @@ _ASYNC_RAW_WRAPPERS = {
     "stream": expr.name("ccx._response", "async_stream_raw_wrapper"),
 }
 _ASYNC_RAW_WRAPPER = expr.name("ccx._response", "async_to_raw_response_wrapper")
-# A class body that defines `list` (a model field, a resource method) hides the builtin.
-_SHADOWED_IN_RESOURCES = frozenset({"list"})
+# The builtins a generated class body may hide, by a field or a method of that name (`list`):
+# annotations after it must name them through `builtins`. Resource classes always hide `list`.
+_SHADOWABLE = frozenset({"list"})
 
 
 def _relative(module: str, here: str) -> str:
@@ -85,7 +86,7 @@ def _relative(module: str, here: str) -> str:
     return "." * (len(package) - shared + 1) + ".".join(parts[shared:])
 
 
-def import_groups(refs: Iterable[Ref], here: str) -> list[tuple[str, list[str]]]:
+def _import_groups(refs: Iterable[Ref], here: str) -> list[tuple[str, list[str]]]:
     """(module, names) to import, ``names`` empty for ``import module``; ruff orders them."""
     by_module: dict[str, set[str]] = {}
     for ref in refs:
@@ -100,7 +101,7 @@ def _render(
     template: str, *, here: str, refs: Iterable[Ref], shadowed: Collection[str], **values: Any
 ) -> str:
     return _ENVIRONMENT.get_template(template).render(
-        imports=import_groups(refs, here),
+        imports=_import_groups(refs, here),
         show=partial(expr.render, shadowed=shadowed),
         **values,
     )
@@ -112,7 +113,7 @@ def _render(
 def _shadowed(module: TypeModule) -> frozenset[str]:
     """The builtins a class of ``module`` hides by naming a field after one."""
     names = {p.name for obj in module.objects for p in obj.properties}
-    return _SHADOWED_IN_RESOURCES & names
+    return _SHADOWABLE & names
 
 
 def _printed(module: TypeModule) -> list[Expr]:
@@ -388,8 +389,8 @@ def render_resource_module(spec: Spec, resource: ResourceDef, type_names: Collec
     return _render(
         "resource_module.py.jinja",
         here=f"ccx.resources.{resource.module}",
-        refs=expr.imports(printed, _SHADOWED_IN_RESOURCES),
-        shadowed=_SHADOWED_IN_RESOURCES,
+        refs=expr.imports(printed, _SHADOWABLE),
+        shadowed=_SHADOWABLE,
         version=spec.version,
         doc=views[-1].docstring.split("\n")[0],
         resources=views,
