@@ -1,11 +1,10 @@
 """The local side of ``ccx webhooks listen``: receive, verify, re-sign, forward.
 
 CCX (or the mock) POSTs each event to a `ccx.testing.WebhookListener` on ``127.0.0.1``, which
-hands it to the relay. The relay verifies it with
-the endpoint's secret, signs the same raw bytes with a local secret (so the application under
-development verifies with a secret that never leaves this machine), forwards them, and answers
-CCX with the application's status, so the application's failures are redelivered as they would
-be in production.
+hands it to the relay. The relay verifies it with the endpoint's secret, signs the same raw
+bytes with a local secret (so the application under development verifies with a secret that
+never leaves this machine), forwards them, and answers CCX with the application's status, so
+the application's failures are redelivered as they would be in production.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@
 
 The pytest plugin's ``ccx_webhook_receiver`` fixture is such a receiver; ``ccx webhooks
 listen`` receives on a `WebhookListener`. Both run anywhere: a receiver verifies what real CCX
-sends too, given the endpoint's secret. Only the standard library loads with this module; the
-mock and the verifier load when a receiver first needs them.
+sends too, given the endpoint's secret. This module loads only the standard library and
+typing-extensions; the mock and the verifier load when a receiver first needs them.
 """
 
 from __future__ import annotations

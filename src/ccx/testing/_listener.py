@@ -80,7 +80,7 @@ class WebhookListener:
             self._serving = False
 
     def stop(self) -> None:
-        """Stop serving (requests in progress finish) and close the socket."""
+        """Stop serving and close the socket."""
         if self._serving:
             self._server.shutdown()
         if self._thread is not None:
