@@ -352,6 +352,7 @@ def test_waiting_for_an_event_that_never_comes_says_what_came(pytester: pytest.P
         """
         def test_never_delivered(ccx_client, ccx_webhook_receiver):
             message = send(ccx_client, to=SENT_ONLY)
+            ccx_webhook_receiver.wait_for("message.sent", message_id=message.id)
             with pytest.raises(TimeoutError) as raised:
                 ccx_webhook_receiver.wait_for(
                     "message.delivered", message_id=message.id, timeout=0.2
@@ -404,3 +405,13 @@ def test_loading_the_plugin_imports_neither_the_mock_nor_the_client() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
     assert loaded.strip() == "[]"
+
+
+def test_the_receiver_is_still_importable_from_the_plugin() -> None:
+    import ccx.pytest_plugin
+    import ccx.testing
+
+    assert ccx.pytest_plugin.WebhookReceiver is ccx.testing.WebhookReceiver
+    assert ccx.pytest_plugin.WebhookDelivery is ccx.testing.WebhookDelivery
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        _ = ccx.pytest_plugin.Nope  # type: ignore[attr-defined]

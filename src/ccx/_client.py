@@ -98,6 +98,7 @@ class _BaseClient:
         throttle: bool,
         on_rate_limit_warning: RateLimitHook | None,
         now: Callable[[], float] | None,
+        strict_response_validation: bool,
     ) -> None:
         configure_from_env()
         api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
@@ -124,6 +125,8 @@ class _BaseClient:
         )
         self.throttle = throttle
         self.on_rate_limit_warning = on_rate_limit_warning
+        self.strict_response_validation = strict_response_validation
+        """Refuse a response (or webhook) that breaks its schema, instead of reading it leniently."""
         self._now = now or time.time
         self._rate_limit_state = RateLimitState()
         self._io_arguments: dict[str, Any] = {}
@@ -224,6 +227,7 @@ class _BaseClient:
         webhook_secret: str | NotGiven | None = NOT_GIVEN,
         throttle: bool | NotGiven = NOT_GIVEN,
         on_rate_limit_warning: RateLimitHook | NotGiven | None = NOT_GIVEN,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
     ) -> Self:
         """A copy with some settings changed, sharing this client's connection pool."""
         arguments = {
@@ -237,6 +241,7 @@ class _BaseClient:
                 webhook_secret=webhook_secret,
                 throttle=throttle,
                 on_rate_limit_warning=on_rate_limit_warning,
+                strict_response_validation=strict_response_validation,
             ),
         }
         factory: Callable[..., Self] = type(self)
@@ -255,6 +260,7 @@ class _BaseClient:
             "webhook_secret": self.webhook_secret,
             "throttle": self.throttle,
             "on_rate_limit_warning": self.on_rate_limit_warning,
+            "strict_response_validation": self.strict_response_validation,
             "now": self._now,
         }
 
@@ -283,12 +289,14 @@ class CCX(_BaseClient, SyncResources):
         webhook_secret: str | None = None,
         throttle: bool = False,
         on_rate_limit_warning: RateLimitHook | None = None,
+        strict_response_validation: bool = False,
         sleep: Callable[[float], None] | None = None,
         now: Callable[[], float] | None = None,
     ) -> None:
         """Reads ``CCX_API_KEY``, ``CCX_BASE_URL`` and ``CCX_WEBHOOK_SECRET`` when not given.
 
-        ``sleep`` and ``now`` replace ``time.sleep`` and ``time.time`` (for tests).
+        Responses are read leniently unless ``strict_response_validation`` (see Errors in the
+        docs). ``sleep`` and ``now`` replace ``time.sleep`` and ``time.time`` (for tests).
         """
         super().__init__(
             api_key,
@@ -300,6 +308,7 @@ class CCX(_BaseClient, SyncResources):
             throttle=throttle,
             on_rate_limit_warning=on_rate_limit_warning,
             now=now,
+            strict_response_validation=strict_response_validation,
         )
         _check_transport(http_client, transport)
         self._sleep = sleep or time.sleep
@@ -416,13 +425,15 @@ class AsyncCCX(_BaseClient, AsyncResources):
         webhook_secret: str | None = None,
         throttle: bool = False,
         on_rate_limit_warning: RateLimitHook | None = None,
+        strict_response_validation: bool = False,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         now: Callable[[], float] | None = None,
     ) -> None:
         """Reads ``CCX_API_KEY``, ``CCX_BASE_URL`` and ``CCX_WEBHOOK_SECRET`` when not given.
 
-        ``transport`` accepts ``ccx.AiohttpTransport()`` for high concurrency. ``sleep`` and
-        ``now`` replace ``asyncio.sleep`` and ``time.time`` (for tests).
+        ``transport`` accepts ``ccx.AiohttpTransport()`` for high concurrency. Responses are
+        read leniently unless ``strict_response_validation``. ``sleep`` and ``now`` replace
+        ``asyncio.sleep`` and ``time.time`` (for tests).
         """
         super().__init__(
             api_key,
@@ -434,6 +445,7 @@ class AsyncCCX(_BaseClient, AsyncResources):
             throttle=throttle,
             on_rate_limit_warning=on_rate_limit_warning,
             now=now,
+            strict_response_validation=strict_response_validation,
         )
         if sleep is None:
             from asyncio import sleep as asyncio_sleep  # deferred: sync programs skip asyncio

@@ -23,16 +23,22 @@ from ccx._response import (
 from ccx._streaming import AsyncStream, Stream
 from ccx._types import NOT_GIVEN, NotGiven, Timeout
 
-SEND = Operation("messages.send", "POST", "/v1/messages", body_idempotency_key=True)
+SEND = Operation("messages.send", "POST", "/v1/messages", idempotency="body")
 RETRIEVE = Operation("messages.retrieve", "GET", "/v1/messages/{id}")
 LIST = Operation("messages.list", "GET", "/v1/messages")
-CANCEL = Operation("messages.cancel", "POST", "/v1/messages/{id}/cancel")
+CANCEL = Operation("messages.cancel", "POST", "/v1/messages/{id}/cancel", idempotency="header")
 EVENTS = Operation("broadcasts.events", "GET", "/v1/broadcasts/{id}/events")
 
 
 class Message(BaseModel):
     id: str
     status: str
+
+
+class MessageList(BaseModel):
+    data: list[Message]
+    has_more: bool = False
+    next_cursor: str | None = None
 
 
 class Progress(BaseModel):
@@ -84,7 +90,9 @@ class Messages(SyncAPIResource):
         self._call(CANCEL, cast_to=None, path={"id": id}, options=CallOptions())
 
     def list(self, *, limit: int | NotGiven = NOT_GIVEN) -> SyncCursorPage[Message]:
-        return self._page(LIST, item=Message, query={"limit": limit}, options=CallOptions())
+        return self._page(
+            LIST, item=Message, page=MessageList, query={"limit": limit}, options=CallOptions()
+        )
 
     def events(self, id: str) -> Stream[BroadcastEvent]:
         return self._stream(EVENTS, event=BroadcastEvent, path={"id": id}, options=CallOptions())
@@ -118,7 +126,9 @@ class AsyncMessages(AsyncAPIResource):
         )
 
     def list(self, *, limit: int | NotGiven = NOT_GIVEN) -> AsyncPaginator[Message]:
-        return self._page(LIST, item=Message, query={"limit": limit}, options=CallOptions())
+        return self._page(
+            LIST, item=Message, page=MessageList, query={"limit": limit}, options=CallOptions()
+        )
 
     def events(self, id: str) -> AsyncStream[BroadcastEvent]:
         return self._stream(EVENTS, event=BroadcastEvent, path={"id": id}, options=CallOptions())

@@ -10,6 +10,7 @@ import click
 import httpx
 
 from ccx._constants import WEBHOOK_SECRET_ENV
+from ccx.testing import WebhookListener
 from ccx.types.enums import WebhookEventSelector
 from ccx.types.webhook_endpoints import WebhookEndpointWithSecret
 from ccx.webhooks import DEFAULT_TOLERANCE, NO_TOLERANCE, WebhookVerificationError, verify
@@ -17,14 +18,7 @@ from ccx.webhooks import DEFAULT_TOLERANCE, NO_TOLERANCE, WebhookVerificationErr
 from ._captured import signature_value, split_request
 from ._context import client
 from ._output import console, print_fields, print_json, to_json
-from ._relay import (
-    FORWARD_TIMEOUT_SECONDS,
-    Forwarded,
-    Relay,
-    RelayServer,
-    new_local_secret,
-    sigterm_interrupts,
-)
+from ._relay import FORWARD_TIMEOUT_SECONDS, Forwarded, Relay, new_local_secret, sigterm_interrupts
 
 __all__ = ["webhooks"]
 
@@ -89,14 +83,15 @@ def listen(
     local_secret = forward_secret or new_local_secret()
     out = console()
     endpoint: WebhookEndpointWithSecret | None = None
-    with sigterm_interrupts(), RelayServer(port) as server:
+    with sigterm_interrupts(), WebhookListener(port=port) as listener:
+        url = listener.url + "/"
         try:
             endpoint = api.webhook_endpoints.create(
-                url=server.url,
+                url=url,
                 events=list(events) or ["*"],
                 description=f"ccx webhooks listen → {forward_to}",
             )
-            out.print(f"Ready: {endpoint.id} sends {', '.join(endpoint.events)} to {server.url}")
+            out.print(f"Ready: {endpoint.id} sends {', '.join(endpoint.events)} to {url}")
             out.print(f"Forwarding to {forward_to}, signed with {local_secret}")
             out.print(f"(set {WEBHOOK_SECRET_ENV}={local_secret} in your app) — Ctrl-C to stop")
             with httpx.Client(timeout=FORWARD_TIMEOUT_SECONDS) as http:
@@ -107,7 +102,7 @@ def listen(
                     http=http,
                     report=lambda forwarded: out.print(_line(forwarded, forward_to)),
                 )
-                server.serve(relay)
+                listener.serve_forever(relay.handle)
         except KeyboardInterrupt:
             pass
         finally:
@@ -149,12 +144,19 @@ def _line(forwarded: Forwarded, forward_to: str) -> str:
 @click.option(
     "--ignore-timestamp", is_flag=True, help="Skip the replay check, for a recorded delivery."
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Also refuse a body that breaks its event's schema (by default it is read leniently).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the event as JSON.")
 def verify_command(
+    *,
     secrets: tuple[str, ...],
     signature: str | None,
     tolerance: float,
     ignore_timestamp: bool,
+    strict: bool,
     as_json: bool,
 ) -> None:
     """Verify a webhook read from stdin and print its typed event; exit 1 with the reason.
@@ -170,7 +172,11 @@ def verify_command(
         headers, body = {"ccx-signature": signature_value(signature)}, captured
     try:
         event = verify(
-            body, headers, list(secrets), tolerance=NO_TOLERANCE if ignore_timestamp else tolerance
+            body,
+            headers,
+            list(secrets),
+            tolerance=NO_TOLERANCE if ignore_timestamp else tolerance,
+            strict=strict,
         )
     except WebhookVerificationError as error:
         raise click.ClickException(f"{error.code}: {error}") from error

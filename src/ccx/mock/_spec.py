@@ -13,7 +13,7 @@ from typing import Annotated, Literal, TypeAlias
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-from ccx.types.enums import (
+from ..types.enums import (
     BroadcastStatus,
     Channel,
     Environment,

@@ -18,7 +18,7 @@ from .._response import (
 )
 from .._streaming import AsyncStream, Stream
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
-from ..types.broadcasts import Broadcast, BroadcastStreamEvent
+from ..types.broadcasts import Broadcast, BroadcastList, BroadcastStreamEvent
 from ..types.enums import BroadcastStatus, Language, Priority
 
 __all__ = [
@@ -27,11 +27,11 @@ __all__ = [
 ]
 
 _LIST = Operation("broadcasts.list", "GET", "/v1/broadcasts")
-_CREATE = Operation("broadcasts.create", "POST", "/v1/broadcasts", body_idempotency_key=True)
+_CREATE = Operation("broadcasts.create", "POST", "/v1/broadcasts", idempotency="body")
 _RETRIEVE = Operation("broadcasts.retrieve", "GET", "/v1/broadcasts/{id}")
-_PAUSE = Operation("broadcasts.pause", "POST", "/v1/broadcasts/{id}/pause")
-_RESUME = Operation("broadcasts.resume", "POST", "/v1/broadcasts/{id}/resume")
-_CANCEL = Operation("broadcasts.cancel", "POST", "/v1/broadcasts/{id}/cancel")
+_PAUSE = Operation("broadcasts.pause", "POST", "/v1/broadcasts/{id}/pause", idempotency="header")
+_RESUME = Operation("broadcasts.resume", "POST", "/v1/broadcasts/{id}/resume", idempotency="header")
+_CANCEL = Operation("broadcasts.cancel", "POST", "/v1/broadcasts/{id}/cancel", idempotency="header")
 _EVENTS = Operation("broadcasts.events", "GET", "/v1/broadcasts/{id}/events")
 
 
@@ -67,6 +67,7 @@ class Broadcasts(SyncAPIResource):
         return self._page(
             _LIST,
             item=Broadcast,
+            page=BroadcastList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,
@@ -384,6 +385,7 @@ class AsyncBroadcasts(AsyncAPIResource):
         return self._page(
             _LIST,
             item=Broadcast,
+            page=BroadcastList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,

@@ -15,9 +15,9 @@ from .._response import (
     to_raw_response_wrapper,
 )
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
-from ..types.conversations import Conversation
+from ..types.conversations import Conversation, ConversationList
 from ..types.enums import Channel
-from ..types.shared import Message
+from ..types.shared import Message, MessageList
 
 __all__ = [
     "Conversations",
@@ -65,6 +65,7 @@ class Conversations(SyncAPIResource):
         return self._page(
             _LIST,
             item=Conversation,
+            page=ConversationList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,
@@ -137,6 +138,7 @@ class Conversations(SyncAPIResource):
         return self._page(
             _LIST_MESSAGES,
             item=Message,
+            page=MessageList,
             path={
                 "id": id,
             },
@@ -200,6 +202,7 @@ class AsyncConversations(AsyncAPIResource):
         return self._page(
             _LIST,
             item=Conversation,
+            page=ConversationList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,
@@ -272,6 +275,7 @@ class AsyncConversations(AsyncAPIResource):
         return self._page(
             _LIST_MESSAGES,
             item=Message,
+            page=MessageList,
             path={
                 "id": id,
             },

@@ -17,7 +17,7 @@ from .._response import (
 )
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..types.enums import EventType
-from ..types.events import Event, EventReplay
+from ..types.events import Event, EventList, EventReplay
 
 __all__ = [
     "Events",
@@ -26,7 +26,7 @@ __all__ = [
 
 _LIST = Operation("events.list", "GET", "/v1/events")
 _RETRIEVE = Operation("events.retrieve", "GET", "/v1/events/{id}")
-_REPLAY = Operation("events.replay", "POST", "/v1/events/replay")
+_REPLAY = Operation("events.replay", "POST", "/v1/events/replay", idempotency="header")
 
 
 class Events(SyncAPIResource):
@@ -65,6 +65,7 @@ class Events(SyncAPIResource):
         return self._page(
             _LIST,
             item=cast(Any, Event),
+            page=EventList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,
@@ -206,6 +207,7 @@ class AsyncEvents(AsyncAPIResource):
         return self._page(
             _LIST,
             item=cast(Any, Event),
+            page=EventList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,

@@ -15,7 +15,7 @@ from .._response import (
     to_raw_response_wrapper,
 )
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
-from ..types.exports import Export
+from ..types.exports import Export, ExportList
 
 __all__ = [
     "Exports",
@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 _LIST = Operation("exports.list", "GET", "/v1/exports")
-_CREATE = Operation("exports.create", "POST", "/v1/exports")
+_CREATE = Operation("exports.create", "POST", "/v1/exports", idempotency="header")
 _RETRIEVE = Operation("exports.retrieve", "GET", "/v1/exports/{id}")
 _DOWNLOAD = Operation("exports.download", "GET", "/v1/exports/{id}/content")
 
@@ -58,6 +58,7 @@ class Exports(SyncAPIResource):
         return self._page(
             _LIST,
             item=Export,
+            page=ExportList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,
@@ -219,6 +220,7 @@ class AsyncExports(AsyncAPIResource):
         return self._page(
             _LIST,
             item=Export,
+            page=ExportList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,

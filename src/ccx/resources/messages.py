@@ -19,7 +19,7 @@ from .._response import (
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..types.enums import Channel, MessageStatus, Priority
 from ..types.messages_params import InteractiveInputParam, MediaInputParam, TemplateInputParam
-from ..types.shared import Message
+from ..types.shared import Message, MessageList
 
 __all__ = [
     "Messages",
@@ -27,9 +27,9 @@ __all__ = [
 ]
 
 _LIST = Operation("messages.list", "GET", "/v1/messages")
-_SEND = Operation("messages.send", "POST", "/v1/messages", body_idempotency_key=True)
+_SEND = Operation("messages.send", "POST", "/v1/messages", idempotency="body")
 _RETRIEVE = Operation("messages.retrieve", "GET", "/v1/messages/{id}")
-_CANCEL = Operation("messages.cancel", "POST", "/v1/messages/{id}/cancel")
+_CANCEL = Operation("messages.cancel", "POST", "/v1/messages/{id}/cancel", idempotency="header")
 
 
 class Messages(SyncAPIResource):
@@ -76,6 +76,7 @@ class Messages(SyncAPIResource):
         return self._page(
             _LIST,
             item=Message,
+            page=MessageList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,
@@ -299,6 +300,7 @@ class AsyncMessages(AsyncAPIResource):
         return self._page(
             _LIST,
             item=Message,
+            page=MessageList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,

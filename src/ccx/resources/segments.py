@@ -15,7 +15,7 @@ from .._response import (
     to_raw_response_wrapper,
 )
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
-from ..types.segments import Segment
+from ..types.segments import Segment, SegmentList
 
 __all__ = [
     "Segments",
@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 _LIST = Operation("segments.list", "GET", "/v1/segments")
-_CREATE = Operation("segments.create", "POST", "/v1/segments")
+_CREATE = Operation("segments.create", "POST", "/v1/segments", idempotency="header")
 _RETRIEVE = Operation("segments.retrieve", "GET", "/v1/segments/{id}")
 
 
@@ -57,6 +57,7 @@ class Segments(SyncAPIResource):
         return self._page(
             _LIST,
             item=Segment,
+            page=SegmentList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,
@@ -181,6 +182,7 @@ class AsyncSegments(AsyncAPIResource):
         return self._page(
             _LIST,
             item=Segment,
+            page=SegmentList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,

@@ -16,6 +16,7 @@ from .._response import (
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..types.enums import Language, TemplateCategory, TemplateStatus
 from ..types.shared import Template
+from ..types.templates import TemplateList
 
 __all__ = [
     "Templates",
@@ -23,7 +24,7 @@ __all__ = [
 ]
 
 _LIST = Operation("templates.list", "GET", "/v1/templates")
-_CREATE = Operation("templates.create", "POST", "/v1/templates")
+_CREATE = Operation("templates.create", "POST", "/v1/templates", idempotency="header")
 _RETRIEVE = Operation("templates.retrieve", "GET", "/v1/templates/{name}")
 _DELETE = Operation("templates.delete", "DELETE", "/v1/templates/{name}")
 
@@ -62,6 +63,7 @@ class Templates(SyncAPIResource):
         return self._page(
             _LIST,
             item=Template,
+            page=TemplateList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,
@@ -159,7 +161,6 @@ class Templates(SyncAPIResource):
         self,
         name: str,
         *,
-        idempotency_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -180,7 +181,6 @@ class Templates(SyncAPIResource):
                 "name": name,
             },
             options=CallOptions(
-                idempotency_key=idempotency_key,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,
@@ -235,6 +235,7 @@ class AsyncTemplates(AsyncAPIResource):
         return self._page(
             _LIST,
             item=Template,
+            page=TemplateList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,
@@ -332,7 +333,6 @@ class AsyncTemplates(AsyncAPIResource):
         self,
         name: str,
         *,
-        idempotency_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -353,7 +353,6 @@ class AsyncTemplates(AsyncAPIResource):
                 "name": name,
             },
             options=CallOptions(
-                idempotency_key=idempotency_key,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,

@@ -16,7 +16,7 @@ from .._response import (
 )
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..types.enums import Environment, Scope
-from ..types.tokens import Token, TokenWithSecret
+from ..types.tokens import Token, TokenList, TokenWithSecret
 
 __all__ = [
     "Tokens",
@@ -24,10 +24,10 @@ __all__ = [
 ]
 
 _LIST = Operation("tokens.list", "GET", "/v1/tokens")
-_CREATE = Operation("tokens.create", "POST", "/v1/tokens")
+_CREATE = Operation("tokens.create", "POST", "/v1/tokens", idempotency="header")
 _RETRIEVE = Operation("tokens.retrieve", "GET", "/v1/tokens/{id}")
 _REVOKE = Operation("tokens.revoke", "DELETE", "/v1/tokens/{id}")
-_ROTATE = Operation("tokens.rotate", "POST", "/v1/tokens/{id}/rotate")
+_ROTATE = Operation("tokens.rotate", "POST", "/v1/tokens/{id}/rotate", idempotency="header")
 
 
 class Tokens(SyncAPIResource):
@@ -60,6 +60,7 @@ class Tokens(SyncAPIResource):
         return self._page(
             _LIST,
             item=Token,
+            page=TokenList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,
@@ -154,7 +155,6 @@ class Tokens(SyncAPIResource):
         self,
         id: str,
         *,
-        idempotency_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -176,7 +176,6 @@ class Tokens(SyncAPIResource):
                 "id": id,
             },
             options=CallOptions(
-                idempotency_key=idempotency_key,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,
@@ -265,6 +264,7 @@ class AsyncTokens(AsyncAPIResource):
         return self._page(
             _LIST,
             item=Token,
+            page=TokenList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,
@@ -359,7 +359,6 @@ class AsyncTokens(AsyncAPIResource):
         self,
         id: str,
         *,
-        idempotency_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -381,7 +380,6 @@ class AsyncTokens(AsyncAPIResource):
                 "id": id,
             },
             options=CallOptions(
-                idempotency_key=idempotency_key,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,

@@ -18,7 +18,11 @@ from .._response import (
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..types.enums import EventType, WebhookEventSelector
 from ..types.events import Event
-from ..types.webhook_endpoints import WebhookEndpoint, WebhookEndpointWithSecret
+from ..types.webhook_endpoints import (
+    WebhookEndpoint,
+    WebhookEndpointList,
+    WebhookEndpointWithSecret,
+)
 
 __all__ = [
     "WebhookEndpoints",
@@ -26,14 +30,21 @@ __all__ = [
 ]
 
 _LIST = Operation("webhook_endpoints.list", "GET", "/v1/webhook_endpoints")
-_CREATE = Operation("webhook_endpoints.create", "POST", "/v1/webhook_endpoints")
+_CREATE = Operation(
+    "webhook_endpoints.create", "POST", "/v1/webhook_endpoints", idempotency="header"
+)
 _RETRIEVE = Operation("webhook_endpoints.retrieve", "GET", "/v1/webhook_endpoints/{id}")
 _UPDATE = Operation("webhook_endpoints.update", "PATCH", "/v1/webhook_endpoints/{id}")
 _DELETE = Operation("webhook_endpoints.delete", "DELETE", "/v1/webhook_endpoints/{id}")
 _ROTATE_SECRET = Operation(
-    "webhook_endpoints.rotate_secret", "POST", "/v1/webhook_endpoints/{id}/rotate_secret"
+    "webhook_endpoints.rotate_secret",
+    "POST",
+    "/v1/webhook_endpoints/{id}/rotate_secret",
+    idempotency="header",
 )
-_TEST = Operation("webhook_endpoints.test", "POST", "/v1/webhook_endpoints/{id}/test")
+_TEST = Operation(
+    "webhook_endpoints.test", "POST", "/v1/webhook_endpoints/{id}/test", idempotency="header"
+)
 
 
 class WebhookEndpoints(SyncAPIResource):
@@ -66,6 +77,7 @@ class WebhookEndpoints(SyncAPIResource):
         return self._page(
             _LIST,
             item=WebhookEndpoint,
+            page=WebhookEndpointList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,
@@ -161,7 +173,6 @@ class WebhookEndpoints(SyncAPIResource):
         events: builtins.list[WebhookEventSelector] | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         status: Literal["enabled", "disabled"] | NotGiven = NOT_GIVEN,
-        idempotency_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -193,7 +204,6 @@ class WebhookEndpoints(SyncAPIResource):
                 "status": status,
             },
             options=CallOptions(
-                idempotency_key=idempotency_key,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,
@@ -206,7 +216,6 @@ class WebhookEndpoints(SyncAPIResource):
         self,
         id: str,
         *,
-        idempotency_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -227,7 +236,6 @@ class WebhookEndpoints(SyncAPIResource):
                 "id": id,
             },
             options=CallOptions(
-                idempotency_key=idempotency_key,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,
@@ -361,6 +369,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         return self._page(
             _LIST,
             item=WebhookEndpoint,
+            page=WebhookEndpointList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,
@@ -456,7 +465,6 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         events: builtins.list[WebhookEventSelector] | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         status: Literal["enabled", "disabled"] | NotGiven = NOT_GIVEN,
-        idempotency_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -488,7 +496,6 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
                 "status": status,
             },
             options=CallOptions(
-                idempotency_key=idempotency_key,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,
@@ -501,7 +508,6 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         self,
         id: str,
         *,
-        idempotency_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -522,7 +528,6 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
                 "id": id,
             },
             options=CallOptions(
-                idempotency_key=idempotency_key,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         BroadcastProgressStreamEvent,
         BroadcastStreamEvent,
         BroadcastStreamMessage,
+        UnknownBroadcastStreamEvent,
     )
     from .broadcasts_params import BroadcastCreateRequestParam
     from .conversations import Conversation, ConversationList
@@ -94,7 +95,7 @@ if TYPE_CHECKING:
         MessageMedia,
         MessageTemplate,
         Template,
-        UpstreamError,
+        UpstreamErrorBody,
     )
     from .templates import TemplateList
     from .templates_params import TemplateCreateRequestParam
@@ -131,6 +132,7 @@ _MODULE_OF = {
     "BroadcastProgressStreamEvent": "broadcasts",
     "BroadcastStreamEvent": "broadcasts",
     "BroadcastStreamMessage": "broadcasts",
+    "UnknownBroadcastStreamEvent": "broadcasts",
     "BroadcastCreateRequestParam": "broadcasts_params",
     "Conversation": "conversations",
     "ConversationList": "conversations",
@@ -200,7 +202,7 @@ _MODULE_OF = {
     "MessageMedia": "shared",
     "MessageTemplate": "shared",
     "Template": "shared",
-    "UpstreamError": "shared",
+    "UpstreamErrorBody": "shared",
     "TemplateList": "templates",
     "TemplateCreateRequestParam": "templates_params",
     "Clock": "test_helpers",
@@ -237,6 +239,7 @@ __all__ = [
     "BroadcastProgressStreamEvent",
     "BroadcastStreamEvent",
     "BroadcastStreamMessage",
+    "UnknownBroadcastStreamEvent",
     "BroadcastCreateRequestParam",
     "Conversation",
     "ConversationList",
@@ -306,7 +309,7 @@ __all__ = [
     "MessageMedia",
     "MessageTemplate",
     "Template",
-    "UpstreamError",
+    "UpstreamErrorBody",
     "TemplateList",
     "TemplateCreateRequestParam",
     "Clock",
