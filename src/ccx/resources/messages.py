@@ -134,9 +134,10 @@ class Messages(SyncAPIResource):
 
         Sandbox magic recipients: `+15550000001` is delivered then read; `+15550000002` fails
         undeliverable (upstream `131026`) and triggers `fallback`; `+15550000003` fails upstream
-        on every attempt, goes through the retry buffer and ends `failed`; `+15550000004` never
-        leaves `sent`. The emails `delivered@`, `undeliverable@`, `upstream-failure@` and
-        `sent-only@sandbox.ccx.co` behave the same way.
+        on every attempt, goes through the retry buffer and 7 days of reconciliation and ends
+        `failed`; `+15550000004` never leaves `sent`; `+15550000005` fails upstream for 3 h and
+        is then delivered by reconciliation. The emails `delivered@`, `undeliverable@`,
+        `upstream-failure@`, `sent-only@` and `late-delivery@sandbox.ccx.co` behave the same way.
 
         Args:
           to: The recipient, an E.164 phone number (`+5511999990000`) for `whatsapp` and `sms`, or an email address for `email`.
@@ -358,9 +359,10 @@ class AsyncMessages(AsyncAPIResource):
 
         Sandbox magic recipients: `+15550000001` is delivered then read; `+15550000002` fails
         undeliverable (upstream `131026`) and triggers `fallback`; `+15550000003` fails upstream
-        on every attempt, goes through the retry buffer and ends `failed`; `+15550000004` never
-        leaves `sent`. The emails `delivered@`, `undeliverable@`, `upstream-failure@` and
-        `sent-only@sandbox.ccx.co` behave the same way.
+        on every attempt, goes through the retry buffer and 7 days of reconciliation and ends
+        `failed`; `+15550000004` never leaves `sent`; `+15550000005` fails upstream for 3 h and
+        is then delivered by reconciliation. The emails `delivered@`, `undeliverable@`,
+        `upstream-failure@`, `sent-only@` and `late-delivery@sandbox.ccx.co` behave the same way.
 
         Args:
           to: The recipient, an E.164 phone number (`+5511999990000`) for `whatsapp` and `sms`, or an email address for `email`.

@@ -191,7 +191,7 @@ class MessageError(BaseModel):
     """Why a message failed."""
 
     code: str
-    """CCX's error code: `undeliverable` (the carrier cannot reach the recipient, upstream `131026`; triggers `fallback`), `upstream_unavailable` (the carrier kept failing through the retry buffer), `upstream_error` (the carrier rejected the message with `upstream_code`)."""
+    """CCX's error code: `undeliverable` (the carrier cannot reach the recipient, upstream `131026`; triggers `fallback`), `upstream_unavailable` (the carrier kept failing through the retry buffer and 7 days of reconciliation), `upstream_error` (the carrier rejected the message with `upstream_code`)."""
 
     message: str
     """A human-readable explanation."""
