@@ -86,12 +86,14 @@ def broadcasts() -> None:
 @click.option(
     "--schedule-at",
     metavar="TIME",
-    help="Start later instead of now: RFC 3339 with an offset, like 2026-11-28T09:00:00-03:00.",
+    help="Start later instead of now: RFC 3339 with an offset, like 2026-11-28T09:00:00-03:00, "
+    "or a local time like 2026-11-28T09:00:00 read in --timezone.",
 )
 @click.option(
     "--timezone",
     metavar="ZONE",
-    help="The IANA zone the schedule was chosen in, like America/Sao_Paulo (for display).",
+    help="The IANA zone a local --schedule-at is read in, like America/Sao_Paulo; an offset "
+    "given in --schedule-at must agree with it.",
 )
 @click.option("--dry-run", is_flag=True, help="Only preview the cost; send nothing.")
 @idempotency_key_option(

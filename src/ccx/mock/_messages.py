@@ -27,9 +27,7 @@ import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ccx.types.enums import MessageStatus
 
@@ -54,13 +52,10 @@ __all__ = [
     "check_address",
     "check_fallback",
     "check_template",
-    "check_timezone",
     "content_kind",
     "forced_failure_error",
     "new_message_id",
     "outcome_for",
-    "parse_schedule_at",
-    "parse_timestamp",
     "next_attempt_at",
     "undeliverable_error",
     "upstream_failure_error",
@@ -378,50 +373,6 @@ def check_template(
             param=f"{param}.variables",
         )
     return template
-
-
-def _parse_datetime(value: str, param: str) -> datetime:
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise _invalid(
-            "invalid_timestamp",
-            f"{param} must be an RFC 3339 timestamp like 2026-11-28T09:00:00-03:00, got {value!r}.",
-            param,
-        ) from None
-
-
-def parse_timestamp(value: str, param: str) -> float:
-    """Unix seconds for an RFC 3339 request value (a naive one is read as UTC)."""
-    moment = _parse_datetime(value, param)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.timestamp()
-
-
-def check_timezone(name: str) -> str:
-    """An IANA zone name (``America/Sao_Paulo``), or a 400 naming ``timezone``."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise _invalid(
-            "invalid_timezone",
-            f"timezone {name!r} is not an IANA zone name like America/Sao_Paulo.",
-            "timezone",
-        ) from None
-    return name
-
-
-def parse_schedule_at(value: str, now: float, *, param: str = "schedule_at") -> float:
-    """Unix seconds for a future RFC 3339 ``schedule_at`` (the spec requires an offset)."""
-    when = parse_timestamp(value, param)
-    if when <= now:
-        raise _invalid(
-            "schedule_at_in_past",
-            f"{param} {value!r} is in the past; schedule a future time or omit it to send now.",
-            param,
-        )
-    return when
 
 
 # -- lifecycle decisions -----------------------------------------------------------------------

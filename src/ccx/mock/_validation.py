@@ -18,6 +18,7 @@ import pydantic
 from pydantic_core import ErrorDetails
 
 from ._errors import MockAPIError, not_found
+from ._schedule import RFC3339
 
 __all__ = [
     "check_path_params",
@@ -29,11 +30,6 @@ __all__ = [
 Location = Literal["body", "query"]
 
 _SAFE_PATH_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
-# `format: date-time` is RFC 3339 text; pydantic's datetime alone would also take unix seconds
-# (`0.5`, `1700000000`), which the API does not.
-_RFC3339 = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
-)
 _JSON_MEDIA_TYPE = "application/json"
 # A \uD800-\uDFFF escape. json.loads joins a valid pair into one character but keeps a lone half
 # as a surrogate, which no UTF-8 response can carry: such text is refused when it comes in.
@@ -196,7 +192,7 @@ def validate_model(
     """``data`` checked against ``model``, as JSON-typed wire data holding only given fields."""
     for name in _timestamp_fields(model):
         value = data.get(name)
-        if value is not None and not (isinstance(value, str) and _RFC3339.fullmatch(value)):
+        if value is not None and not (isinstance(value, str) and RFC3339.fullmatch(value)):
             where = "query parameter" if location == "query" else "field"
             raise MockAPIError(
                 400,
@@ -222,12 +218,18 @@ def validate_model(
 
 @functools.cache
 def _timestamp_fields(model: type[pydantic.BaseModel]) -> tuple[str, ...]:
-    """The wire names of ``model``'s top-level date-time fields."""
+    """The wire names of ``model``'s top-level date-time fields (an instant and nothing else:
+    a field that also takes a local time is its handler's to read)."""
     return tuple(
         field.alias or name
         for name, field in model.model_fields.items()
-        if pydantic.AwareDatetime in (field.annotation, *typing.get_args(field.annotation))
+        if _members(field.annotation) == {pydantic.AwareDatetime}
     )
+
+
+def _members(annotation: Any) -> set[Any]:
+    """The types an annotation admits besides None."""
+    return set(typing.get_args(annotation) or (annotation,)) - {type(None)}
 
 
 def check_path_params(params: Mapping[str, str], operation_id: str) -> None:

@@ -123,8 +123,8 @@ class Broadcasts(SyncAPIResource):
           variables: Placeholder values sent to every recipient; must match the template's placeholders.
           rate_limit_per_minute: The most messages to queue per minute.
           priority: The queue priority of its messages.
-          schedule_at: Start at this future time instead of now; RFC 3339 with a UTC offset, such as `2026-11-28T09:00:00-03:00`.
-          timezone: The IANA time zone the schedule was chosen in, kept for display and reporting; `schedule_at` alone sets the instant.
+          schedule_at: Start at this future time instead of now (400 `schedule_at_in_past` otherwise). Either an RFC 3339 instant with a UTC offset (`2026-11-28T09:00:00-03:00`), or a local time without one (`2026-11-28T09:00:00`) read in `timezone`, with the DST rules of `POST /v1/messages`: a time a gap skips is read with the offset before the gap, a repeated time is its first occurrence. An offset `timezone` does not have at that instant is a 400 `timezone_mismatch`.
+          timezone: The IANA time zone (such as `America/Sao_Paulo`) a local `schedule_at` is read in, and which an offset in `schedule_at` must agree with; kept with the broadcast.
           dry_run: Only preview the cost (`preview`) and send nothing.
         """
         return self._call(
@@ -441,8 +441,8 @@ class AsyncBroadcasts(AsyncAPIResource):
           variables: Placeholder values sent to every recipient; must match the template's placeholders.
           rate_limit_per_minute: The most messages to queue per minute.
           priority: The queue priority of its messages.
-          schedule_at: Start at this future time instead of now; RFC 3339 with a UTC offset, such as `2026-11-28T09:00:00-03:00`.
-          timezone: The IANA time zone the schedule was chosen in, kept for display and reporting; `schedule_at` alone sets the instant.
+          schedule_at: Start at this future time instead of now (400 `schedule_at_in_past` otherwise). Either an RFC 3339 instant with a UTC offset (`2026-11-28T09:00:00-03:00`), or a local time without one (`2026-11-28T09:00:00`) read in `timezone`, with the DST rules of `POST /v1/messages`: a time a gap skips is read with the offset before the gap, a repeated time is its first occurrence. An offset `timezone` does not have at that instant is a 400 `timezone_mismatch`.
+          timezone: The IANA time zone (such as `America/Sao_Paulo`) a local `schedule_at` is read in, and which an offset in `schedule_at` must agree with; kept with the broadcast.
           dry_run: Only preview the cost (`preview`) and send nothing.
         """
         return await self._call(

@@ -14,8 +14,9 @@ from ccx.mock._lifecycle import (
     pause_broadcast,
     resume_broadcast,
 )
-from ccx.mock._messages import check_template, check_timezone, parse_schedule_at
+from ccx.mock._messages import check_template
 from ccx.mock._registry import HandlerResult, RequestContext, handles, paginate
+from ccx.mock._schedule import schedule_of
 
 
 def _lookup(ctx: RequestContext) -> BroadcastRecord:
@@ -54,9 +55,7 @@ def create(ctx: RequestContext) -> HandlerResult:
         "language": template.language,
         "variables": body.get("variables") or {},
     }
-    schedule_at = None
-    if body.get("schedule_at") is not None:
-        schedule_at = parse_schedule_at(body["schedule_at"], ctx.now)
+    schedule_at, timezone = schedule_of(body, ctx.now)
     broadcast = BroadcastRecord(
         id=new_broadcast_id(),
         workspace_id=ctx.workspace.id,
@@ -71,7 +70,7 @@ def create(ctx: RequestContext) -> HandlerResult:
         trace_id=ctx.trace_id,
         idempotency_key=ctx.idempotency_key,
         schedule_at=schedule_at,
-        timezone=check_timezone(body["timezone"]) if body.get("timezone") else None,
+        timezone=timezone,
     )
     preview = cost_preview(len(segment.recipients), template.category, broadcast.channel)
     if body.get("dry_run"):
