@@ -238,7 +238,7 @@ class ExportCreateRequest(_Closed):
     """What to export, and how."""
 
     resource: Literal["messages", "conversations", "audit_logs", "events"]
-    format: Literal["csv", "jsonl"]
+    format: Literal["csv", "jsonl", "parquet"]
 
 
 class MessageSetStatusRequest(_Closed):

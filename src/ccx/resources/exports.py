@@ -76,7 +76,7 @@ class Exports(SyncAPIResource):
         self,
         *,
         resource: Literal["messages", "conversations", "audit_logs", "events"],
-        format: Literal["csv", "jsonl"],
+        format: Literal["csv", "jsonl", "parquet"],
         idempotency_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -93,7 +93,7 @@ class Exports(SyncAPIResource):
 
         Args:
           resource: What to export (`audit_logs` also needs the `audit:read` scope).
-          format: `csv` (with a header row) or `jsonl` (one JSON object per line).
+          format: `csv` (with a header row), `jsonl` (one JSON object per line) or `parquet` (a column per field: `…_at` fields are UTC timestamps, nested objects and lists JSON text).
         """
         return self._call(
             _CREATE,
@@ -157,8 +157,10 @@ class Exports(SyncAPIResource):
         """Download an export's file.
 
         Downloads the file of a `ready` export: `text/csv` (with a header row) for `csv`,
-        `application/x-ndjson` (one JSON object per line) for `jsonl`. An export that is not
-        `ready` is a 409 `export_not_ready` (retry once it is).
+        `application/x-ndjson` (one JSON object per line) for `jsonl`,
+        `application/vnd.apache.parquet` for `parquet` (one column per field; `…_at` fields as
+        UTC timestamps, nested objects and lists as JSON text, as in CSV). An export that is
+        not `ready` is a 409 `export_not_ready` (retry once it is).
 
         Args:
           id: The export ID (`exp_…`).
@@ -238,7 +240,7 @@ class AsyncExports(AsyncAPIResource):
         self,
         *,
         resource: Literal["messages", "conversations", "audit_logs", "events"],
-        format: Literal["csv", "jsonl"],
+        format: Literal["csv", "jsonl", "parquet"],
         idempotency_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -255,7 +257,7 @@ class AsyncExports(AsyncAPIResource):
 
         Args:
           resource: What to export (`audit_logs` also needs the `audit:read` scope).
-          format: `csv` (with a header row) or `jsonl` (one JSON object per line).
+          format: `csv` (with a header row), `jsonl` (one JSON object per line) or `parquet` (a column per field: `…_at` fields are UTC timestamps, nested objects and lists JSON text).
         """
         return await self._call(
             _CREATE,
@@ -319,8 +321,10 @@ class AsyncExports(AsyncAPIResource):
         """Download an export's file.
 
         Downloads the file of a `ready` export: `text/csv` (with a header row) for `csv`,
-        `application/x-ndjson` (one JSON object per line) for `jsonl`. An export that is not
-        `ready` is a 409 `export_not_ready` (retry once it is).
+        `application/x-ndjson` (one JSON object per line) for `jsonl`,
+        `application/vnd.apache.parquet` for `parquet` (one column per field; `…_at` fields as
+        UTC timestamps, nested objects and lists as JSON text, as in CSV). An export that is
+        not `ready` is a 409 `export_not_ready` (retry once it is).
 
         Args:
           id: The export ID (`exp_…`).
