@@ -43,6 +43,7 @@ from ._messages import (
     new_message_id,
     next_attempt_at,
     outcome_for,
+    rejected_error,
     undeliverable_error,
     upstream_failure_error,
 )
@@ -320,6 +321,9 @@ def _attempt(workspace: Workspace, message: MessageRecord, *, at: float) -> None
         message.timer = clock.call_at(retry_at, lambda: _retry(workspace, message))
         return
     message.reconciling_since = None
+    if outcome is Outcome.REJECTED:
+        _fail(workspace, message, rejected_error(), fallback=False)
+        return
     _transition(workspace, message, "sent", at=at)
     if outcome is Outcome.STAY_SENT:
         _settle(workspace, message)

@@ -16,6 +16,9 @@ Magic sandbox recipients (phone number, or the email address for the email chann
 - ``+15550000004`` / ``sent-only@sandbox.ccx.co``: never leaves ``sent``.
 - ``+15550000005`` / ``late-delivery@sandbox.ccx.co``: the upstream fails for its first
   `LATE_RECOVERY_SECONDS` in the queue, then recovers: delivered by a reconciliation check.
+- ``+15550000006`` / ``upstream-error@sandbox.ccx.co``: Meta rejects the send (131008): a
+  single send is refused at once with 502 and ``error.upstream``; a broadcast's message to it
+  is ``failed`` with that code.
 - anything else: queued -> sent -> delivered.
 """
 
@@ -51,11 +54,13 @@ __all__ = [
     "Outcome",
     "check_address",
     "check_fallback",
+    "check_not_rejected",
     "check_template",
     "content_kind",
     "forced_failure_error",
     "new_message_id",
     "outcome_for",
+    "rejected_error",
     "next_attempt_at",
     "undeliverable_error",
     "upstream_failure_error",
@@ -106,6 +111,7 @@ class Outcome(enum.Enum):
     UPSTREAM_FAILURE = "upstream_failure"
     LATE_RECOVERY = "late_recovery"
     STAY_SENT = "stay_sent"
+    REJECTED = "rejected"
 
 
 _MAGIC_RECIPIENTS: Mapping[str, Outcome] = {
@@ -119,7 +125,15 @@ _MAGIC_RECIPIENTS: Mapping[str, Outcome] = {
     "sent-only@sandbox.ccx.co": Outcome.STAY_SENT,
     "+15550000005": Outcome.LATE_RECOVERY,
     "late-delivery@sandbox.ccx.co": Outcome.LATE_RECOVERY,
+    "+15550000006": Outcome.REJECTED,
+    "upstream-error@sandbox.ccx.co": Outcome.REJECTED,
 }
+
+_REJECTION: Mapping[str, Any] = {
+    "code": 131008,
+    "message": "(#131008) Required parameter is missing",
+}
+"""What Meta answers for the rejecting sandbox recipient, as its Cloud API words it."""
 
 
 def new_message_id() -> str:
@@ -422,6 +436,29 @@ def upstream_failure_error(attempts: int) -> dict[str, Any]:
             f"reconciliation; gave up after {attempts} attempts."
         ),
         "upstream_code": 502,
+    }
+
+
+def check_not_rejected(to: str) -> None:
+    """A send Meta rejects synchronously is a 502 carrying Meta's own error, and nothing is
+    queued: retrying cannot help (``retryable`` is false), fixing the request can."""
+    if _MAGIC_RECIPIENTS.get(to) is Outcome.REJECTED:
+        raise MockAPIError(
+            502,
+            "upstream_error",
+            "upstream_failure",
+            f"The upstream provider rejected the message to {to}: {_REJECTION['message']}. "
+            "Nothing was sent; see error.upstream for Meta's code.",
+            upstream=_REJECTION,
+        )
+
+
+def rejected_error() -> dict[str, Any]:
+    """The error of a broadcast message Meta rejected (no request is left to answer 502)."""
+    return {
+        "code": "upstream_error",
+        "message": f"The upstream provider rejected the message: {_REJECTION['message']}.",
+        "upstream_code": _REJECTION["code"],
     }
 
 

@@ -136,8 +136,10 @@ class Messages(SyncAPIResource):
         undeliverable (upstream `131026`) and triggers `fallback`; `+15550000003` fails upstream
         on every attempt, goes through the retry buffer and 7 days of reconciliation and ends
         `failed`; `+15550000004` never leaves `sent`; `+15550000005` fails upstream for 3 h and
-        is then delivered by reconciliation. The emails `delivered@`, `undeliverable@`,
-        `upstream-failure@`, `sent-only@` and `late-delivery@sandbox.ccx.co` behave the same way.
+        is then delivered by reconciliation; `+15550000006` is rejected by Meta at once (502
+        with `error.upstream.code` `131008`, nothing queued). The emails `delivered@`,
+        `undeliverable@`, `upstream-failure@`, `sent-only@`, `late-delivery@` and
+        `upstream-error@sandbox.ccx.co` behave the same way.
 
         Args:
           to: The recipient, an E.164 phone number (`+5511999990000`) for `whatsapp` and `sms`, or an email address for `email`.
@@ -361,8 +363,10 @@ class AsyncMessages(AsyncAPIResource):
         undeliverable (upstream `131026`) and triggers `fallback`; `+15550000003` fails upstream
         on every attempt, goes through the retry buffer and 7 days of reconciliation and ends
         `failed`; `+15550000004` never leaves `sent`; `+15550000005` fails upstream for 3 h and
-        is then delivered by reconciliation. The emails `delivered@`, `undeliverable@`,
-        `upstream-failure@`, `sent-only@` and `late-delivery@sandbox.ccx.co` behave the same way.
+        is then delivered by reconciliation; `+15550000006` is rejected by Meta at once (502
+        with `error.upstream.code` `131008`, nothing queued). The emails `delivered@`,
+        `undeliverable@`, `upstream-failure@`, `sent-only@`, `late-delivery@` and
+        `upstream-error@sandbox.ccx.co` behave the same way.
 
         Args:
           to: The recipient, an E.164 phone number (`+5511999990000`) for `whatsapp` and `sms`, or an email address for `email`.

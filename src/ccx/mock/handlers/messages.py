@@ -12,6 +12,7 @@ from ccx.mock._messages import (
     MessageRecord,
     check_address,
     check_fallback,
+    check_not_rejected,
     check_template,
     content_kind,
 )
@@ -68,6 +69,8 @@ def send_message(ctx: RequestContext, body: Mapping[str, Any], *, priority: str)
         category = "service"
         content = body[kind]
     schedule_at, timezone = schedule_of(body, ctx.now)
+    if schedule_at is None:  # a scheduled send meets Meta later, as a broadcast's does
+        check_not_rejected(to)
     return create_message(
         ctx.workspace,
         to=to,
