@@ -305,10 +305,12 @@ def test_idempotency_location(operation_id: str) -> None:
         assert "Idempotency-Key" not in header_names
 
 
-def test_send_requires_the_idempotency_key_but_broadcasts_derive_one() -> None:
+def test_send_requires_the_idempotency_key_and_a_keyless_broadcast_is_documented() -> None:
     assert "idempotency_key" in schemas()["MessageSendRequest"]["required"]
     assert "idempotency_key" not in schemas()["BroadcastCreateRequest"]["required"]
-    assert "fingerprint" in by_id("broadcasts.create")[2]["description"]
+    assert "not deduplicated" in by_id("broadcasts.create")[2]["description"]
+    accepted = by_id("broadcasts.create")[2]["responses"]["202"]
+    assert "CCX-Warning" in accepted["headers"]
     assert not is_valid(
         "MessageSendRequest", {k: v for k, v in SEED_SEND.items() if k != "idempotency_key"}
     )

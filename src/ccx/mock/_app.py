@@ -183,13 +183,7 @@ class _Operation:
         request_fingerprint = ""
         if route.idempotency is not None:
             request_fingerprint = fingerprint(route.operation_id, request.scope["path"], data)
-            key = request_key(
-                route.idempotency,
-                request.headers.get("idempotency-key"),
-                data,
-                request_fingerprint,
-                token.id,
-            )
+            key = request_key(route.idempotency, request.headers.get("idempotency-key"), data)
         if key is not None:
             saved = workspace.idempotency.lookup(key, request_fingerprint, token.id, now)
             if saved is not None and saved.status is not None:

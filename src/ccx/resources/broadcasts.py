@@ -110,10 +110,12 @@ class Broadcasts(SyncAPIResource):
         at up to `rate_limit_per_minute`, each with its own retries; follow progress with
         `GET /v1/broadcasts/{id}/events`.
 
-        `idempotency_key` is strongly recommended but optional. When it is absent the server
-        derives the key from a fingerprint of the request body, so an identical broadcast
-        created again within 7 days is a replay of the first (`Idempotent-Replayed: true`), not a
-        second send. (The SDK always sends a key, generating one when you give none.)
+        `idempotency_key` is strongly recommended but optional. With it, the same key and
+        parameters within 7 days return the first broadcast (`Idempotent-Replayed: true`), never
+        a second send. Without it the broadcast is not deduplicated, as a request without a key
+        is not anywhere else: running the same campaign twice sends it twice, and a retried
+        request may too. The 202 then carries `CCX-Warning: idempotency_key_missing` to say so.
+        (The SDK always sends a key, generating one when you give none.)
 
         Args:
           name: The broadcast's name, such as `Black Friday — Batch 1`.
@@ -428,10 +430,12 @@ class AsyncBroadcasts(AsyncAPIResource):
         at up to `rate_limit_per_minute`, each with its own retries; follow progress with
         `GET /v1/broadcasts/{id}/events`.
 
-        `idempotency_key` is strongly recommended but optional. When it is absent the server
-        derives the key from a fingerprint of the request body, so an identical broadcast
-        created again within 7 days is a replay of the first (`Idempotent-Replayed: true`), not a
-        second send. (The SDK always sends a key, generating one when you give none.)
+        `idempotency_key` is strongly recommended but optional. With it, the same key and
+        parameters within 7 days return the first broadcast (`Idempotent-Replayed: true`), never
+        a second send. Without it the broadcast is not deduplicated, as a request without a key
+        is not anywhere else: running the same campaign twice sends it twice, and a retried
+        request may too. The 202 then carries `CCX-Warning: idempotency_key_missing` to say so.
+        (The SDK always sends a key, generating one when you give none.)
 
         Args:
           name: The broadcast's name, such as `Black Friday — Batch 1`.

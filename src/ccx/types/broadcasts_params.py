@@ -54,4 +54,4 @@ that instant is a 400 `timezone_mismatch`."""
     """Only preview the cost (`preview`) and send nothing."""
 
     idempotency_key: str
-    """Strongly recommended. When absent, the server derives the key from a fingerprint of the request body, so an identical broadcast within 7 days is a replay, not a second send."""
+    """Strongly recommended. The same key with the same parameters within 7 days returns the first broadcast instead of sending again. When absent, the broadcast is not deduplicated (the response carries `CCX-Warning`)."""

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.responses import StreamingResponse
 
 from ccx.mock._broadcasts import BroadcastRecord, cost_preview, new_broadcast_id
-from ccx.mock._errors import MockAPIError, not_found
+from ccx.mock._errors import MockAPIError, json_response, not_found
 from ccx.mock._lifecycle import (
     begin_broadcast,
     cancel_broadcast,
@@ -17,6 +17,12 @@ from ccx.mock._lifecycle import (
 from ccx.mock._messages import check_template
 from ccx.mock._registry import HandlerResult, RequestContext, handles, paginate
 from ccx.mock._schedule import schedule_of
+
+_NOT_DEDUPLICATED = (
+    "idempotency_key_missing: this broadcast was created without an idempotency_key, so it is "
+    "not deduplicated: sending the request again starts another broadcast. Send an "
+    "idempotency_key to make retries safe."
+)
 
 
 def _lookup(ctx: RequestContext) -> BroadcastRecord:
@@ -78,7 +84,10 @@ def create(ctx: RequestContext) -> HandlerResult:
         return ctx.success_status, {**broadcast.payload(), "preview": preview}
     ctx.workspace.broadcasts[broadcast.id] = broadcast
     begin_broadcast(ctx.workspace, broadcast)
-    return ctx.success_status, {**broadcast.payload(), "preview": preview}
+    payload = {**broadcast.payload(), "preview": preview}
+    if ctx.idempotency_key is None:
+        return json_response(ctx.success_status, payload, {"CCX-Warning": _NOT_DEDUPLICATED})
+    return ctx.success_status, payload
 
 
 @handles("broadcasts.list")
