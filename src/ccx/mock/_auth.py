@@ -21,6 +21,7 @@ __all__ = [
     "check_api_version",
     "check_sandbox",
     "check_scope",
+    "secret_fingerprint",
 ]
 
 SUPPORTED_API_VERSIONS: frozenset[str] = frozenset({API_VERSION})
@@ -57,7 +58,7 @@ class AuthenticationRefused(MockAPIError):
         )
         self.token = token
         self.fingerprint = fingerprint
-        """The presented secret's `secret_fingerprint`, when a secret was presented."""
+        """The presented secret's `secret_fingerprint`, alongside ``token``."""
 
 
 def secret_fingerprint(secret: str) -> str:
