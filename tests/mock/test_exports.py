@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from ccx.mock import MockConfig, MockServer
+from ccx.mock.handlers.exports import encode_rows
 
 
 def create_ready(server: MockServer, http: httpx.Client, body: dict[str, str]) -> dict[str, Any]:
@@ -210,3 +211,33 @@ def test_an_empty_parquet_export_is_a_valid_file(
     assert export["row_count"] == 0
     content = other_http.get(f"/v1/exports/{export['id']}/content").content
     assert parquet_rows(content)[1] == []
+
+
+def test_parquet_columns_take_the_type_every_value_shares_else_json_text() -> None:
+    rows = [
+        {"count": 1, "ratio": 1, "ok": True, "name": "a", "sent_at": "2026-11-21T08:00:00Z"},
+        {"count": 2, "ratio": 2.5, "ok": None, "name": None, "sent_at": None, "extra": {"k": 1}},
+        {
+            "count": 3,
+            "ratio": 3,
+            "ok": False,
+            "name": "c",
+            "sent_at": "2026-11-21T09:00:00Z",
+            "extra": "{}",
+            "label_at": "tomorrow",
+        },
+    ]
+    schema, read = parquet_rows(encode_rows(rows, "parquet"))
+    assert {field.name: str(field.type) for field in schema} == {
+        "count": "int64",
+        "ratio": "double",
+        "ok": "bool",
+        "name": "string",
+        "sent_at": "timestamp[us, tz=UTC]",
+        "extra": "string",
+        "label_at": "string",
+    }
+    # A column of mixed types is JSON text throughout: the string "{}" stays apart from {}.
+    assert [row["extra"] for row in read] == [None, '{"k": 1}', '"{}"']
+    assert [row["ratio"] for row in read] == [1.0, 2.5, 3.0]
+    assert read[2]["label_at"] == "tomorrow"

@@ -2,8 +2,8 @@
 
 A column whose values are all booleans, all whole numbers, all numbers or all text gets that
 type; a field ending in ``_at`` holding RFC 3339 text is a UTC timestamp; anything else (nested
-objects and lists, or a field whose type varies between records) is JSON text, as in the CSV
-export. A field a record lacks is null. pyarrow is imported on first use: the mock starts
+objects and lists, or a field whose type varies between records) is JSON text, each value
+encoded whole (a string quoted), so a reader never has to guess. A field a record lacks is null. pyarrow is imported on first use: the mock starts
 without paying for it.
 """
 
@@ -26,26 +26,20 @@ if TYPE_CHECKING:
 __all__ = ["encode_parquet"]
 
 
-def _is_timestamp(name: str, values: Sequence[Any]) -> bool:
-    if not name.endswith("_at"):
-        return False
+def _instant(value: str) -> datetime | None:
     try:
-        return all(_instant(value) is not None for value in values if value is not None)
-    except (TypeError, ValueError):
-        return False
-
-
-def _instant(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        raise TypeError(value)
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
     return moment if moment.tzinfo is not None else None
 
 
+def _is_timestamp(name: str, values: Sequence[str]) -> bool:
+    return name.endswith("_at") and all(_instant(value) is not None for value in values)
+
+
 def _json_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
 def _column(name: str, values: list[Any]) -> pyarrow.Array[Any]:
@@ -61,9 +55,12 @@ def _column(name: str, values: list[Any]) -> pyarrow.Array[Any]:
         return pa.array(values, type=pa.int64())
     if kinds <= {int, float}:
         return pa.array(values, type=pa.float64())
-    if kinds <= {str} and _is_timestamp(name, present):
-        moments = [None if value is None else _instant(value) for value in values]
-        return pa.array(moments, type=pa.timestamp("us", tz="UTC"))
+    if kinds <= {str}:
+        if _is_timestamp(name, present):
+            moments = [None if value is None else _instant(value) for value in values]
+            return pa.array(moments, type=pa.timestamp("us", tz="UTC"))
+        return pa.array(values, type=pa.string())
+    # Every value as JSON text, strings quoted too, so a reader can tell "{}" from {}.
     return pa.array([_json_text(value) for value in values], type=pa.string())
 
 
