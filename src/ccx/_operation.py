@@ -32,6 +32,7 @@ class CallOptions:
 
     timeout: Timeout | NotGiven = NOT_GIVEN
     max_retries: int | NotGiven = NOT_GIVEN
+    call_timeout: float | NotGiven | None = NOT_GIVEN
     idempotency_key: str | NotGiven = NOT_GIVEN
     extra_headers: Headers | None = None
     extra_query: Query | None = None

@@ -156,6 +156,7 @@ class SyncAPIResource(_Resource):
                     reconnect=lambda last_id: connect(last_id).http_response,
                     parse=lambda data: parse_json(data, event),
                     sleep=client._sleep,
+                    frame_timeout=client._frame_timeout(options),
                 ),
                 path=path,
                 query=query,
@@ -270,7 +271,11 @@ class AsyncAPIResource(_Resource):
             return await client._request(
                 operation,
                 parser=lambda response: AsyncStream(
-                    response, connect=reconnect, parse=parse, sleep=client._sleep
+                    response,
+                    connect=reconnect,
+                    parse=parse,
+                    sleep=client._sleep,
+                    frame_timeout=client._frame_timeout(options),
                 ),
                 path=path,
                 query=query,
@@ -287,4 +292,10 @@ class AsyncAPIResource(_Resource):
 
         if self._raw_response:
             return open_stream(None)  # type: ignore[return-value]  # typed by async_stream_raw_wrapper
-        return AsyncStream(None, connect=reconnect, parse=parse, sleep=client._sleep)
+        return AsyncStream(
+            None,
+            connect=reconnect,
+            parse=parse,
+            sleep=client._sleep,
+            frame_timeout=client._frame_timeout(options),
+        )

@@ -54,6 +54,7 @@ class Broadcasts(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> SyncCursorPage[Broadcast]:
         """List broadcasts.
 
@@ -78,6 +79,7 @@ class Broadcasts(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -100,6 +102,7 @@ class Broadcasts(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> Broadcast:
         """Create a broadcast.
 
@@ -148,6 +151,7 @@ class Broadcasts(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -160,6 +164,7 @@ class Broadcasts(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> Broadcast:
         """Retrieve a broadcast.
 
@@ -180,6 +185,7 @@ class Broadcasts(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -193,6 +199,7 @@ class Broadcasts(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> Broadcast:
         """Pause a broadcast.
 
@@ -216,6 +223,7 @@ class Broadcasts(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -229,6 +237,7 @@ class Broadcasts(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> Broadcast:
         """Resume a paused broadcast.
 
@@ -251,6 +260,7 @@ class Broadcasts(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -264,6 +274,7 @@ class Broadcasts(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> Broadcast:
         """Cancel a broadcast.
 
@@ -287,6 +298,7 @@ class Broadcasts(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -299,6 +311,7 @@ class Broadcasts(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> Stream[BroadcastStreamEvent]:
         """Stream a broadcast's progress.
 
@@ -334,6 +347,7 @@ class Broadcasts(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -371,6 +385,7 @@ class AsyncBroadcasts(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> AsyncPaginator[Broadcast]:
         """List broadcasts.
 
@@ -395,6 +410,7 @@ class AsyncBroadcasts(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -417,6 +433,7 @@ class AsyncBroadcasts(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> Broadcast:
         """Create a broadcast.
 
@@ -465,6 +482,7 @@ class AsyncBroadcasts(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -477,6 +495,7 @@ class AsyncBroadcasts(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> Broadcast:
         """Retrieve a broadcast.
 
@@ -497,6 +516,7 @@ class AsyncBroadcasts(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -510,6 +530,7 @@ class AsyncBroadcasts(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> Broadcast:
         """Pause a broadcast.
 
@@ -533,6 +554,7 @@ class AsyncBroadcasts(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -546,6 +568,7 @@ class AsyncBroadcasts(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> Broadcast:
         """Resume a paused broadcast.
 
@@ -568,6 +591,7 @@ class AsyncBroadcasts(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -581,6 +605,7 @@ class AsyncBroadcasts(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> Broadcast:
         """Cancel a broadcast.
 
@@ -604,6 +629,7 @@ class AsyncBroadcasts(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -616,6 +642,7 @@ class AsyncBroadcasts(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> AsyncStream[BroadcastStreamEvent]:
         """Stream a broadcast's progress.
 
@@ -651,6 +678,7 @@ class AsyncBroadcasts(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 

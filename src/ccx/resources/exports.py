@@ -46,6 +46,7 @@ class Exports(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> SyncCursorPage[Export]:
         """List exports.
 
@@ -68,6 +69,7 @@ class Exports(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -82,6 +84,7 @@ class Exports(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> Export:
         """Create an export.
 
@@ -108,6 +111,7 @@ class Exports(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -120,6 +124,7 @@ class Exports(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> Export:
         """Retrieve an export.
 
@@ -140,6 +145,7 @@ class Exports(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -152,6 +158,7 @@ class Exports(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> bytes:
         """Download an export's file.
 
@@ -174,6 +181,7 @@ class Exports(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -207,6 +215,7 @@ class AsyncExports(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> AsyncPaginator[Export]:
         """List exports.
 
@@ -229,6 +238,7 @@ class AsyncExports(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -243,6 +253,7 @@ class AsyncExports(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> Export:
         """Create an export.
 
@@ -269,6 +280,7 @@ class AsyncExports(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -281,6 +293,7 @@ class AsyncExports(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> Export:
         """Retrieve an export.
 
@@ -301,6 +314,7 @@ class AsyncExports(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -313,6 +327,7 @@ class AsyncExports(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> bytes:
         """Download an export's file.
 
@@ -335,6 +350,7 @@ class AsyncExports(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 

@@ -48,6 +48,7 @@ class Tokens(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> SyncCursorPage[Token]:
         """List API tokens.
 
@@ -70,6 +71,7 @@ class Tokens(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -86,6 +88,7 @@ class Tokens(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> TokenWithSecret:
         """Create an API token.
 
@@ -115,6 +118,7 @@ class Tokens(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -127,6 +131,7 @@ class Tokens(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> Token:
         """Retrieve an API token.
 
@@ -147,6 +152,7 @@ class Tokens(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -160,6 +166,7 @@ class Tokens(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> Token:
         """Revoke an API token.
 
@@ -182,6 +189,7 @@ class Tokens(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -195,6 +203,7 @@ class Tokens(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> TokenWithSecret:
         """Rotate an API token's secret.
 
@@ -219,6 +228,7 @@ class Tokens(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -253,6 +263,7 @@ class AsyncTokens(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> AsyncPaginator[Token]:
         """List API tokens.
 
@@ -275,6 +286,7 @@ class AsyncTokens(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -291,6 +303,7 @@ class AsyncTokens(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> TokenWithSecret:
         """Create an API token.
 
@@ -320,6 +333,7 @@ class AsyncTokens(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -332,6 +346,7 @@ class AsyncTokens(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> Token:
         """Retrieve an API token.
 
@@ -352,6 +367,7 @@ class AsyncTokens(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -365,6 +381,7 @@ class AsyncTokens(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> Token:
         """Revoke an API token.
 
@@ -387,6 +404,7 @@ class AsyncTokens(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -400,6 +418,7 @@ class AsyncTokens(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> TokenWithSecret:
         """Rotate an API token's secret.
 
@@ -424,6 +443,7 @@ class AsyncTokens(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 

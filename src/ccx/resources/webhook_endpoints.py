@@ -54,6 +54,7 @@ class WebhookEndpoints(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> SyncCursorPage[WebhookEndpoint]:
         """List webhook endpoints.
 
@@ -76,6 +77,7 @@ class WebhookEndpoints(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -91,6 +93,7 @@ class WebhookEndpoints(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> WebhookEndpointWithSecret:
         """Create a webhook endpoint.
 
@@ -118,6 +121,7 @@ class WebhookEndpoints(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -130,6 +134,7 @@ class WebhookEndpoints(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> WebhookEndpoint:
         """Retrieve a webhook endpoint.
 
@@ -150,6 +155,7 @@ class WebhookEndpoints(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -167,6 +173,7 @@ class WebhookEndpoints(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> WebhookEndpoint:
         """Update a webhook endpoint.
 
@@ -199,6 +206,7 @@ class WebhookEndpoints(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -212,6 +220,7 @@ class WebhookEndpoints(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> None:
         """Delete a webhook endpoint.
 
@@ -233,6 +242,7 @@ class WebhookEndpoints(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -246,6 +256,7 @@ class WebhookEndpoints(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> WebhookEndpointWithSecret:
         """Rotate a webhook endpoint's signing secret.
 
@@ -269,6 +280,7 @@ class WebhookEndpoints(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -283,6 +295,7 @@ class WebhookEndpoints(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> Event:
         """Send a test event to a webhook endpoint.
 
@@ -312,6 +325,7 @@ class WebhookEndpoints(SyncAPIResource):
                     extra_body=extra_body,
                     timeout=timeout,
                     max_retries=max_retries,
+                    call_timeout=call_timeout,
                 ),
             ),
         )
@@ -349,6 +363,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> AsyncPaginator[WebhookEndpoint]:
         """List webhook endpoints.
 
@@ -371,6 +386,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -386,6 +402,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> WebhookEndpointWithSecret:
         """Create a webhook endpoint.
 
@@ -413,6 +430,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -425,6 +443,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> WebhookEndpoint:
         """Retrieve a webhook endpoint.
 
@@ -445,6 +464,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -462,6 +482,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> WebhookEndpoint:
         """Update a webhook endpoint.
 
@@ -494,6 +515,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -507,6 +529,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> None:
         """Delete a webhook endpoint.
 
@@ -528,6 +551,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -541,6 +565,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> WebhookEndpointWithSecret:
         """Rotate a webhook endpoint's signing secret.
 
@@ -564,6 +589,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -578,6 +604,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | None | NotGiven = NOT_GIVEN,
     ) -> Event:
         """Send a test event to a webhook endpoint.
 
@@ -607,6 +634,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
                     extra_body=extra_body,
                     timeout=timeout,
                     max_retries=max_retries,
+                    call_timeout=call_timeout,
                 ),
             ),
         )
