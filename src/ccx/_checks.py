@@ -229,7 +229,7 @@ def _unsendable(value: object, parts: tuple[str | int, ...], operation_id: str) 
         to_json(value)
     except PydanticSerializationError:
         return (
-            f"{operation_id}: `{_path(parts) or 'body'}` is a {type(value).__name__}, which "
-            "cannot be sent as JSON: pass a string, number, boolean, list or dict"
+            f"{operation_id}: `{_path(parts) or 'body'}` is of type {type(value).__name__}, "
+            "which cannot be sent as JSON: pass a string, number, boolean, list or dict"
         )
     return ""

@@ -260,7 +260,7 @@ class _BaseClient(Generic[HttpClient]):
             )
             if self.on_rate_limit_warning is not None:
                 self.on_rate_limit_warning(rate_limit)
-        if response.status_code >= 400:
+        if response.status_code >= 300:  # the API never redirects: a 3xx is a wrong base_url
             raise budget.record(error_from_response(response, now))
         return attempt
 
@@ -502,7 +502,7 @@ class CCX(_BaseClient[httpx.Client], SyncResources):
         try:
             with deadline(limit):
                 response = attempt.response = http.send(request, stream=stream)
-                if stream and response.status_code >= 400:
+                if stream and response.status_code >= 300:
                     response.read()
         except httpx.TransportError as error:
             raise self._connection_error(budget, error, attempt) from error
@@ -689,7 +689,7 @@ class AsyncCCX(_BaseClient[httpx.AsyncClient], AsyncResources):
         http: httpx.AsyncClient, request: httpx.Request, stream: bool
     ) -> httpx.Response:
         response = await http.send(request, stream=stream)
-        if stream and response.status_code >= 400:
+        if stream and response.status_code >= 300:
             await response.aread()
         return response
 

@@ -350,6 +350,8 @@ def _hint(status_code: int, code: str | None, param: str | None) -> str | None:
         return _HINTS_BY_STATUS[status_code]
     if status_code in (400, 422) and param:
         return f"fix the `{param}` field"
+    if 300 <= status_code < 400:
+        return "the API never redirects: check base_url (https://, the API's host, no path)"
     return None
 
 
@@ -370,7 +372,8 @@ def _envelope(content: bytes) -> dict[str, Any]:
 
 
 def error_from_response(response: httpx.Response, now: float) -> APIStatusError:
-    """Turns an error response (body already read) into the matching typed exception."""
+    """Turns an error response (body already read; a redirect counts as one, since the API
+    never redirects) into the matching typed exception."""
     error = _envelope(response.content)
     status_code = response.status_code
     code = _text(error.get("code"))
