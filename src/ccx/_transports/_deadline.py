@@ -153,15 +153,24 @@ def install(client: httpx.Client) -> None:
 
 
 async def within(seconds: float | None, awaitable: Awaitable[T], request: httpx.Request) -> T:
-    """``await awaitable``, cut off after ``seconds`` with ``AttemptTimeout``."""
+    """``await awaitable`` in this task, cut off after ``seconds`` with ``AttemptTimeout``.
+
+    Python 3.10 has no ``asyncio.timeout``, and ``asyncio.wait_for`` would move the await to
+    another task (aiohttp then drops data it buffered before a connection closed): there, the
+    cancel scope is anyio's, which httpx already depends on.
+    """
     if seconds is None:
         return await awaitable
-    import asyncio  # deferred: sync programs never load asyncio
-
     try:
         if sys.version_info >= (3, 11):
+            import asyncio  # deferred: sync programs never load asyncio
+
             async with asyncio.timeout(seconds):
                 return await awaitable
-        return await asyncio.wait_for(awaitable, seconds)
-    except asyncio.TimeoutError:
+        else:  # pragma: no cover - Python 3.10
+            import anyio
+
+            with anyio.fail_after(seconds):
+                return await awaitable
+    except TimeoutError:
         raise AttemptTimeout("the attempt's deadline passed", request=request) from None

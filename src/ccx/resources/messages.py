@@ -57,7 +57,7 @@ class Messages(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-        call_timeout: float | None | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> SyncCursorPage[Message]:
         """List messages.
 
@@ -118,7 +118,7 @@ class Messages(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-        call_timeout: float | None | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Message:
         """Send a message.
 
@@ -189,7 +189,7 @@ class Messages(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-        call_timeout: float | None | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Message:
         """Retrieve a message.
 
@@ -224,7 +224,7 @@ class Messages(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-        call_timeout: float | None | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Message:
         """Cancel a scheduled message.
 
@@ -288,7 +288,7 @@ class AsyncMessages(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-        call_timeout: float | None | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> AsyncPaginator[Message]:
         """List messages.
 
@@ -349,7 +349,7 @@ class AsyncMessages(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-        call_timeout: float | None | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Message:
         """Send a message.
 
@@ -420,7 +420,7 @@ class AsyncMessages(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-        call_timeout: float | None | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Message:
         """Retrieve a message.
 
@@ -455,7 +455,7 @@ class AsyncMessages(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-        call_timeout: float | None | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Message:
         """Cancel a scheduled message.
 

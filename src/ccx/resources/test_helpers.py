@@ -61,7 +61,7 @@ class TestHelpersMessages(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-        call_timeout: float | None | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Message:
         """Force a message's status (sandbox).
 
@@ -107,7 +107,7 @@ class TestHelpersMessages(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-        call_timeout: float | None | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Message:
         """Simulate an inbound message (sandbox).
 
@@ -170,7 +170,7 @@ class AsyncTestHelpersMessages(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-        call_timeout: float | None | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Message:
         """Force a message's status (sandbox).
 
@@ -216,7 +216,7 @@ class AsyncTestHelpersMessages(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-        call_timeout: float | None | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Message:
         """Simulate an inbound message (sandbox).
 
@@ -277,7 +277,7 @@ class TestHelpersTemplates(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-        call_timeout: float | None | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Template:
         """Approve a template (sandbox).
 
@@ -314,7 +314,7 @@ class TestHelpersTemplates(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-        call_timeout: float | None | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Template:
         """Reject a template (sandbox).
 
@@ -372,7 +372,7 @@ class AsyncTestHelpersTemplates(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-        call_timeout: float | None | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Template:
         """Approve a template (sandbox).
 
@@ -409,7 +409,7 @@ class AsyncTestHelpersTemplates(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-        call_timeout: float | None | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Template:
         """Reject a template (sandbox).
 
@@ -465,7 +465,7 @@ class TestHelpersClock(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-        call_timeout: float | None | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Clock:
         """Retrieve the sandbox clock.
 
@@ -494,7 +494,7 @@ class TestHelpersClock(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-        call_timeout: float | None | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Clock:
         """Advance the sandbox clock.
 
@@ -549,7 +549,7 @@ class AsyncTestHelpersClock(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-        call_timeout: float | None | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Clock:
         """Retrieve the sandbox clock.
 
@@ -578,7 +578,7 @@ class AsyncTestHelpersClock(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-        call_timeout: float | None | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Clock:
         """Advance the sandbox clock.
 
