@@ -497,7 +497,7 @@ class CCX(_BaseClient[httpx.Client], SyncResources):
         plan = budget.plan
         limit = budget.start_attempt()
         attempt = Attempt(plan.operation, request, number, plan.idempotency_key)
-        limit_timeouts(request, plan.timeout, limit)
+        limit_timeouts(request, plan, limit)
         run_before(_HOOKS, attempt)
         try:
             with deadline(limit):
@@ -672,7 +672,7 @@ class AsyncCCX(_BaseClient[httpx.AsyncClient], AsyncResources):
         plan = budget.plan
         limit = budget.start_attempt()
         attempt = Attempt(plan.operation, request, number, plan.idempotency_key)
-        limit_timeouts(request, plan.timeout, limit)
+        limit_timeouts(request, plan, limit)
         run_before(_HOOKS, attempt)
         try:
             response = attempt.response = await within(

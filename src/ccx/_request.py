@@ -41,6 +41,8 @@ class RequestPlan:
     headers: dict[str, str]
     content: bytes | None
     timeout: httpx.Timeout
+    waits: dict[str, float | None]
+    """``timeout`` as httpx's request extension wants it."""
     max_retries: int
     attempt_timeout: float | None
     """Wall-clock seconds one attempt may take, end to end (``None``: no limit)."""
@@ -121,9 +123,10 @@ def plan_request(
     typed error before anything leaves the process.
     """
     operation_id = operation.id
+    refuse = _Refusal(operation_id)
     request_headers = dict(headers)
     if options.extra_headers:
-        _checks.header_values(options.extra_headers, "extra_headers", _refusal(operation_id))
+        _checks.header_values(options.extra_headers, "extra_headers", refuse)
         request_headers.update(options.extra_headers)
 
     idempotency_key: str | None = None
@@ -149,7 +152,6 @@ def plan_request(
         content = _checks.json_body(payload, operation_id)
         request_headers["Content-Type"] = "application/json"
 
-    refuse = _refusal(operation_id)
     if not isinstance(options.timeout, NotGiven):
         timeout = _checks.timeout(options.timeout, refuse)
     if not isinstance(options.max_retries, NotGiven):
@@ -165,6 +167,7 @@ def plan_request(
         headers=request_headers,
         content=content,
         timeout=timeout,
+        waits=timeout.as_dict(),
         max_retries=max_retries,
         attempt_timeout=attempt_limit(timeout, attempt_timeout),
         call_timeout=call_timeout,
@@ -172,8 +175,14 @@ def plan_request(
     )
 
 
-def _refusal(operation_id: str) -> Callable[[str], InvalidArgumentError]:
-    return lambda problem: InvalidArgumentError(f"{operation_id}: {problem}")
+@dataclass(frozen=True, slots=True)
+class _Refusal:
+    """The error for a bad argument of one call, its message prefixed by the operation."""
+
+    operation_id: str
+
+    def __call__(self, problem: str) -> InvalidArgumentError:
+        return InvalidArgumentError(f"{self.operation_id}: {problem}")
 
 
 def build_request(plan: RequestPlan) -> httpx.Request:
@@ -184,15 +193,18 @@ def build_request(plan: RequestPlan) -> httpx.Request:
         params=plan.params or None,
         headers=plan.headers,
         content=plan.content,
-        extensions={"timeout": plan.timeout.as_dict()},
+        extensions={"timeout": plan.waits},
     )
 
 
-def limit_timeouts(request: httpx.Request, timeout: httpx.Timeout, limit: float | None) -> None:
+def limit_timeouts(request: httpx.Request, plan: RequestPlan, limit: float | None) -> None:
     """Sets the request's network waits for one attempt, none longer than its ``limit``."""
-    waits = timeout.as_dict()
+    waits = plan.waits
     if limit is not None:
-        waits = {name: limit if wait is None else min(wait, limit) for name, wait in waits.items()}
+        for wait in waits.values():  # a loop, not any(): this runs on every attempt
+            if wait is None or wait > limit:
+                waits = {name: limit if w is None else min(w, limit) for name, w in waits.items()}
+                break
     request.extensions["timeout"] = waits
 
 

@@ -16,11 +16,10 @@ client maps an expired deadline like any other timeout.
 
 from __future__ import annotations
 
-import contextlib
 import sys
 import time
-from collections.abc import Awaitable, Generator, Iterable
-from contextvars import ContextVar
+from collections.abc import Awaitable, Iterable
+from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpcore
@@ -41,17 +40,25 @@ class AttemptTimeout(httpx.TimeoutException):
     """The I/O of an attempt was cut off at its deadline."""
 
 
-@contextlib.contextmanager
-def deadline(seconds: float | None) -> Generator[None, None, None]:
-    """Sync I/O of the SDK's pools in this block ends within ``seconds`` (``None``: no limit)."""
-    if seconds is None:
-        yield
-        return
-    token = _DEADLINE.set(time.monotonic() + seconds)
-    try:
-        yield
-    finally:
-        _DEADLINE.reset(token)
+class deadline:
+    """Sync I/O of the SDK's pools in this block ends within ``seconds`` (``None``: no limit).
+
+    A class rather than a generator: it runs on every attempt and every stream read.
+    """
+
+    __slots__ = ("_seconds", "_token")
+
+    def __init__(self, seconds: float | None) -> None:
+        self._seconds = seconds
+        self._token: Token[float | None] | None = None
+
+    def __enter__(self) -> None:
+        if self._seconds is not None:
+            self._token = _DEADLINE.set(time.monotonic() + self._seconds)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._token is not None:
+            _DEADLINE.reset(self._token)
 
 
 def _left(timeout: float | None, error: type[Exception]) -> float | None:
