@@ -8,6 +8,7 @@ message; positions and kinds of character are, which is all a fix needs.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from typing import cast
@@ -118,7 +119,7 @@ def seconds(value: object, name: str, failure: Failure) -> float | None:
     """A positive number of seconds, or ``None`` for no limit."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
         raise failure(
             f"`{name}` must be a positive number of seconds, or None for no limit; got {value!r}"
         )

@@ -74,10 +74,11 @@ def test_the_default_budget_bounds_retry_after_waits(
 
 
 def test_backoff_past_the_budget_is_not_slept(server: ScriptedServer, clock: FakeClock) -> None:
+    """The first backoff is 0.375 to 0.5 s (jitter): more than the 0.3 s budget."""
     server.script("POST", "/v1/messages", Reply(503), Reply(503), Reply(202, MESSAGE))
     with (
         CCX(
-            API_KEY, base_url=server.base_url, call_timeout=0.4, sleep=clock.sleep, now=clock.now
+            API_KEY, base_url=server.base_url, call_timeout=0.3, sleep=clock.sleep, now=clock.now
         ) as client,
         pytest.raises(CallTimeoutError, match="the backoff") as raised,
     ):
@@ -270,7 +271,7 @@ def test_attempt_limit(
     assert attempt_limit(timeout, attempt_timeout) == expected
 
 
-@pytest.mark.parametrize("value", [0, -1, "30", True, float("nan")])
+@pytest.mark.parametrize("value", [0, -1, "30", True, float("nan"), float("inf")])
 def test_a_budget_must_be_a_positive_number(value: object) -> None:
     with pytest.raises(ConfigurationError, match="`call_timeout` must be a positive number"):
         CCX(API_KEY, call_timeout=value)  # type: ignore[arg-type]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-import time
 import warnings
 from pathlib import Path
 
@@ -79,6 +78,14 @@ def test_a_key_no_token_could_be_is_refused_without_repeating_it(key: str, kind:
     assert "api_key" in str(raised.value)
     assert API_KEY[8:] not in chain(raised.value)
     assert API_KEY[:8] not in chain(raised.value)
+
+
+def test_whitespace_around_the_webhook_secret_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    with CCX(API_KEY, webhook_secret="whsec_abc\n") as client:
+        assert client.webhook_secret == "whsec_abc"
+    monkeypatch.setenv("CCX_WEBHOOK_SECRET", "whsec_abc\r\n")
+    with CCX(API_KEY) as client:
+        assert client.webhook_secret == "whsec_abc"
 
 
 def test_an_empty_key_is_no_key() -> None:
@@ -240,27 +247,29 @@ def test_an_async_client_moves_to_a_new_event_loop(server: ScriptedServer) -> No
 
 
 def test_an_async_client_is_not_shared_by_two_running_loops(server: ScriptedServer) -> None:
-    server.script("POST", "/v1/messages", Reply(202, MESSAGE, hold=1.0))
+    server.script("POST", "/v1/messages", Reply(202, MESSAGE))
     client = AsyncCCX(API_KEY, base_url=server.base_url)
-    started = threading.Event()
+    in_use, release = threading.Event(), threading.Event()
 
     def other_loop() -> None:
-        async def send() -> None:
-            started.set()
+        async def send_then_stay() -> None:
             await AsyncMessages(client).send(to="+15550000001")
+            in_use.set()
+            while not release.is_set():  # the loop keeps running, holding the client
+                await asyncio.sleep(0.01)
 
-        asyncio.run(send())
+        asyncio.run(send_then_stay())
 
     thread = threading.Thread(target=other_loop)
     thread.start()
-    started.wait(10)
-    while not server.requests:  # the other loop's call is in flight
-        time.sleep(0.01)
     try:
+        assert in_use.wait(30)
         with pytest.raises(ConfigurationError, match="another event loop that is still running"):
             asyncio.run(AsyncMessages(client).send(to="+15550000001"))
     finally:
-        thread.join(10)
+        release.set()
+        thread.join(30)
+    assert len(server.requests) == 1
 
 
 def test_an_http_client_of_yours_does_not_move_between_loops(server: ScriptedServer) -> None:
@@ -285,6 +294,14 @@ async def test_the_sync_client_in_a_running_loop_warns(server: ScriptedServer) -
     (warning,) = [w for w in caught if w.category is BlockingCallWarning]
     assert "ccx.AsyncCCX" in str(warning.message)
     assert Path(warning.filename) == Path(__file__)
+
+
+async def test_the_sync_client_in_a_worker_thread_does_not_warn(server: ScriptedServer) -> None:
+    """``asyncio.to_thread`` is the advice: the loop runs on while the call blocks its thread."""
+    server.script("GET", "/v1/messages/msg_1", Reply(200, MESSAGE))
+    with CCX(API_KEY, base_url=server.base_url) as client, warnings.catch_warnings():
+        warnings.simplefilter("error", BlockingCallWarning)
+        await asyncio.to_thread(Messages(client).retrieve, "msg_1")
 
 
 def test_the_sync_client_outside_a_loop_does_not_warn(server: ScriptedServer) -> None:
