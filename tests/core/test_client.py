@@ -31,10 +31,7 @@ from .conftest import API_KEY, FakeClock
 MESSAGE = {"id": "msg_1", "status": "queued"}
 
 
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("CCX_API_KEY", "CCX_BASE_URL", "CCX_WEBHOOK_SECRET"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("clean_environment")
 
 
 @pytest.mark.parametrize("client_type", [CCX, AsyncCCX])

@@ -30,10 +30,7 @@ from .test_generated_resources import message
 MESSAGE = {"id": "msg_1", "status": "queued"}
 
 
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("CCX_API_KEY", "CCX_BASE_URL", "CCX_WEBHOOK_SECRET"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("clean_environment")
 
 
 def chain(error: BaseException) -> str:
