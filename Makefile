@@ -5,18 +5,42 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 SPEC := openapi/openapi.yaml
 
-.PHONY: demo test lint format typecheck spec-lint generate check-generated pytest clean test-matrix dist-check system-tools test-calendar
+# Every environment is installed from uv.lock by one uv, at the version pyproject.toml requires,
+# living in its own venv so that `uv sync` leaves each environment exactly as the lock says.
+UV_VERSION := $(shell sed -n 's/^required-version = "==\(.*\)"$$/\1/p' pyproject.toml)
+UV_HOME := .venv-uv
+UV := $(UV_HOME)/bin/uv
+
+# The newest installed patch release of a Python version (pyenv has them all on these machines).
+pyenv_python = $$(ls -d "$$(pyenv root)"/versions/$(1).* | sort -V | tail -n 1)/bin/python
+
+.PHONY: demo test lint format typecheck spec-lint generate check-generated pytest clean test-matrix test-lowest dist-check system-tools test-calendar lock upgrade
 
 demo: $(VENV)/.installed
 	$(PY) examples/quickstart.py
 
 test: $(VENV)/.installed node_modules/.installed lint typecheck spec-lint check-generated docs pytest
 
-$(VENV)/.installed: pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check uv
-	$(BIN)/uv pip install --quiet --python $(PY) -e '.[dev]'
+$(UV_HOME)/.installed: pyproject.toml
+	test -x $(UV_HOME)/bin/python || $(PYTHON) -m venv $(UV_HOME)
+	$(UV_HOME)/bin/python -m pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)'
 	touch $@
+
+# The development environment: the package (editable, every extra) and the `dev` group, at the
+# versions in uv.lock, on Python 3.11+ (schemathesis needs it; test-matrix covers 3.10).
+# --locked fails if pyproject.toml changed since the lock: run `make lock`.
+$(VENV)/.installed: pyproject.toml uv.lock $(UV_HOME)/.installed
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "make: .venv needs Python 3.11 or newer (schemathesis does): make PYTHON=/path/to/python3.11")'
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --quiet --locked --python $(PYTHON)
+	touch $@
+
+# Re-resolve after editing dependencies in pyproject.toml; `upgrade` moves every unpinned
+# dependency to its newest allowed version. Commit uv.lock with the change.
+lock: $(UV_HOME)/.installed
+	$(UV) lock
+
+upgrade: $(UV_HOME)/.installed
+	$(UV) lock --upgrade
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -72,13 +96,11 @@ MATRIX_PYTHONS := 3.10 3.13
 UNIT_TESTS := tests/core tests/webhooks tests/mock tests/cli tests/test_public_api.py tests/test_generated_surface.py tests/test_pytest_plugin.py
 UNIT_RUN := -m pytest -q -p no:cacheprovider $(UNIT_TESTS)
 
-test-matrix: system-tools
+test-matrix: system-tools $(UV_HOME)/.installed
 	set -e; for version in $(MATRIX_PYTHONS); do \
-	  python=$$(ls -d "$$(pyenv root)"/versions/$$version.* | sort -V | tail -n 1)/bin/python; \
 	  venv=.venv-$$version; \
-	  test -x $$venv/bin/python || $$python -m venv $$venv; \
-	  $$venv/bin/python -m pip install --quiet --disable-pip-version-check uv; \
-	  $$venv/bin/uv pip install --quiet --python $$venv/bin/python -e '.[test]'; \
+	  UV_PROJECT_ENVIRONMENT=$$venv $(UV) sync --quiet --locked --no-default-groups --group test \
+	    --python $(call pyenv_python,$$version); \
 	  echo "== Python $$version"; \
 	  if [ $$version = 3.10 ]; then \
 	    FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -m -f '$(FUTURE)' $$venv/bin/python $(UNIT_RUN); \
@@ -87,10 +109,32 @@ test-matrix: system-tools
 	  fi; \
 	done
 
+# The lower bounds pyproject.toml promises users: the unit tests with the oldest allowed version
+# of every runtime dependency, on the oldest Python. uv reads that floor from pyproject.toml
+# itself (lowest-direct, no dependencies). The test tools keep their locked versions wherever
+# the floor allows: uv prefers the pins already in the file it writes, so the lock's export goes
+# there first, and a tool moves back only when the floor rules its locked version out.
+LOWEST_PYTHON := 3.10
+LOWEST_VENV := .venv-lowest
+LOWEST_PY := $(LOWEST_VENV)/bin/python
+
+test-lowest: $(UV_HOME)/.installed
+	$(UV) venv --quiet --allow-existing --python $(call pyenv_python,$(LOWEST_PYTHON)) $(LOWEST_VENV)
+	$(UV) pip compile --quiet --no-header --no-annotate pyproject.toml --no-deps \
+	  --resolution lowest-direct --python $(LOWEST_PY) > $(LOWEST_VENV)/floor.txt
+	$(UV) export --quiet --locked --no-default-groups --group test --no-emit-project --no-hashes \
+	  --output-file $(LOWEST_VENV)/requirements.txt
+	echo '-e .' | $(UV) pip compile --quiet - --group pyproject.toml:test \
+	  --constraint $(LOWEST_VENV)/floor.txt --python $(LOWEST_PY) \
+	  --output-file $(LOWEST_VENV)/requirements.txt
+	$(UV) pip sync --quiet --python $(LOWEST_PY) $(LOWEST_VENV)/requirements.txt
+	@echo "== Python $(LOWEST_PYTHON), oldest allowed:" $$(cat $(LOWEST_VENV)/floor.txt)
+	$(LOWEST_PY) $(UNIT_RUN)
+
 # Build the sdist and wheel, install the wheel alone into a clean venv, and use it.
-dist-check: $(VENV)/.installed
+dist-check: $(UV_HOME)/.installed
 	rm -rf dist .venv-dist
-	$(BIN)/uv build --quiet --out-dir dist
+	$(UV) build --quiet --out-dir dist
 	$(PYTHON) -m venv .venv-dist
 	.venv-dist/bin/python -m pip install --quiet --disable-pip-version-check dist/*.whl
 	cd /tmp && $(CURDIR)/.venv-dist/bin/python -c "import ccx, ccx.types, ccx.resources, ccx.webhooks; c = ccx.CCX(api_key='ccx_test_x'); print('wheel OK:', ccx.__version__, type(c.messages).__name__)"
@@ -100,7 +144,7 @@ clean:
 	rm -rf $(VENV) .venv-* node_modules .mypy_cache .ruff_cache .pytest_cache dist
 
 # Benchmarks: see Performance in README.md. The peers they compare with (openai, stripe,
-# standardwebhooks, Prism, wrk) are benchmark-only: their own venv, never runtime deps.
+# standardwebhooks, Prism, wrk) are benchmark-only: the `bench` group in its own venv.
 BENCH_VENV := .venv-bench
 BENCH_PY := $(BENCH_VENV)/bin/python
 
@@ -112,15 +156,15 @@ bench: $(BENCH_VENV)/.installed node_modules/.installed bench-tools
 bench-quick: $(BENCH_VENV)/.installed node_modules/.installed bench-tools
 	$(BENCH_PY) benchmarks/run.py --quick
 
-$(BENCH_VENV)/.installed: pyproject.toml $(VENV)/.installed
-	test -x $(BENCH_PY) || $(BIN)/uv venv --quiet --python $(PY) $(BENCH_VENV)
-	$(BIN)/uv pip install --quiet --python $(BENCH_PY) -e '.[bench]'
+$(BENCH_VENV)/.installed: pyproject.toml uv.lock $(UV_HOME)/.installed
+	UV_PROJECT_ENVIRONMENT=$(BENCH_VENV) $(UV) sync --quiet --locked --no-default-groups --group bench \
+	  --python $(PYTHON)
 	touch $@
 
 bench-tools:
 	command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 
-# The documentation site (mkdocs-material + mkdocstrings, the `docs` extra), built offline and
+# The documentation site (mkdocs-material + mkdocstrings, the `docs` group), built offline and
 # strict: a broken link, anchor or docstring reference fails the build. Output in site/.
 .PHONY: docs
 

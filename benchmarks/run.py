@@ -30,7 +30,16 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "latest.json"
 QUICK_RESULTS = HERE / "results" / "quick.json"
 """Where ``--quick`` writes, so a smoke run never replaces the full results."""
-BENCHMARKS = ("import", "client", "sync_send", "async_send", "webhooks", "mock", "broadcast")
+BENCHMARKS = (
+    "import",
+    "client",
+    "parse",
+    "sync_send",
+    "async_send",
+    "webhooks",
+    "mock",
+    "broadcast",
+)
 
 
 def main() -> int:

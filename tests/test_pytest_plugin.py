@@ -352,6 +352,7 @@ def test_waiting_for_an_event_that_never_comes_says_what_came(pytester: pytest.P
         """
         def test_never_delivered(ccx_client, ccx_webhook_receiver):
             message = send(ccx_client, to=SENT_ONLY)
+            ccx_webhook_receiver.wait_for("message.sent", message_id=message.id)
             with pytest.raises(TimeoutError) as raised:
                 ccx_webhook_receiver.wait_for(
                     "message.delivered", message_id=message.id, timeout=0.2

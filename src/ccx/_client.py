@@ -149,6 +149,7 @@ class _BaseClient(Generic[HttpClient]):
         throttle: bool,
         on_rate_limit_warning: RateLimitHook | None,
         now: Callable[[], float] | None,
+        strict_response_validation: bool,
     ) -> None:
         """Checks and takes every setting; the subclasses add the I/O."""
         configure_from_env()
@@ -177,6 +178,8 @@ class _BaseClient(Generic[HttpClient]):
         self.webhook_secret = secret.strip() if isinstance(secret, str) else secret
         self.throttle = throttle
         self.on_rate_limit_warning = on_rate_limit_warning
+        self.strict_response_validation = strict_response_validation
+        """Refuse a response (or webhook) that breaks its schema, instead of reading it leniently."""
         self._injected_now = now
         self._now = now or time.time
         # The budget runs on the injected clock in tests, otherwise on one that never jumps.
@@ -300,6 +303,7 @@ class _BaseClient(Generic[HttpClient]):
         webhook_secret: str | NotGiven | None = NOT_GIVEN,
         throttle: bool | NotGiven = NOT_GIVEN,
         on_rate_limit_warning: RateLimitHook | NotGiven | None = NOT_GIVEN,
+        strict_response_validation: bool | NotGiven = NOT_GIVEN,
     ) -> Self:
         """A copy with some settings changed, sharing this client's connection pool.
 
@@ -318,6 +322,7 @@ class _BaseClient(Generic[HttpClient]):
                 webhook_secret=webhook_secret,
                 throttle=throttle,
                 on_rate_limit_warning=on_rate_limit_warning,
+                strict_response_validation=strict_response_validation,
             ),
         }
         copy = type(self).__new__(type(self))
@@ -345,6 +350,7 @@ class _BaseClient(Generic[HttpClient]):
             "webhook_secret": self.webhook_secret,
             "throttle": self.throttle,
             "on_rate_limit_warning": self.on_rate_limit_warning,
+            "strict_response_validation": self.strict_response_validation,
             "now": self._injected_now,
         }
 
@@ -375,6 +381,7 @@ class CCX(_BaseClient[httpx.Client], SyncResources):
         webhook_secret: str | None = None,
         throttle: bool = False,
         on_rate_limit_warning: RateLimitHook | None = None,
+        strict_response_validation: bool = False,
         sleep: Callable[[float], None] | None = None,
         now: Callable[[], float] | None = None,
     ) -> None:
@@ -382,8 +389,9 @@ class CCX(_BaseClient[httpx.Client], SyncResources):
 
         ``timeout`` bounds each network wait, ``attempt_timeout`` each attempt end to end
         (default: twice the read timeout) and ``call_timeout`` the whole call, its retries and
-        their waits included. ``sleep`` and ``now`` replace ``time.sleep`` and the clocks
-        (for tests).
+        their waits included. Responses are read leniently unless
+        ``strict_response_validation`` (see Errors in the docs). ``sleep`` and ``now`` replace
+        ``time.sleep`` and the clocks (for tests).
         """
         self._configure(
             api_key,
@@ -397,6 +405,7 @@ class CCX(_BaseClient[httpx.Client], SyncResources):
             throttle=throttle,
             on_rate_limit_warning=on_rate_limit_warning,
             now=now,
+            strict_response_validation=strict_response_validation,
         )
         _check_transport(http_client, transport)
         self._sleep = sleep or time.sleep
@@ -551,14 +560,15 @@ class AsyncCCX(_BaseClient[httpx.AsyncClient], AsyncResources):
         webhook_secret: str | None = None,
         throttle: bool = False,
         on_rate_limit_warning: RateLimitHook | None = None,
+        strict_response_validation: bool = False,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         now: Callable[[], float] | None = None,
     ) -> None:
         """Reads ``CCX_API_KEY``, ``CCX_BASE_URL`` and ``CCX_WEBHOOK_SECRET`` when not given.
 
         ``transport`` accepts ``ccx.AiohttpTransport()`` for high concurrency. The timeouts are
-        those of ``CCX``. ``sleep`` and ``now`` replace ``asyncio.sleep`` and the clocks (for
-        tests).
+        those of ``CCX``; responses are read leniently unless ``strict_response_validation``.
+        ``sleep`` and ``now`` replace ``asyncio.sleep`` and the clocks (for tests).
         """
         self._configure(
             api_key,
@@ -572,6 +582,7 @@ class AsyncCCX(_BaseClient[httpx.AsyncClient], AsyncResources):
             throttle=throttle,
             on_rate_limit_warning=on_rate_limit_warning,
             now=now,
+            strict_response_validation=strict_response_validation,
         )
         if sleep is None:
             from asyncio import sleep as asyncio_sleep  # deferred: sync programs skip asyncio

@@ -145,7 +145,8 @@ class CallTimeoutError(APITimeoutError):
 
 
 class ResponseValidationError(APIError):
-    """A successful response did not match the SDK's model of it (an SDK or API bug)."""
+    """A successful response is no JSON object, or (with ``strict_response_validation``) breaks
+    the spec; otherwise responses a newer API shapes differently are read leniently."""
 
 
 class APIStatusError(APIError):

@@ -1,13 +1,120 @@
-"""The base class of every generated response model."""
+"""The base classes of the generated response models, and the two open type constructors.
+
+A newer API may send an enum value, or a variant of a union, that this SDK does not know. The
+types say so, so that code handling known values still has to handle the others:
+
+- ``OpenEnum[Status]`` is ``Status | str`` to a type checker. At run time it is ``Status``
+  itself, so validation still notices a value it does not know (and strict mode refuses it),
+  while the lenient reader (``ccx._lenient``) keeps that value as the string it is.
+- ``OpenUnion[Known, Unknown]`` is ``Known | Unknown`` to a type checker. At run time it is
+  ``Known`` carrying an ``UnknownVariant(Unknown)`` marker: validation accepts only the known
+  variants (so the common case stays on pydantic-core's fast path), and the lenient reader
+  builds ``Unknown`` for any other.
+"""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union
+
 import pydantic
 
-__all__ = ["BaseModel"]
+__all__ = [
+    "BaseModel",
+    "EventModel",
+    "OpenEnum",
+    "OpenUnion",
+    "RawDocument",
+    "UnknownVariant",
+    "keep_raw",
+]
+
+_Known = TypeVar("_Known")
+_Unknown = TypeVar("_Unknown")
 
 
 class BaseModel(pydantic.BaseModel):
     """Response models keep fields they do not know, so a newer server never breaks parsing."""
 
     model_config = pydantic.ConfigDict(extra="allow", populate_by_name=True)
+
+
+@dataclass(frozen=True)
+class UnknownVariant:
+    """Marks a union as open: what matches none of its variants is read as ``model``."""
+
+    model: type[BaseModel]
+
+
+if TYPE_CHECKING:
+    OpenEnum = Union[_Known, str]  # noqa: UP007 - a generic alias needs the subscriptable form
+    OpenUnion = Union[_Known, _Unknown]  # noqa: UP007
+else:
+
+    class OpenEnum:
+        """``OpenEnum[Literal[...]]``: the literal at run time, the literal or ``str`` when typed."""
+
+        def __class_getitem__(cls, known: Any) -> Any:
+            return known
+
+    class OpenUnion:
+        """``OpenUnion[Known, Unknown]``: ``Known`` marked with its fallback at run time."""
+
+        def __class_getitem__(cls, parameters: tuple[Any, Any]) -> Any:
+            known, unknown = parameters
+            return Annotated[known, UnknownVariant(unknown)]
+
+
+class RawDocument:
+    """A JSON body, decoded on first use and then shared by every event read from it."""
+
+    __slots__ = ("_body", "_decoded")
+
+    def __init__(self, body: bytes | str | None = None, *, decoded: Any = None) -> None:
+        self._body = body
+        self._decoded = decoded
+
+    def at(self, path: tuple[str | int, ...]) -> Any:
+        body = self._body
+        if body is not None:  # decoded before the body is dropped, so a racing reader sees one
+            self._decoded = json.loads(body)
+            self._body = None
+        value = self._decoded
+        for step in path:
+            value = value[step]
+        return value
+
+
+class EventModel(BaseModel):
+    """The base of every webhook event model: it keeps the JSON object it was read from.
+
+    The source lives in a slot rather than a field or a private attribute, so it costs nothing
+    until asked for and plays no part in equality, ``model_dump`` or ``repr``.
+    """
+
+    __slots__ = ("_raw_source",)
+
+    @property
+    def raw_dict(self) -> dict[str, Any]:
+        """The event's JSON object exactly as received, every field included, even unknown ones.
+
+        Treat it as read-only: it is decoded once and shared. For an event built in code (or
+        copied), it is that event's own JSON.
+        """
+        source: tuple[RawDocument, tuple[str | int, ...]] | None = getattr(
+            self, "_raw_source", None
+        )
+        if source is None:
+            return self.model_dump(mode="json", by_alias=True, exclude_unset=True, warnings=False)
+        document, path = source
+        raw: dict[str, Any] = document.at(path)
+        return raw
+
+
+def keep_raw(event: EventModel, document: RawDocument, path: tuple[str | int, ...] = ()) -> None:
+    """Remembers where in ``document`` ``event`` was read from, for its ``raw_dict``.
+
+    A function, not a method: every public name on an event could clash with an API field.
+    """
+    object.__setattr__(event, "_raw_source", (document, path))

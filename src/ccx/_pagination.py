@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-import pydantic
 from typing_extensions import override
 
 __all__ = ["AsyncCursorPage", "AsyncPaginator", "PageBody", "SyncCursorPage"]
@@ -13,21 +12,28 @@ __all__ = ["AsyncCursorPage", "AsyncPaginator", "PageBody", "SyncCursorPage"]
 T = TypeVar("T")
 
 
-class PageBody(pydantic.BaseModel, Generic[T]):
-    """The wire shape of one page."""
+class PageBody(Protocol[T]):
+    """One page as read: the spec's list model (``MessageList``…) of the operation."""
 
-    model_config = pydantic.ConfigDict(extra="allow")
+    @property
+    def data(self) -> list[T]: ...
 
-    data: list[T]
-    has_more: bool = False
-    next_cursor: str | None = None
+    @property
+    def has_more(self) -> bool: ...
+
+    @property
+    def next_cursor(self) -> str | None: ...
 
 
 class _Page(Generic[T]):
     def __init__(self, body: PageBody[T]) -> None:
-        self.data: list[T] = body.data
-        self.has_more = body.has_more
-        self.next_cursor = body.next_cursor
+        # A page read leniently may lack a field or hold another type: it then ends the list
+        # rather than failing it.
+        data: object = body.data
+        cursor: object = body.next_cursor
+        self.data: list[T] = body.data if isinstance(data, list) else []
+        self.has_more = body.has_more is True
+        self.next_cursor = cursor if isinstance(cursor, str) else None
 
     def has_next_page(self) -> bool:
         return self.has_more and self.next_cursor is not None

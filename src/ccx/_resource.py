@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 import httpx
 from typing_extensions import Self
 
+from ._models import BaseModel
 from ._operation import CallOptions, Operation
-from ._pagination import AsyncCursorPage, AsyncPaginator, PageBody, SyncCursorPage
-from ._response import APIResponse, parse_json
+from ._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
+from ._response import APIResponse, parse_json, parse_page
 from ._streaming import AsyncStream, Stream
 from ._types import Body, Query
 
@@ -25,12 +26,12 @@ T = TypeVar("T")
 _STREAM_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
 
 
-def _result_parser(cast_to: Any) -> Callable[[httpx.Response], Any]:
+def _result_parser(cast_to: Any, strict: bool) -> Callable[[httpx.Response], Any]:
     if cast_to is None:
         return lambda response: None
     if cast_to is bytes:
         return lambda response: response.content
-    return lambda response: parse_json(response.content, cast_to)
+    return lambda response: parse_json(response.content, cast_to, strict=strict)
 
 
 def _page_query(query: Query | None, cursor: str | None) -> Query | None:
@@ -97,7 +98,7 @@ class SyncAPIResource(_Resource):
     ) -> T | None:
         response: APIResponse[T | None] = self._client._request(
             operation,
-            parser=_result_parser(cast_to),
+            parser=_result_parser(cast_to, self._client.strict_response_validation),
             path=path,
             query=query,
             body=body,
@@ -112,17 +113,19 @@ class SyncAPIResource(_Resource):
         operation: Operation,
         *,
         item: type[T],
+        page: type[BaseModel],
         path: Mapping[str, object] | None = None,
         query: Query | None = None,
         options: CallOptions,
     ) -> SyncCursorPage[T]:
-        body_type: Any = PageBody[item]  # type: ignore[valid-type]
+        """``item`` types the result; ``page`` is the list model each page is read into."""
+        strict = self._client.strict_response_validation
 
         def fetch(cursor: str | None) -> APIResponse[SyncCursorPage[T]]:
             return self._client._request(
                 operation,
                 parser=lambda response: SyncCursorPage(
-                    parse_json(response.content, body_type), next_page
+                    parse_page(response.content, page, strict=strict), next_page
                 ),
                 path=path,
                 query=_page_query(query, cursor),
@@ -147,6 +150,7 @@ class SyncAPIResource(_Resource):
         options: CallOptions,
     ) -> Stream[Any]:
         client = self._client
+        strict = client.strict_response_validation
 
         def connect(last_event_id: str | None) -> APIResponse[Stream[Any]]:
             return client._request(
@@ -154,7 +158,7 @@ class SyncAPIResource(_Resource):
                 parser=lambda response: Stream(
                     response,
                     reconnect=lambda last_id: connect(last_id).http_response,
-                    parse=lambda data: parse_json(data, event),
+                    parse=lambda data: parse_json(data, event, strict=strict),
                     sleep=client._sleep,
                     frame_timeout=client._frame_timeout(options),
                 ),
@@ -213,7 +217,7 @@ class AsyncAPIResource(_Resource):
     ) -> T | None:
         response: APIResponse[T | None] = await self._client._request(
             operation,
-            parser=_result_parser(cast_to),
+            parser=_result_parser(cast_to, self._client.strict_response_validation),
             path=path,
             query=query,
             body=body,
@@ -228,17 +232,19 @@ class AsyncAPIResource(_Resource):
         operation: Operation,
         *,
         item: type[T],
+        page: type[BaseModel],
         path: Mapping[str, object] | None = None,
         query: Query | None = None,
         options: CallOptions,
     ) -> AsyncPaginator[T]:
-        body_type: Any = PageBody[item]  # type: ignore[valid-type]
+        """``item`` types the result; ``page`` is the list model each page is read into."""
+        strict = self._client.strict_response_validation
 
         async def fetch(cursor: str | None) -> APIResponse[AsyncCursorPage[T]]:
             return await self._client._request(
                 operation,
                 parser=lambda response: AsyncCursorPage(
-                    parse_json(response.content, body_type), next_page
+                    parse_page(response.content, page, strict=strict), next_page
                 ),
                 path=path,
                 query=_page_query(query, cursor),
@@ -287,8 +293,10 @@ class AsyncAPIResource(_Resource):
         async def reconnect(last_event_id: str | None) -> httpx.Response:
             return (await open_stream(last_event_id)).http_response
 
+        strict = client.strict_response_validation
+
         def parse(data: str) -> Any:
-            return parse_json(data, event)
+            return parse_json(data, event, strict=strict)
 
         if self._raw_response:
             return open_stream(None)  # type: ignore[return-value]  # typed by async_stream_raw_wrapper

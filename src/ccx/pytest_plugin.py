@@ -12,10 +12,12 @@ Fixtures:
   option ``ccx_mock_scope = session``, unmarked tests share ``ccx_mock_session`` instead.
 - ``ccx_mock_session``: one server for the whole session (state accumulates across tests).
 - ``ccx_client`` / ``ccx_async_client``: clients bound to ``ccx_mock``, closed after the test.
-  Their waits (retry backoff, ``Retry-After``) move the mock clock instead of sleeping.
+  Their waits (retry backoff, ``Retry-After``) move the mock clock instead of sleeping. They are
+  strict (``strict_response_validation=True``): a response that drifts from the spec fails the
+  test instead of being read leniently.
 - ``ccx_webhook_receiver``: a `WebhookReceiver` registered on ``ccx_mock`` for every event,
-  verifying each delivery's signature; ``wait_for`` advances the mock clock until the event
-  arrives.
+  verifying each delivery's signature and, strictly, its shape; ``wait_for`` advances the mock
+  clock until the event arrives.
 
     @pytest.mark.ccx_mock(faults="status=503,rate=0.5,seed=7")
     def test_order_confirmation(ccx_client, ccx_webhook_receiver):
@@ -210,11 +212,15 @@ def ccx_mock(request: pytest.FixtureRequest) -> Iterator[MockServer]:
 
 @pytest.fixture
 def ccx_client(ccx_mock: MockServer) -> Iterator[CCX]:
-    """A `ccx.CCX` on the demo workspace's sandbox token, closed after the test.
+    """A strict `ccx.CCX` on the demo workspace's sandbox token, closed after the test.
 
-    It reads the mock's clock, and its waits (backoff, ``Retry-After``) advance that clock.
+    It reads the mock's clock, and its waits (backoff, ``Retry-After``) advance that clock. It
+    refuses a response that breaks the spec (``strict_response_validation``), so contract tests
+    catch drift that a production client would read leniently.
     """
-    with ccx_mock.client(sleep=ccx_mock.advance, now=ccx_mock.state.clock.now) as client:
+    with ccx_mock.client(
+        sleep=ccx_mock.advance, now=ccx_mock.state.clock.now, strict_response_validation=True
+    ) as client:
         yield client
 
 
@@ -229,16 +235,19 @@ def _async_fixture(function: Callable[..., AsyncIterator[Any]]) -> Any:
 
 @_async_fixture
 async def ccx_async_client(ccx_mock: MockServer) -> AsyncIterator[AsyncCCX]:
-    """A `ccx.AsyncCCX` on the demo workspace's sandbox token, closed after the test.
+    """A strict `ccx.AsyncCCX` on the demo workspace's sandbox token, closed after the test.
 
-    Like ``ccx_client``, it reads the mock's clock and its waits advance that clock.
+    Like ``ccx_client``, it reads the mock's clock, its waits advance that clock, and it refuses
+    a response that breaks the spec.
     """
     import asyncio
 
     async def advance(seconds: float) -> None:
         await asyncio.to_thread(ccx_mock.advance, seconds)
 
-    async with ccx_mock.async_client(sleep=advance, now=ccx_mock.state.clock.now) as client:
+    async with ccx_mock.async_client(
+        sleep=advance, now=ccx_mock.state.clock.now, strict_response_validation=True
+    ) as client:
         yield client
 
 
@@ -254,7 +263,7 @@ def ccx_webhook_receiver(ccx_mock: MockServer) -> Iterator[WebhookReceiver]:
     spared = {_FAULT_HEADER: "error_rate=0"}  # a request's own fault spec replaces the server's
     with (
         WebhookReceiver(mock=ccx_mock) as receiver,
-        ccx_mock.client(default_headers=spared) as client,
+        ccx_mock.client(default_headers=spared, strict_response_validation=True) as client,
     ):
         endpoint = receiver.register(client)
         yield receiver
@@ -310,8 +319,9 @@ class WebhookReceiver:
     """A real HTTP server on loopback that records the webhooks CCX posts to it.
 
     With a ``secret`` (set by `register`, or by hand after creating an endpoint) every delivery
-    is verified with ``ccx.webhooks``: a bad one is answered 400 and recorded with its
-    ``error``. Without one, deliveries are recorded unverified. ``script`` makes it answer
+    is verified with ``ccx.webhooks``, strictly (a body that breaks its event's schema is
+    refused too, to catch drift): a bad one is answered 400 and recorded with its ``error``.
+    Without one, deliveries are recorded unverified. ``script`` makes it answer
     other statuses, per event type, to exercise redelivery. Signatures are checked as your
     application would check them, against the wall clock (the mock signs with it, whatever
     its own clock says). Given the ``mock`` it serves, `wait_for` moves the mock's clock.
@@ -453,7 +463,7 @@ class WebhookReceiver:
             from ccx.webhooks import WebhookVerificationError, verify
 
             try:
-                event = verify(body, headers, secret)
+                event = verify(body, headers, secret, strict=True)
             except WebhookVerificationError as rejection:
                 error = str(rejection)
         with self._changed:

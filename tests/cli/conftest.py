@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import sys
 from collections.abc import Callable, Mapping
 
 import pytest
@@ -11,8 +13,21 @@ from click.testing import CliRunner, Result
 from ccx import CCX
 from ccx.cli._app import cli
 from ccx.mock import MockServer
+from ccx.types.enums import Environment, Scope
 
 Invoke = Callable[..., Result]
+TokenFactory = Callable[..., str]
+
+COMMAND = (sys.executable, "-m", "ccx.cli")
+"""``ccx`` as a separate process, for what needs a real stdout (a pipe, a terminal)."""
+_OUTPUT_VARIABLES = (
+    "FORCE_COLOR",
+    "NO_COLOR",
+    "TTY_COMPATIBLE",
+    "TTY_INTERACTIVE",
+    "COLUMNS",
+    "PYTHONUNBUFFERED",  # the command must flush its own lines
+)
 
 
 @pytest.fixture
@@ -36,6 +51,23 @@ def ccx(ccx_mock: MockServer) -> Invoke:
         )
 
     return invoke
+
+
+@pytest.fixture
+def process_env(ccx_mock: MockServer) -> dict[str, str]:
+    """The environment for ``COMMAND`` against the mock, free of the caller's output settings."""
+    inherited = {name: value for name, value in os.environ.items() if name not in _OUTPUT_VARIABLES}
+    return {**inherited, "CCX_BASE_URL": ccx_mock.url, "CCX_API_KEY": ccx_mock.token}
+
+
+@pytest.fixture
+def token_with(ccx_client: CCX) -> TokenFactory:
+    """A new token of the demo workspace: ``token_with("templates:read", environment="live")``."""
+
+    def create(*scopes: Scope, environment: Environment = "test") -> str:
+        return ccx_client.tokens.create(scopes=list(scopes), environment=environment).secret
+
+    return create
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ccx import CCX
-from ccx.cli._messages import parse_variables
+from ccx.cli._options import parse_variables
 from ccx.mock import MockServer
 
 from .conftest import Invoke
@@ -161,3 +161,23 @@ def test_variables_round_trip_through_name_value_pairs(variables: dict[str, str]
     pairs = [f"{name}={value}" for name, value in variables.items()]
 
     assert parse_variables(pairs) == variables
+
+
+def test_list_filters_by_channel_recipient_and_status_together(
+    ccx: Invoke, ccx_mock: MockServer
+) -> None:
+    whatsapp = sent(ccx, "--to", "+15550000001", *ORDER, *VARIABLES)["id"]
+    sms = sent(ccx, "--to", "+15550000001", "--channel", "sms", *ORDER, *VARIABLES)["id"]
+    elsewhere = sent(ccx, "--to", "+15550000004", "--channel", "sms", *ORDER, *VARIABLES)["id"]
+    ccx_mock.advance(5)
+
+    def listed(*filters: str) -> list[str]:
+        result = ccx("messages", "list", "--json", *filters)
+        assert result.exit_code == 0, result.output
+        return [message["id"] for message in json.loads(result.stdout)]
+
+    assert listed("--channel", "sms") == [elsewhere, sms]
+    assert listed("--to", "+15550000001") == [sms, whatsapp]
+    assert listed("--channel", "sms", "--to", "+15550000001") == [sms]
+    assert listed("--channel", "sms", "--status", "sent") == [elsewhere]
+    assert listed("--channel", "email") == []

@@ -141,8 +141,21 @@ def test_a_body_without_headers_needs_the_header_option(ccx: Invoke, event_body:
     assert "pass the signature with --header" in result.stderr
 
 
-def test_a_signed_body_that_is_not_an_event_is_invalid(ccx: Invoke) -> None:
+def test_a_signed_body_of_another_shape_is_read_leniently_unless_strict(ccx: Invoke) -> None:
     body = b'{"hello": "world"}'
+    arguments = ("webhooks", "verify", "--secret", SECRET, "--header", sign(body, SECRET))
+
+    lenient = ccx(*arguments, input=body)
+    strict = ccx(*arguments, "--strict", input=body)
+
+    assert lenient.exit_code == 0
+    assert "(UnknownEvent)" in lenient.stdout
+    assert strict.exit_code == 1
+    assert strict.stderr.startswith("Error: invalid_payload: ")
+
+
+def test_a_signed_body_that_is_not_a_json_object_is_invalid(ccx: Invoke) -> None:
+    body = b"[1, 2]"
 
     result = ccx(
         "webhooks", "verify", "--secret", SECRET, "--header", sign(body, SECRET), input=body

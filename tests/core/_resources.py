@@ -35,6 +35,12 @@ class Message(BaseModel):
     status: str
 
 
+class MessageList(BaseModel):
+    data: list[Message]
+    has_more: bool = False
+    next_cursor: str | None = None
+
+
 class Progress(BaseModel):
     event: Literal["broadcast.progress"]
     sent: int
@@ -88,7 +94,9 @@ class Messages(SyncAPIResource):
         self._call(CANCEL, cast_to=None, path={"id": id}, options=CallOptions())
 
     def list(self, *, limit: int | NotGiven = NOT_GIVEN) -> SyncCursorPage[Message]:
-        return self._page(LIST, item=Message, query={"limit": limit}, options=CallOptions())
+        return self._page(
+            LIST, item=Message, page=MessageList, query={"limit": limit}, options=CallOptions()
+        )
 
     def events(self, id: str) -> Stream[BroadcastEvent]:
         return self._stream(EVENTS, event=BroadcastEvent, path={"id": id}, options=CallOptions())
@@ -122,7 +130,9 @@ class AsyncMessages(AsyncAPIResource):
         )
 
     def list(self, *, limit: int | NotGiven = NOT_GIVEN) -> AsyncPaginator[Message]:
-        return self._page(LIST, item=Message, query={"limit": limit}, options=CallOptions())
+        return self._page(
+            LIST, item=Message, page=MessageList, query={"limit": limit}, options=CallOptions()
+        )
 
     def events(self, id: str) -> AsyncStream[BroadcastEvent]:
         return self._stream(EVENTS, event=BroadcastEvent, path={"id": id}, options=CallOptions())

@@ -297,15 +297,27 @@ def test_webhooks_helper_uses_the_client_secret() -> None:
         assert client.webhooks is client.webhooks
 
 
-def test_a_response_that_breaks_the_model_is_a_ccx_error(
+def test_a_response_that_breaks_the_model_is_read_leniently(
     server: ScriptedServer, messages: Messages
 ) -> None:
     server.script("GET", "/v1/messages/msg_1", Reply(200, {"id": "msg_1"}))
 
-    with pytest.raises(ResponseValidationError, match="status") as raised:
-        messages.retrieve("msg_1")
+    message = messages.retrieve("msg_1")
+
+    assert (message.id, message.status) == ("msg_1", None)
+
+
+def test_a_strict_client_refuses_a_response_that_breaks_the_model(
+    server: ScriptedServer, client: CCX
+) -> None:
+    server.script("GET", "/v1/messages/msg_1", Reply(200, {"id": "msg_1"}))
+    strict = client.with_options(strict_response_validation=True)
+
+    with pytest.raises(ResponseValidationError, match="status: Field required") as raised:
+        Messages(strict).retrieve("msg_1")
 
     assert isinstance(raised.value, CCXError)
+    assert raised.value.__cause__ is None  # no pydantic error, whose text shows the values
 
 
 def test_rate_limit_tracking_across_threads(server: ScriptedServer, clock: FakeClock) -> None:

@@ -133,7 +133,7 @@ def _oracle(raw: bytes, cuts: list[int]) -> list[tuple[str, str, str]]:
     return [(e.event or "message", e.data, e.id) for e in EventSource(response).iter_sse()]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(_streams())
 def test_parser_agrees_with_httpx_sse(stream: tuple[bytes, list[int]]) -> None:
     raw, cuts = stream

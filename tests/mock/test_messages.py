@@ -249,9 +249,7 @@ def test_other_tenant_cannot_read_a_message_over_the_socket(
     assert response.json()["error"]["code"] == "resource_not_found"
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(to=st.text(min_size=1, max_size=30))
 def test_any_recipient_text_gets_a_4xx_or_a_202_never_a_500(http: httpx.Client, to: str) -> None:
     response = http.post("/v1/messages", json=message(to=to))
@@ -284,9 +282,7 @@ _CONTENT = st.fixed_dictionaries(
 )
 
 
-@settings(
-    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(fields=_CONTENT)
 def test_any_combination_of_send_fields_is_answered_never_with_a_5xx(
     http: httpx.Client, fields: dict[str, Any]

@@ -131,9 +131,7 @@ def test_another_workspaces_id_is_a_bad_cursor_too(http: httpx.Client) -> None:
     refusal(response, 400, "invalid_cursor")
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=st.binary(max_size=300))
 def test_arbitrary_bytes_never_cause_a_server_error(http: httpx.Client, body: bytes) -> None:
     response = http.post("/v1/segments", content=body, headers=JSON)
@@ -150,9 +148,7 @@ json_values = st.recursive(
 )
 
 
-@settings(
-    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     path=st.sampled_from(
         ["/v1/segments", "/v1/tokens", "/v1/templates", "/v1/exports", "/v1/ai/reply"]

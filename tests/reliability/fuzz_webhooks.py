@@ -35,7 +35,7 @@ def check(data: bytes) -> None:
 
 
 def main() -> None:
-    # Linux wheels only (the dev extra installs it there), and untyped.
+    # Linux wheels only (the dev dependency group installs it there), and untyped.
     atheris: Any = importlib.import_module("atheris")
     atheris.instrument_all()  # coverage guidance through the verifier and the event parser
     atheris.Setup(sys.argv, check)

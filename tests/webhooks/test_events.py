@@ -62,20 +62,34 @@ def test_an_event_type_newer_than_the_sdk_parses_as_unknown_event(event_type: st
 
 
 @pytest.mark.parametrize(
-    ("body", "mentions"),
-    [
-        (b"{not json", "JSON"),
-        (b"[]", "object"),
-        (b'{"data": {}}', "event"),
-        (event_body().replace(b'"message_id":"msg_0xK91A",', b""), "data.message_id"),
-        (b'{"event": 42}', "event"),
-    ],
+    ("body", "mentions"), [(b"{not json", "not valid JSON"), (b"[]", "an array in JSON")]
 )
-def test_a_signed_body_that_is_not_a_valid_event_is_an_invalid_payload(
+def test_a_signed_body_that_is_not_a_json_object_is_an_invalid_payload(
     body: bytes, mentions: str
 ) -> None:
+    for strict in (False, True):
+        with pytest.raises(InvalidPayloadError, match=mentions):
+            verify(body, signed(body), SECRET, now=NOW, strict=strict)
+
+
+@pytest.mark.parametrize(
+    ("body", "model", "mentions"),
+    [
+        (b'{"data": {}}', UnknownEvent, "Unable to extract tag using discriminator 'event'"),
+        (
+            event_body().replace(b'"message_id":"msg_0xK91A",', b""),
+            MessageDeliveredEvent,
+            "data.message_id: Field required",
+        ),
+        (b'{"event": 42}', UnknownEvent, "Input tag '42' found using 'event'"),
+    ],
+)
+def test_a_signed_event_of_another_shape_is_read_leniently_and_refused_when_strict(
+    body: bytes, model: type[object], mentions: str
+) -> None:
+    assert isinstance(verify(body, signed(body), SECRET, now=NOW), model)
     with pytest.raises(InvalidPayloadError, match=mentions):
-        verify(body, signed(body), SECRET, now=NOW)
+        verify(body, signed(body), SECRET, now=NOW, strict=True)
 
 
 def test_the_body_is_not_parsed_unless_the_signature_is_good() -> None:

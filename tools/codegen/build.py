@@ -48,6 +48,12 @@ def _literal(values: Iterable[Any]) -> str:
     return "Literal[" + ", ".join(json.dumps(v) for v in values) + "]"
 
 
+def _enum_literal(schema: Schema) -> tuple[str, bool, bool]:
+    """An enum's ``Literal``, whether it is open (more than one value), and whether null is one."""
+    values = [v for v in schema["enum"] if v is not None]
+    return _literal(values), len(values) > 1, None in schema["enum"]
+
+
 def _docstring_text(text: str) -> str:
     return text.strip().replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
@@ -114,7 +120,12 @@ class Builder:
         schema = self.spec.schemas[schema_name]
         description = schema.get("description", "")
         if self.spec.is_alias(schema_name):
-            annotation = self.annotation(schema, module, name)
+            # An enum's alias stays precise (request params use it); response fields open it.
+            annotation = (
+                _enum_literal(schema)[0]
+                if self.spec.is_enum(schema_name)
+                else self.annotation(schema, module, name)
+            )
             constraints = self.constraints(schema) if self.context == "mock" else ""
             if constraints:  # so the mock enforces a named string's pattern wherever it is used
                 annotation = f"Annotated[{annotation}, Field({constraints})]"
@@ -144,6 +155,8 @@ class Builder:
             for json_name, prop in merged["properties"].items()
         ]
         forbid = schema.get("additionalProperties") is False
+        if self.context == "model" and self.spec.is_webhook_event(name):
+            base = base or "EventModel"
         return ObjectDef(name, schema.get("description", ""), properties, base, forbid)
 
     def property(
@@ -167,13 +180,17 @@ class Builder:
 
     def annotation(self, schema: Schema, module: TypeModule, hint: str) -> str:
         if "$ref" in schema:
-            return self.define(ref_name(schema["$ref"]))
+            name = ref_name(schema["$ref"])
+            defined = self.define(name)
+            if self.context == "model" and self.spec.is_enum(name):
+                return self.open_enum(defined, _enum_literal(self.spec.schemas[name])[1])
+            return defined
         if "const" in schema:
             return _literal([schema["const"]])
         if "enum" in schema:
-            values = [v for v in schema["enum"] if v is not None]
-            literal = _literal(values)
-            return _union([literal, "None"]) if None in schema["enum"] else literal
+            literal, is_open, nullable = _enum_literal(schema)
+            literal = self.open_enum(literal, is_open)
+            return _union([literal, "None"]) if nullable else literal
         for combinator in ("oneOf", "anyOf"):
             if combinator in schema:
                 return self.union(schema, module, hint)
@@ -209,15 +226,95 @@ class Builder:
             return _PRIMITIVES[kind]
         return "Any"
 
+    def open_enum(self, literal: str, is_open: bool) -> str:
+        """A response field's enum admits values a newer API adds (see ``ccx._models``)."""
+        return f"OpenEnum[{literal}]" if self.context == "model" and is_open else literal
+
     def union(self, schema: Schema, module: TypeModule, hint: str) -> str:
         options = schema.get("oneOf") or schema.get("anyOf") or []
         members = [
             self.annotation(option, module, f"{hint}Variant{i}") for i, option in enumerate(options)
         ]
         discriminator = schema.get("discriminator", {}).get("propertyName")
+        if discriminator and self.context == "model":
+            # Open: a variant a newer API adds is read as the `Unknown…` model.
+            unknown = self.unknown_variant(options, discriminator, module, hint)
+            known = f'Annotated[{_union(members)}, Discriminator("{discriminator}")]'
+            return f"OpenUnion[{known}, {unknown}]"
         if discriminator and self.context != "param":
             return f'Annotated[{_union(members)}, Field(discriminator="{discriminator}")]'
         return _union(members)
+
+    def unknown_variant(
+        self, options: list[Schema], discriminator: str, module: TypeModule, hint: str
+    ) -> str:
+        """The model for a variant of a discriminated union that this SDK does not know.
+
+        It has the fields every known variant has, none required: the discriminator as a plain
+        string, an object field as a dict, a field of one type in all variants with that type.
+        """
+        name = "Unknown" + hint
+        variants = [
+            self.spec.schemas[ref_name(option["$ref"])] if "$ref" in option else option
+            for option in options
+        ]
+        shared = [
+            json_name
+            for json_name in variants[0].get("properties", {})
+            if all(json_name in variant.get("properties", {}) for variant in variants)
+        ]
+        properties = [
+            self.unknown_property(
+                name, json_name, [v["properties"][json_name] for v in variants], module
+            )
+            for json_name in shared
+        ]
+        events = all(
+            "$ref" in option and self.spec.is_webhook_event(ref_name(option["$ref"]))
+            for option in options
+        )
+        description = (
+            f"One of `{hint}`, whose `{discriminator}` this version of ccx-sdk does not know: "
+            "a newer API sent it. Its fields are kept as received; upgrade ccx-sdk for its model."
+        )
+        for prop in properties:
+            if prop.json_name == discriminator:
+                prop.annotation, prop.required, prop.nullable = "str", True, False
+                prop.description = f"The `{discriminator}`, one this version does not know."
+        base = "EventModel" if events else None
+        module.objects.append(ObjectDef(name, description, properties, base))
+        self.types.location[name] = module.name
+        return name
+
+    def unknown_property(
+        self, owner: str, json_name: str, schemas: list[Schema], module: TypeModule
+    ) -> Property:
+        first = schemas[0]
+        plain = [{k: v for k, v in s.items() if k != "description"} for s in schemas]
+        objects = any(
+            "properties" in s or s.get("type") == "object" or self._is_object_ref(s)
+            for s in schemas
+        )
+        if objects:
+            annotation, empty = "dict[str, Any]", True
+        elif "const" in first:
+            annotation, empty = "str", False
+        elif all(s == plain[0] for s in plain):
+            annotation, empty = self.annotation(first, module, owner + pascal(json_name)), False
+        else:
+            annotation, empty = "Any", False
+        return Property(
+            json_name=json_name,
+            name=python_name(json_name, model=True),
+            annotation=annotation,
+            required=False,
+            nullable=annotation.endswith("| None") or annotation == "Any",
+            description=_docstring_text(first.get("description", "")),
+            empty_default=empty,
+        )
+
+    def _is_object_ref(self, schema: Schema) -> bool:
+        return "$ref" in schema and not self.spec.is_alias(ref_name(schema["$ref"]))
 
     def inline_object(self, schema: Schema, module: TypeModule, hint: str) -> str:
         name = hint + ("Param" if self.context == "param" and not hint.endswith("Param") else "")
@@ -361,6 +458,11 @@ def build_operations(spec: Spec, models: Builder, params: Builder) -> dict[str, 
 
         status, content = _success(operation)
         kind, return_type, cast = _return(spec, models, operation, content)
+        page_model = (
+            models.define(ref_name(content["application/json"]["schema"]["$ref"]))
+            if kind == "page"
+            else None
+        )
         root_ops = node.operations
         root_ops.append(
             OperationDef(
@@ -383,6 +485,7 @@ def build_operations(spec: Spec, models: Builder, params: Builder) -> dict[str, 
                 body_schema=body_schema_name,
                 query_model=pascal(operation_id) + "Query" if query_schemas else None,
                 deprecated=bool(operation.get("deprecated", False)),
+                page_model=page_model,
             )
         )
     return roots

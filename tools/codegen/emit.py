@@ -18,7 +18,6 @@ from .build import Builder, TypeSet, build_operations, owners
 from .spec import (
     ENUMS_MODULE,
     EVENTS_MODULE,
-    AliasDef,
     ObjectDef,
     OperationDef,
     Property,
@@ -55,37 +54,18 @@ _STDLIB = {
     "TypedDict": "typing_extensions",
     "Required": "typing_extensions",
     "Field": "pydantic",
-    "Tag": "pydantic",
     "Discriminator": "pydantic",
     "AwareDatetime": "pydantic",
 }
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
-_UNKNOWN_EVENT = '''
-
-class UnknownEvent(BaseModel):
-    """An event of a type this SDK version does not know yet: newer servers may send one."""
-
-    id: str | None = None
-    object: str | None = None
-    event: str
-    created_at: datetime | None = None
-    api_version: str | None = None
-    trace_id: str | None = None
-    data: dict[str, Any] = Field(default_factory=dict)
-
+_EVENT_TYPES = '''
 
 EVENT_TYPES: tuple[str, ...] = ({types})
 """Every event type this SDK version knows, in the spec's order."""
-
-
-def _event_tag(value: Any) -> str:
-    # Newer servers may send event types this version does not know: they parse as UnknownEvent.
-    event: object = (
-        cast("dict[str, object]", value).get("event") if isinstance(value, dict) else getattr(value, "event", None)
-    )
-    return event if isinstance(event, str) and event in EVENT_TYPES else "unknown"
 '''
+# What generated models may take from the hand-written core (`ccx._models`).
+_MODEL_CORE = ("BaseModel", "EventModel", "OpenEnum", "OpenUnion")
 
 
 _LIST_TYPE = re.compile(r"\blist\[")
@@ -173,43 +153,29 @@ def render_model_module(spec: Spec, module: TypeModule, location: Mapping[str, s
     exports = module.exports
     if module.name == EVENTS_MODULE:
         types = "".join(f'"{event}", ' for event, _schema in spec.webhook_events())
-        footer = _UNKNOWN_EVENT.format(types=types)
-        exports = [*exports, "UnknownEvent", "EVENT_TYPES"]
-        module = replace(
-            module, aliases=[_open_event_union(spec, alias) for alias in module.aliases]
-        )
+        footer = _EVENT_TYPES.format(types=types)
+        exports = [*exports, "EVENT_TYPES"]
     used = (
         _names(module_text(module) + footer) | {"TypeAlias"}
         if module.aliases
         else _names(module_text(module) + footer)
     )
     for obj in module.objects:
-        if any(p.name != p.json_name or p.secret for p in obj.properties):
+        if any(p.name != p.json_name or p.secret or p.empty_default for p in obj.properties):
             used.add("Field")
+    used |= {"BaseModel"} if any(obj.base is None for obj in module.objects) else set()
     doc = _module_doc(module.name)
     return _ENVIRONMENT.get_template("types_module.py.jinja").render(
         version=spec.version,
         doc=doc,
         stdlib_imports=stdlib_imports(used),
-        needs_model=bool(module.objects) or bool(footer),
+        core_imports=[name for name in _MODEL_CORE if name in used],
         imports=local_imports(used, location, module.name),
         exports=exports,
         objects=_order(module.objects),
         aliases=module.aliases,
         footer=footer,
     )
-
-
-def _open_event_union(spec: Spec, alias: AliasDef) -> AliasDef:
-    """The union of every webhook event, with `UnknownEvent` for types newer than the SDK."""
-    events = spec.webhook_events()
-    if set(_names(alias.annotation)) & {schema for _event, schema in events} != {
-        s for _e, s in events
-    }:
-        return alias
-    members = [f'Annotated[{schema}, Tag("{event}")]' for event, schema in events]
-    members.append('Annotated[UnknownEvent, Tag("unknown")]')
-    return replace(alias, annotation=f"Annotated[{' | '.join(members)}, Discriminator(_event_tag)]")
 
 
 @dataclass
@@ -372,7 +338,10 @@ def render_resource_module(spec: Spec, resource: ResourceDef, location: Mapping[
     views = _flatten(_resource_view(spec, resource, location))
     operations = [m for v in views for m in v.operations]
     text = " ".join(
-        " ".join([m.sync_return, m.cast_expression] + [p.annotation for p in m.op.parameters])
+        " ".join(
+            [m.sync_return, m.cast_expression, m.op.page_model or ""]
+            + [p.annotation for p in m.op.parameters]
+        )
         for m in operations
     )
     used = _names(text) | {"cached_property", "builtins"}

@@ -20,9 +20,9 @@ SHARED_MODULE = "shared"
 EVENTS_MODULE = "events"
 ENUMS_MODULE = "enums"
 
-# Names a pydantic field may not take, because BaseModel owns them.
+# Names a pydantic field may not take, because BaseModel (or our EventModel) owns them.
 _RESERVED_MODEL_NAMES = frozenset(
-    {"schema", "json", "dict", "copy", "construct", "validate", "fields"}
+    {"schema", "json", "dict", "copy", "construct", "validate", "fields", "raw_dict"}
 )
 # Keyword arguments every generated method already takes.
 CALL_OPTION_NAMES = (
@@ -73,6 +73,8 @@ class Property:
     constraints: str = ""
     secret: bool = False
     """``format: password``: kept out of the model's repr, so it never lands in a log."""
+    empty_default: bool = False
+    """Defaults to an empty dict rather than None (the fields of an unknown union variant)."""
 
 
 @dataclass
@@ -139,6 +141,8 @@ class OperationDef:
     body_schema: str | None
     query_model: str | None
     deprecated: bool = False
+    page_model: str | None = None
+    """For a paginated operation, the list model each page is read into."""
 
     @property
     def constant(self) -> str:
@@ -227,6 +231,9 @@ class Spec:
             if self.is_union(n) and set(self.refs(self.schemas[n])) <= envelopes
         }
         return envelopes | unions
+
+    def is_webhook_event(self, name: str) -> bool:
+        return name in {schema for _event, schema in self.webhook_events()}
 
     def is_enum(self, name: str) -> bool:
         schema = self.schemas[name]

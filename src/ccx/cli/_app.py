@@ -11,7 +11,10 @@ from ccx._version import __version__
 
 from ._broadcasts import broadcasts
 from ._context import Settings, TranslatingGroup
+from ._me import me
 from ._messages import messages
+from ._segments import segments
+from ._templates import templates
 from ._webhooks import webhooks
 
 __all__ = ["cli"]
@@ -36,7 +39,10 @@ def cli(context: click.Context, api_key: str | None, base_url: str | None) -> No
     context.obj = Settings(api_key=api_key, base_url=base_url)
 
 
+cli.add_command(me)
 cli.add_command(messages)
+cli.add_command(templates)
+cli.add_command(segments)
 cli.add_command(broadcasts)
 cli.add_command(webhooks)
 

@@ -1,20 +1,42 @@
-"""``ccx broadcasts watch``: a broadcast's live progress from its event stream."""
+"""``ccx broadcasts``: create one, pause, resume or cancel it, and watch its progress."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Protocol
 
 import click
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from ccx.types.broadcasts import BroadcastProgress
+from ccx import NotGiven
+from ccx.types.broadcasts import (
+    Broadcast,
+    BroadcastCompletedStreamEvent,
+    BroadcastProgress,
+    BroadcastProgressStreamEvent,
+    UnknownBroadcastStreamEvent,
+)
+from ccx.types.enums import Priority
 from ccx.types.shared import BroadcastCounts
 
 from ._context import client
-from ._output import console, to_json
+from ._options import (
+    choice_of,
+    given,
+    idempotency_key_option,
+    json_option,
+    parse_variables,
+    variables_option,
+)
+from ._output import console, is_live, print_model, to_json
 
-__all__ = ["broadcasts", "settled", "tally"]
+if TYPE_CHECKING:
+    # Only for types: the client loads its resources on first use; ccx should not load them sooner.
+    from ccx.resources.broadcasts import Broadcasts
+
+__all__ = ["broadcasts", "progress_line", "settled", "tally"]
 
 
 def settled(counts: BroadcastCounts) -> int:
@@ -29,9 +51,121 @@ def tally(counts: BroadcastCounts) -> str:
     )
 
 
+def progress_line(progress: BroadcastProgress) -> str:
+    """One update as one line, for logs: the bar's numbers, then every count."""
+    done, total = settled(progress.counts), progress.counts.total
+    percent = 100 * done // total if total else 100  # 999 of 1000 is 99%, not a rounded 100%
+    return (
+        f"{progress.broadcast_id} {progress.status} {done}/{total} {percent}%: "
+        f"{tally(progress.counts)}"
+    )
+
+
+def _completion_line(progress: BroadcastProgress) -> str:
+    return f"{progress.broadcast_id} {progress.status}: {tally(progress.counts)}"
+
+
 @click.group()
 def broadcasts() -> None:
-    """Follow broadcasts."""
+    """Create, control and follow broadcasts."""
+
+
+@broadcasts.command()
+@click.option("--name", required=True, help="The broadcast's name, such as 'Black Friday'.")
+@click.option("--template", required=True, metavar="NAME", help="An approved template.")
+@click.option("--language", required=True, help="The template's language, such as pt_BR.")
+@click.option("--segment-id", required=True, metavar="SEG_ID", help="The audience (seg_…).")
+@variables_option("A placeholder value sent to every recipient: --var 1=Maria fills {{1}}.")
+@click.option(
+    "--rate-limit-per-minute",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="The most messages to queue per minute (default: the API's).",
+)
+@click.option("--priority", type=choice_of(Priority), help="Queue priority (default: default).")
+@click.option(
+    "--schedule-at",
+    metavar="TIME",
+    help="Start later instead of now: RFC 3339 with an offset, like 2026-11-28T09:00:00-03:00.",
+)
+@click.option(
+    "--timezone",
+    metavar="ZONE",
+    help="The IANA zone the schedule was chosen in, like America/Sao_Paulo (for display).",
+)
+@click.option("--dry-run", is_flag=True, help="Only preview the cost; send nothing.")
+@idempotency_key_option(
+    "Create again with the same key to get the same broadcast back, never a second send. "
+    "Recommended: without it, each run sends to the whole segment again."
+)
+@json_option("the broadcast")
+@click.pass_context
+def create(  # noqa: PLR0917 (click passes every option positionally)
+    context: click.Context,
+    name: str,
+    template: str,
+    language: str,
+    segment_id: str,
+    variables: tuple[str, ...],
+    rate_limit_per_minute: int | None,
+    priority: Priority | None,
+    schedule_at: str | None,
+    timezone: str | None,
+    dry_run: bool,
+    idempotency_key: str | None,
+    as_json: bool,
+) -> None:
+    """Send an approved template to every recipient of a segment (or --dry-run its cost)."""
+    broadcast = client(context).broadcasts.create(
+        name=name,
+        template=template,
+        language=language,
+        segment_id=segment_id,
+        variables=given(parse_variables(variables) or None),
+        rate_limit_per_minute=given(rate_limit_per_minute),
+        priority=given(priority),
+        schedule_at=given(schedule_at),
+        timezone=given(timezone),
+        dry_run=given(dry_run or None),
+        idempotency_key=given(idempotency_key),
+    )
+    print_model(broadcast, as_json)
+
+
+class _Action(Protocol):
+    """``broadcasts.pause``, ``resume`` or ``cancel`` of a client."""
+
+    def __call__(self, id: str, /, *, idempotency_key: str | NotGiven) -> Broadcast: ...
+
+
+def _add_action(name: str, help: str, action: Callable[[Broadcasts], _Action]) -> None:
+    """A command that moves a broadcast to another state and prints it."""
+
+    @broadcasts.command(name, help=help)
+    @click.argument("broadcast_id", metavar="ID")
+    @idempotency_key_option()
+    @json_option("the broadcast")
+    @click.pass_context
+    def command(
+        context: click.Context, broadcast_id: str, idempotency_key: str | None, as_json: bool
+    ) -> None:
+        act = action(client(context).broadcasts)
+        print_model(act(broadcast_id, idempotency_key=given(idempotency_key)), as_json)
+
+
+_add_action(
+    "pause",
+    "Pause a running broadcast; resume continues where it stopped.",
+    lambda resource: resource.pause,
+)
+_add_action(
+    "resume", "Resume a paused broadcast from where it stopped.", lambda resource: resource.resume
+)
+_add_action(
+    "cancel",
+    "Cancel a scheduled, running or paused broadcast; recipients not yet queued are skipped.",
+    lambda resource: resource.cancel,
+)
 
 
 @broadcasts.command()
@@ -39,19 +173,28 @@ def broadcasts() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print each event as a JSON line instead.")
 @click.pass_context
 def watch(context: click.Context, broadcast_id: str, as_json: bool) -> None:
-    """Show a broadcast's progress live until it completes (or is canceled)."""
+    """Follow a broadcast's progress until it completes (or is canceled).
+
+    On a terminal, a live progress bar; piped or in a CI log, one line per update.
+    """
     with client(context).broadcasts.events(broadcast_id) as stream:
         if as_json:
             for event in stream:
                 click.echo(json.dumps(to_json(event), ensure_ascii=False))
             return
-        final = _show_progress(broadcast_id, (event.data for event in stream))
+        # An event type newer than this SDK carries no progress it can show: skip it.
+        known = (event for event in stream if not isinstance(event, UnknownBroadcastStreamEvent))
+        output = console()
+        if is_live(output):
+            final = _show_bar(output, broadcast_id, (event.data for event in known))
+        else:
+            final = _print_lines(output, known)
     if final is not None:
-        console().print(f"{broadcast_id} {final.status}: {tally(final.counts)}")
+        output.print(_completion_line(final), markup=False)
 
 
-def _show_progress(
-    broadcast_id: str, updates: Iterable[BroadcastProgress]
+def _show_bar(
+    output: Console, broadcast_id: str, updates: Iterable[BroadcastProgress]
 ) -> BroadcastProgress | None:
     last: BroadcastProgress | None = None
     with Progress(
@@ -59,7 +202,7 @@ def _show_progress(
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.percentage:>3.0f}%"),
-        console=console(),
+        console=output,
     ) as progress:
         task = progress.add_task(broadcast_id, total=None)
         for last in updates:
@@ -69,4 +212,17 @@ def _show_progress(
                 completed=settled(last.counts),
                 total=last.counts.total,
             )
+    return last
+
+
+def _print_lines(
+    output: Console,
+    events: Iterable[BroadcastProgressStreamEvent | BroadcastCompletedStreamEvent],
+) -> BroadcastProgress | None:
+    """A line per progress event, each written at once; the completion line is the caller's."""
+    last: BroadcastProgress | None = None
+    for event in events:
+        last = event.data
+        if event.event == "broadcast.progress":
+            output.print(progress_line(last), markup=False)
     return last

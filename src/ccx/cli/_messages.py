@@ -2,40 +2,36 @@
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Sequence
-from typing import get_args
+from typing import Final
 
 import click
 
-from ccx._types import NOT_GIVEN
 from ccx.types.enums import Channel, MessageStatus
 from ccx.types.messages_params import TemplateInputParam
-from ccx.types.shared import Message
 
 from ._context import client
-from ._output import print_fields, print_json, print_table, to_json
+from ._options import (
+    choice_of,
+    first,
+    given,
+    idempotency_key_option,
+    json_option,
+    limit_option,
+    parse_variables,
+    variables_option,
+)
+from ._output import print_listing, print_model
 
-__all__ = ["messages", "parse_variables"]
+__all__ = ["messages"]
 
-_MAX_PAGE_SIZE = 100
-_LIST_COLUMNS = ("ID", "STATUS", "CHANNEL", "TO", "FROM", "CREATED")
-
-
-def parse_variables(pairs: Sequence[str]) -> dict[str, str]:
-    """``("1=Maria", "2=#A8492")`` → ``{"1": "Maria", "2": "#A8492"}``; values may hold ``=``."""
-    variables: dict[str, str] = {}
-    for pair in pairs:
-        name, separator, value = pair.partition("=")
-        if not separator or not name:
-            raise click.BadParameter(
-                f"{pair!r} is not NAME=VALUE: write --var 1=Maria to fill {{{{1}}}}",
-                param_hint="--var",
-            )
-        if name in variables:
-            raise click.BadParameter(f"{name} is given twice", param_hint="--var")
-        variables[name] = value
-    return variables
+_LIST_COLUMNS: Final = {
+    "ID": "id",
+    "STATUS": "status",
+    "CHANNEL": "channel",
+    "TO": "to",
+    "FROM": "from",
+    "CREATED": "created_at",
+}
 
 
 def _template(
@@ -60,27 +56,15 @@ def messages() -> None:
 
 @messages.command()
 @click.option("--to", required=True, help="E.164 phone number, or an email address for email.")
-@click.option(
-    "--channel",
-    type=click.Choice(get_args(Channel)),
-    default="whatsapp",
-    show_default=True,
-)
+@click.option("--channel", type=choice_of(Channel), default="whatsapp", show_default=True)
 @click.option("--template", "template_name", metavar="NAME", help="An approved template.")
 @click.option("--language", help="The template's language, such as pt_BR.")
-@click.option(
-    "--var",
-    "variables",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="A template placeholder value: --var 1=Maria fills {{1}}. Repeat for each.",
-)
+@variables_option("A template placeholder value: --var 1=Maria fills {{1}}.")
 @click.option("--text", help="Free-form text instead of a template (needs an open 24 h window).")
-@click.option(
-    "--idempotency-key",
-    help="Send again with the same key to get the same message back, never a second send.",
+@idempotency_key_option(
+    "Send again with the same key to get the same message back, never a second send."
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the message as JSON.")
+@json_option("the message")
 @click.pass_context
 def send(  # noqa: PLR0917 (click passes every option positionally)
     context: click.Context,
@@ -100,55 +84,43 @@ def send(  # noqa: PLR0917 (click passes every option positionally)
     message = client(context).messages.send(
         to=to,
         channel=channel,
-        template=NOT_GIVEN if template is None else template,
-        text=NOT_GIVEN if text is None else text,
-        idempotency_key=NOT_GIVEN if idempotency_key is None else idempotency_key,
+        template=given(template),
+        text=given(text),
+        idempotency_key=given(idempotency_key),
     )
-    _show(message, as_json)
+    print_model(message, as_json)
 
 
 @messages.command("list")
-@click.option("--status", type=click.Choice(get_args(MessageStatus)), help="Only this status.")
-@click.option(
-    "--limit",
-    type=click.IntRange(min=1),
-    default=20,
-    show_default=True,
-    help="How many messages to show, newest first.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of messages.")
+@click.option("--channel", type=choice_of(Channel), help="Only messages on this channel.")
+@click.option("--to", metavar="RECIPIENT", help="Only messages to this phone number or email.")
+@click.option("--status", type=choice_of(MessageStatus), help="Only messages in this status.")
+@limit_option("messages")
+@json_option("a list of messages")
 @click.pass_context
-def list_messages(
-    context: click.Context, status: MessageStatus | None, limit: int, as_json: bool
+def list_messages(  # noqa: PLR0917 (click passes every option positionally)
+    context: click.Context,
+    channel: Channel | None,
+    to: str | None,
+    status: MessageStatus | None,
+    limit: int,
+    as_json: bool,
 ) -> None:
-    """List messages, newest first."""
-    page = client(context).messages.list(
-        limit=min(limit, _MAX_PAGE_SIZE), status=NOT_GIVEN if status is None else status
-    )
-    found = [to_json(message) for message in itertools.islice(page, limit)]
-    if as_json:
-        print_json(found)
-        return
-    print_table(
-        _LIST_COLUMNS,
-        (
-            (m["id"], m["status"], m["channel"], m.get("to"), m.get("from"), m["created_at"])
-            for m in found
+    """List messages, newest first; the filters combine."""
+    api = client(context)
+    found = first(
+        lambda page_size: api.messages.list(
+            limit=page_size, channel=given(channel), to=given(to), status=given(status)
         ),
+        limit,
     )
+    print_listing(found, as_json, _LIST_COLUMNS)
 
 
 @messages.command()
 @click.argument("message_id", metavar="ID")
-@click.option("--json", "as_json", is_flag=True, help="Print the message as JSON.")
+@json_option("the message")
 @click.pass_context
 def get(context: click.Context, message_id: str, as_json: bool) -> None:
     """Show one message (msg_…) with its current status."""
-    _show(client(context).messages.retrieve(message_id), as_json)
-
-
-def _show(message: Message, as_json: bool) -> None:
-    if as_json:
-        print_json(to_json(message))
-    else:
-        print_fields(message)
+    print_model(client(context).messages.retrieve(message_id), as_json)

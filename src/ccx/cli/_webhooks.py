@@ -149,12 +149,19 @@ def _line(forwarded: Forwarded, forward_to: str) -> str:
 @click.option(
     "--ignore-timestamp", is_flag=True, help="Skip the replay check, for a recorded delivery."
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Also refuse a body that breaks its event's schema (by default it is read leniently).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the event as JSON.")
 def verify_command(
+    *,
     secrets: tuple[str, ...],
     signature: str | None,
     tolerance: float,
     ignore_timestamp: bool,
+    strict: bool,
     as_json: bool,
 ) -> None:
     """Verify a webhook read from stdin and print its typed event; exit 1 with the reason.
@@ -170,7 +177,11 @@ def verify_command(
         headers, body = {"ccx-signature": signature_value(signature)}, captured
     try:
         event = verify(
-            body, headers, list(secrets), tolerance=NO_TOLERANCE if ignore_timestamp else tolerance
+            body,
+            headers,
+            list(secrets),
+            tolerance=NO_TOLERANCE if ignore_timestamp else tolerance,
+            strict=strict,
         )
     except WebhookVerificationError as error:
         raise click.ClickException(f"{error.code}: {error}") from error

@@ -421,4 +421,9 @@ def create_app(
         HTTPException: _http_error,
         Exception: _unexpected_error,
     }
-    return _MockApp(state, routes=routes, lifespan=lifespan, exception_handlers=handlers)
+    app = _MockApp(state, routes=routes, lifespan=lifespan, exception_handlers=handlers)
+    # uvicorn decodes %2F inside an id into "/", so /v1/messages/a%2F arrives as
+    # /v1/messages/a/; a redirect to /v1/messages/a would answer for another id. No API path
+    # ends in a slash: an unknown one is a 404 in the envelope.
+    app.router.redirect_slashes = False
+    return app

@@ -11,7 +11,7 @@ from .._pagination import AsyncPaginator, SyncCursorPage
 from .._resource import AsyncAPIResource, SyncAPIResource
 from .._response import async_paginator_raw_wrapper, to_raw_response_wrapper
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
-from ..types.audit_logs import AuditLogEntry
+from ..types.audit_logs import AuditLogEntry, AuditLogList
 
 __all__ = [
     "AuditLogs",
@@ -59,6 +59,7 @@ class AuditLogs(SyncAPIResource):
         return self._page(
             _LIST,
             item=AuditLogEntry,
+            page=AuditLogList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,
@@ -123,6 +124,7 @@ class AsyncAuditLogs(AsyncAPIResource):
         return self._page(
             _LIST,
             item=AuditLogEntry,
+            page=AuditLogList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,

@@ -18,7 +18,7 @@ from .._response import (
 )
 from .._streaming import AsyncStream, Stream
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
-from ..types.broadcasts import Broadcast, BroadcastStreamEvent
+from ..types.broadcasts import Broadcast, BroadcastList, BroadcastStreamEvent
 from ..types.enums import BroadcastStatus, Language, Priority
 
 __all__ = [
@@ -68,6 +68,7 @@ class Broadcasts(SyncAPIResource):
         return self._page(
             _LIST,
             item=Broadcast,
+            page=BroadcastList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,
@@ -399,6 +400,7 @@ class AsyncBroadcasts(AsyncAPIResource):
         return self._page(
             _LIST,
             item=Broadcast,
+            page=BroadcastList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,

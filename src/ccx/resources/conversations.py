@@ -15,9 +15,9 @@ from .._response import (
     to_raw_response_wrapper,
 )
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
-from ..types.conversations import Conversation
+from ..types.conversations import Conversation, ConversationList
 from ..types.enums import Channel
-from ..types.shared import Message
+from ..types.shared import Message, MessageList
 
 __all__ = [
     "Conversations",
@@ -66,6 +66,7 @@ class Conversations(SyncAPIResource):
         return self._page(
             _LIST,
             item=Conversation,
+            page=ConversationList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,
@@ -142,6 +143,7 @@ class Conversations(SyncAPIResource):
         return self._page(
             _LIST_MESSAGES,
             item=Message,
+            page=MessageList,
             path={
                 "id": id,
             },
@@ -207,6 +209,7 @@ class AsyncConversations(AsyncAPIResource):
         return self._page(
             _LIST,
             item=Conversation,
+            page=ConversationList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,
@@ -283,6 +286,7 @@ class AsyncConversations(AsyncAPIResource):
         return self._page(
             _LIST_MESSAGES,
             item=Message,
+            page=MessageList,
             path={
                 "id": id,
             },

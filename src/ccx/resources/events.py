@@ -17,7 +17,7 @@ from .._response import (
 )
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..types.enums import EventType
-from ..types.events import Event, EventReplay
+from ..types.events import Event, EventList, EventReplay
 
 __all__ = [
     "Events",
@@ -66,6 +66,7 @@ class Events(SyncAPIResource):
         return self._page(
             _LIST,
             item=cast(Any, Event),
+            page=EventList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,
@@ -213,6 +214,7 @@ class AsyncEvents(AsyncAPIResource):
         return self._page(
             _LIST,
             item=cast(Any, Event),
+            page=EventList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,

@@ -15,7 +15,7 @@ from .._response import (
     to_raw_response_wrapper,
 )
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
-from ..types.exports import Export
+from ..types.exports import Export, ExportList
 
 __all__ = [
     "Exports",
@@ -59,6 +59,7 @@ class Exports(SyncAPIResource):
         return self._page(
             _LIST,
             item=Export,
+            page=ExportList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,
@@ -228,6 +229,7 @@ class AsyncExports(AsyncAPIResource):
         return self._page(
             _LIST,
             item=Export,
+            page=ExportList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,

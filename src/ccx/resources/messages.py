@@ -19,7 +19,7 @@ from .._response import (
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..types.enums import Channel, MessageStatus, Priority
 from ..types.messages_params import InteractiveInputParam, MediaInputParam, TemplateInputParam
-from ..types.shared import Message
+from ..types.shared import Message, MessageList
 
 __all__ = [
     "Messages",
@@ -77,6 +77,7 @@ class Messages(SyncAPIResource):
         return self._page(
             _LIST,
             item=Message,
+            page=MessageList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,
@@ -308,6 +309,7 @@ class AsyncMessages(AsyncAPIResource):
         return self._page(
             _LIST,
             item=Message,
+            page=MessageList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,

@@ -15,7 +15,7 @@ from .._response import (
     to_raw_response_wrapper,
 )
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
-from ..types.segments import Segment
+from ..types.segments import Segment, SegmentList
 
 __all__ = [
     "Segments",
@@ -58,6 +58,7 @@ class Segments(SyncAPIResource):
         return self._page(
             _LIST,
             item=Segment,
+            page=SegmentList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,
@@ -188,6 +189,7 @@ class AsyncSegments(AsyncAPIResource):
         return self._page(
             _LIST,
             item=Segment,
+            page=SegmentList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,

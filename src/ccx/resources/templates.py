@@ -16,6 +16,7 @@ from .._response import (
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..types.enums import Language, TemplateCategory, TemplateStatus
 from ..types.shared import Template
+from ..types.templates import TemplateList
 
 __all__ = [
     "Templates",
@@ -63,6 +64,7 @@ class Templates(SyncAPIResource):
         return self._page(
             _LIST,
             item=Template,
+            page=TemplateList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,
@@ -244,6 +246,7 @@ class AsyncTemplates(AsyncAPIResource):
         return self._page(
             _LIST,
             item=Template,
+            page=TemplateList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,

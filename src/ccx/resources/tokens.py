@@ -16,7 +16,7 @@ from .._response import (
 )
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..types.enums import Environment, Scope
-from ..types.tokens import Token, TokenWithSecret
+from ..types.tokens import Token, TokenList, TokenWithSecret
 
 __all__ = [
     "Tokens",
@@ -61,6 +61,7 @@ class Tokens(SyncAPIResource):
         return self._page(
             _LIST,
             item=Token,
+            page=TokenList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,
@@ -276,6 +277,7 @@ class AsyncTokens(AsyncAPIResource):
         return self._page(
             _LIST,
             item=Token,
+            page=TokenList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,

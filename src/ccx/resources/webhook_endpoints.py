@@ -18,7 +18,11 @@ from .._response import (
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..types.enums import EventType, WebhookEventSelector
 from ..types.events import Event
-from ..types.webhook_endpoints import WebhookEndpoint, WebhookEndpointWithSecret
+from ..types.webhook_endpoints import (
+    WebhookEndpoint,
+    WebhookEndpointList,
+    WebhookEndpointWithSecret,
+)
 
 __all__ = [
     "WebhookEndpoints",
@@ -67,6 +71,7 @@ class WebhookEndpoints(SyncAPIResource):
         return self._page(
             _LIST,
             item=WebhookEndpoint,
+            page=WebhookEndpointList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,
@@ -376,6 +381,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         return self._page(
             _LIST,
             item=WebhookEndpoint,
+            page=WebhookEndpointList,
             query={
                 "limit": limit,
                 "starting_after": starting_after,

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         BroadcastProgressStreamEvent,
         BroadcastStreamEvent,
         BroadcastStreamMessage,
+        UnknownBroadcastStreamEvent,
     )
     from .broadcasts_params import BroadcastCreateRequestParam
     from .conversations import Conversation, ConversationList
@@ -131,6 +132,7 @@ _MODULE_OF = {
     "BroadcastProgressStreamEvent": "broadcasts",
     "BroadcastStreamEvent": "broadcasts",
     "BroadcastStreamMessage": "broadcasts",
+    "UnknownBroadcastStreamEvent": "broadcasts",
     "BroadcastCreateRequestParam": "broadcasts_params",
     "Conversation": "conversations",
     "ConversationList": "conversations",
@@ -237,6 +239,7 @@ __all__ = [
     "BroadcastProgressStreamEvent",
     "BroadcastStreamEvent",
     "BroadcastStreamMessage",
+    "UnknownBroadcastStreamEvent",
     "BroadcastCreateRequestParam",
     "Conversation",
     "ConversationList",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from .._models import BaseModel
+from .._models import BaseModel, OpenEnum
 
 __all__ = [
     "AIReply",
@@ -21,5 +21,5 @@ class AIReply(BaseModel):
     reply: str
     """The suggested reply text."""
 
-    source: Literal["context", "url"]
+    source: OpenEnum[Literal["context", "url"]]
     """What the reply was grounded in."""

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from .._models import BaseModel
+from .._models import BaseModel, OpenEnum
 from .enums import Channel
 
 __all__ = [
@@ -52,7 +52,7 @@ class MessageAnalytics(BaseModel):
     to: datetime
     """End of the period."""
 
-    channel: Channel | None = None
+    channel: OpenEnum[Channel] | None = None
     """The channel counted, when filtered."""
 
     counts_by_status: dict[str, int]

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, TypeAlias
+from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import Field
+from pydantic import Discriminator, Field
 
-from .._models import BaseModel
+from .._models import BaseModel, OpenEnum, OpenUnion
 from .enums import BroadcastStatus, Priority
 from .shared import BroadcastCounts
 
@@ -21,6 +21,7 @@ __all__ = [
     "BroadcastProgressStreamEvent",
     "BroadcastCompletedStreamEvent",
     "BroadcastStreamMessage",
+    "UnknownBroadcastStreamEvent",
     "BroadcastList",
 ]
 
@@ -75,10 +76,10 @@ class Broadcast(BaseModel):
     segment_id: str
     """The segment sent to (`seg_…`)."""
 
-    priority: Priority
+    priority: OpenEnum[Priority]
     """The queue priority of its messages."""
 
-    status: BroadcastStatus
+    status: OpenEnum[BroadcastStatus]
     """The broadcast's status."""
 
     rate_limit_per_minute: int
@@ -121,7 +122,7 @@ class BroadcastProgress(BaseModel):
     broadcast_id: str
     """The broadcast (`brd_…`)."""
 
-    status: BroadcastStatus
+    status: OpenEnum[BroadcastStatus]
     """Its status."""
 
     counts: BroadcastCounts
@@ -154,7 +155,7 @@ class BroadcastStreamMessage(BaseModel):
     id: str
     """The event's position in the broadcast's stream (1, 2, …), for `Last-Event-ID`."""
 
-    event: Literal["broadcast.progress", "broadcast.completed"]
+    event: OpenEnum[Literal["broadcast.progress", "broadcast.completed"]]
     """The event type, repeated from `data`."""
 
     retry: int | None = None
@@ -162,6 +163,16 @@ class BroadcastStreamMessage(BaseModel):
 
     data: str
     """The event itself."""
+
+
+class UnknownBroadcastStreamEvent(BaseModel):
+    """One of `BroadcastStreamEvent`, whose `event` this version of ccx-sdk does not know: a newer API sent it. Its fields are kept as received; upgrade ccx-sdk for its model."""
+
+    event: str
+    """The `event`, one this version does not know."""
+
+    data: dict[str, Any] = Field(default_factory=dict)
+    """The broadcast's progress."""
 
 
 class BroadcastList(BaseModel):
@@ -180,7 +191,8 @@ class BroadcastList(BaseModel):
     """Pass as `starting_after` to get the next page; null on the last page."""
 
 
-BroadcastStreamEvent: TypeAlias = Annotated[
-    BroadcastProgressStreamEvent | BroadcastCompletedStreamEvent, Field(discriminator="event")
+BroadcastStreamEvent: TypeAlias = OpenUnion[
+    Annotated[BroadcastProgressStreamEvent | BroadcastCompletedStreamEvent, Discriminator("event")],
+    UnknownBroadcastStreamEvent,
 ]
 """One event of a broadcast's progress stream, told apart by `event`."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from .._models import BaseModel
+from .._models import BaseModel, OpenEnum
 from .enums import Channel
 
 __all__ = [
@@ -27,10 +27,10 @@ class Conversation(BaseModel):
     contact: str
     """The contact, an E.164 phone number or email address."""
 
-    channel: Channel
+    channel: OpenEnum[Channel]
     """The conversation's channel."""
 
-    status: Literal["open", "closed"]
+    status: OpenEnum[Literal["open", "closed"]]
     """`open` while the 24 h customer-care window is open, `closed` after."""
 
     window_expires_at: datetime | None

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, TypeAlias, cast
+from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import Discriminator, Field, Tag
+from pydantic import Discriminator, Field
 
-from .._models import BaseModel
+from .._models import BaseModel, EventModel, OpenEnum, OpenUnion
 from .enums import (
     BroadcastStatus,
     Channel,
@@ -39,8 +39,8 @@ __all__ = [
     "TemplateRejectedEvent",
     "ConversationCreatedEvent",
     "ContactCreatedEvent",
-    "EventList",
     "UnknownEvent",
+    "EventList",
     "EVENT_TYPES",
 ]
 
@@ -51,16 +51,16 @@ class MessageEventData(BaseModel):
     know (the payload may repeat `event`).
     """
 
-    event: EventType | None = None
+    event: OpenEnum[EventType] | None = None
     """The event type, which the payload may repeat from the envelope (the public docs' sample does)."""
 
     message_id: str
     """The message (`msg_…`)."""
 
-    status: MessageStatus | None = None
+    status: OpenEnum[MessageStatus] | None = None
     """The message's status after the event."""
 
-    direction: Literal["inbound", "outbound"] | None = None
+    direction: OpenEnum[Literal["inbound", "outbound"]] | None = None
     """`inbound` for `message.reply`, `outbound` otherwise."""
 
     to: str | None = None
@@ -69,7 +69,7 @@ class MessageEventData(BaseModel):
     from_: str | None = Field(default=None, alias="from")
     """The sender, for inbound messages."""
 
-    channel: Channel | None = None
+    channel: OpenEnum[Channel] | None = None
     """The message's channel."""
 
     conversation_id: str | None = None
@@ -127,7 +127,7 @@ class BroadcastEventData(BaseModel):
     name: str | None = None
     """The broadcast's name."""
 
-    status: BroadcastStatus
+    status: OpenEnum[BroadcastStatus]
     """Its status after the event."""
 
     counts: BroadcastCounts
@@ -152,10 +152,10 @@ class TemplateEventData(BaseModel):
     language: str
     """The template's language."""
 
-    category: TemplateCategory | None = None
+    category: OpenEnum[TemplateCategory] | None = None
     """The template's category."""
 
-    status: TemplateStatus
+    status: OpenEnum[TemplateStatus]
     """Its status after the event."""
 
     body: str | None = None
@@ -180,10 +180,10 @@ class ConversationEventData(BaseModel):
     contact: str
     """The contact, an E.164 phone number or email address."""
 
-    channel: Channel
+    channel: OpenEnum[Channel]
     """The conversation's channel."""
 
-    status: Literal["open", "closed"]
+    status: OpenEnum[Literal["open", "closed"]]
     """The conversation's status."""
 
     window_expires_at: datetime | None = None
@@ -196,7 +196,7 @@ class ContactEventData(BaseModel):
     contact: str
     """The contact, an E.164 phone number or email address."""
 
-    channel: Channel
+    channel: OpenEnum[Channel]
     """The channel the contact was first seen on."""
 
     conversation_id: str | None = None
@@ -222,7 +222,7 @@ class EventReplay(BaseModel):
     """How many events were queued for redelivery."""
 
 
-class MessageQueuedEvent(BaseModel):
+class MessageQueuedEvent(EventModel):
     """The `message.queued` event. A message was accepted and queued for sending."""
 
     id: str
@@ -247,7 +247,7 @@ class MessageQueuedEvent(BaseModel):
     """The subject of the event, as it was when the event happened."""
 
 
-class MessageSentEvent(BaseModel):
+class MessageSentEvent(EventModel):
     """The `message.sent` event. A message was handed to the carrier."""
 
     id: str
@@ -272,7 +272,7 @@ class MessageSentEvent(BaseModel):
     """The subject of the event, as it was when the event happened."""
 
 
-class MessageDeliveredEvent(BaseModel):
+class MessageDeliveredEvent(EventModel):
     """The `message.delivered` event. A message reached the recipient's device; `billable` says what it costs."""
 
     id: str
@@ -297,7 +297,7 @@ class MessageDeliveredEvent(BaseModel):
     """The subject of the event, as it was when the event happened."""
 
 
-class MessageReadEvent(BaseModel):
+class MessageReadEvent(EventModel):
     """The `message.read` event. The recipient read a message (WhatsApp read receipts, email opens)."""
 
     id: str
@@ -322,7 +322,7 @@ class MessageReadEvent(BaseModel):
     """The subject of the event, as it was when the event happened."""
 
 
-class MessageFailedEvent(BaseModel):
+class MessageFailedEvent(EventModel):
     """The `message.failed` event. A message failed for good; `error` says why, and a `fallback` message may follow."""
 
     id: str
@@ -347,7 +347,7 @@ class MessageFailedEvent(BaseModel):
     """The subject of the event, as it was when the event happened."""
 
 
-class MessageReplyEvent(BaseModel):
+class MessageReplyEvent(EventModel):
     """The `message.reply` event. A contact sent an inbound message (a reply), which also opens or extends their 24 h window."""
 
     id: str
@@ -372,7 +372,7 @@ class MessageReplyEvent(BaseModel):
     """The subject of the event, as it was when the event happened."""
 
 
-class BroadcastProgressEvent(BaseModel):
+class BroadcastProgressEvent(EventModel):
     """The `broadcast.progress` event. A broadcast's counts changed while it runs."""
 
     id: str
@@ -397,7 +397,7 @@ class BroadcastProgressEvent(BaseModel):
     """The subject of the event, as it was when the event happened."""
 
 
-class BroadcastCompletedEvent(BaseModel):
+class BroadcastCompletedEvent(EventModel):
     """The `broadcast.completed` event. A broadcast finished: every recipient reached a final status."""
 
     id: str
@@ -422,7 +422,7 @@ class BroadcastCompletedEvent(BaseModel):
     """The subject of the event, as it was when the event happened."""
 
 
-class TemplateApprovedEvent(BaseModel):
+class TemplateApprovedEvent(EventModel):
     """The `template.approved` event. A template was approved and can now be sent."""
 
     id: str
@@ -447,7 +447,7 @@ class TemplateApprovedEvent(BaseModel):
     """The subject of the event, as it was when the event happened."""
 
 
-class TemplateRejectedEvent(BaseModel):
+class TemplateRejectedEvent(EventModel):
     """The `template.rejected` event. A template was rejected; `rejection_reason` says why."""
 
     id: str
@@ -472,7 +472,7 @@ class TemplateRejectedEvent(BaseModel):
     """The subject of the event, as it was when the event happened."""
 
 
-class ConversationCreatedEvent(BaseModel):
+class ConversationCreatedEvent(EventModel):
     """The `conversation.created` event. A conversation with a contact started on a channel."""
 
     id: str
@@ -497,7 +497,7 @@ class ConversationCreatedEvent(BaseModel):
     """The subject of the event, as it was when the event happened."""
 
 
-class ContactCreatedEvent(BaseModel):
+class ContactCreatedEvent(EventModel):
     """The `contact.created` event. A contact was seen for the first time in the workspace."""
 
     id: str
@@ -522,6 +522,31 @@ class ContactCreatedEvent(BaseModel):
     """The subject of the event, as it was when the event happened."""
 
 
+class UnknownEvent(EventModel):
+    """One of `Event`, whose `event` this version of ccx-sdk does not know: a newer API sent it. Its fields are kept as received; upgrade ccx-sdk for its model."""
+
+    id: str | None = None
+    """Unique identifier of the event (`evt_…`), the same on every redelivery and replay."""
+
+    object: str | None = None
+    """Always `event`."""
+
+    event: str
+    """The `event`, one this version does not know."""
+
+    created_at: datetime | None = None
+    """When the event happened."""
+
+    api_version: str | None = None
+    """The API version (`CCX-Version`) the payload is shaped by."""
+
+    trace_id: str | None = None
+    """The trace id of the API request that caused the event, so one trace runs from the client call to this webhook; null when no request caused it."""
+
+    data: dict[str, Any] = Field(default_factory=dict)
+    """The subject of the event, as it was when the event happened."""
+
+
 class EventList(BaseModel):
     """A page of events."""
 
@@ -536,18 +561,6 @@ class EventList(BaseModel):
 
     next_cursor: str | None
     """Pass as `starting_after` to get the next page; null on the last page."""
-
-
-class UnknownEvent(BaseModel):
-    """An event of a type this SDK version does not know yet: newer servers may send one."""
-
-    id: str | None = None
-    object: str | None = None
-    event: str
-    created_at: datetime | None = None
-    api_version: str | None = None
-    trace_id: str | None = None
-    data: dict[str, Any] = Field(default_factory=dict)
 
 
 EVENT_TYPES: tuple[str, ...] = (
@@ -567,30 +580,22 @@ EVENT_TYPES: tuple[str, ...] = (
 """Every event type this SDK version knows, in the spec's order."""
 
 
-def _event_tag(value: Any) -> str:
-    # Newer servers may send event types this version does not know: they parse as UnknownEvent.
-    event: object = (
-        cast("dict[str, object]", value).get("event")
-        if isinstance(value, dict)
-        else getattr(value, "event", None)
-    )
-    return event if isinstance(event, str) and event in EVENT_TYPES else "unknown"
-
-
-Event: TypeAlias = Annotated[
-    Annotated[MessageQueuedEvent, Tag("message.queued")]
-    | Annotated[MessageSentEvent, Tag("message.sent")]
-    | Annotated[MessageDeliveredEvent, Tag("message.delivered")]
-    | Annotated[MessageReadEvent, Tag("message.read")]
-    | Annotated[MessageFailedEvent, Tag("message.failed")]
-    | Annotated[MessageReplyEvent, Tag("message.reply")]
-    | Annotated[BroadcastProgressEvent, Tag("broadcast.progress")]
-    | Annotated[BroadcastCompletedEvent, Tag("broadcast.completed")]
-    | Annotated[TemplateApprovedEvent, Tag("template.approved")]
-    | Annotated[TemplateRejectedEvent, Tag("template.rejected")]
-    | Annotated[ConversationCreatedEvent, Tag("conversation.created")]
-    | Annotated[ContactCreatedEvent, Tag("contact.created")]
-    | Annotated[UnknownEvent, Tag("unknown")],
-    Discriminator(_event_tag),
+Event: TypeAlias = OpenUnion[
+    Annotated[
+        MessageQueuedEvent
+        | MessageSentEvent
+        | MessageDeliveredEvent
+        | MessageReadEvent
+        | MessageFailedEvent
+        | MessageReplyEvent
+        | BroadcastProgressEvent
+        | BroadcastCompletedEvent
+        | TemplateApprovedEvent
+        | TemplateRejectedEvent
+        | ConversationCreatedEvent
+        | ContactCreatedEvent,
+        Discriminator("event"),
+    ],
+    UnknownEvent,
 ]
 """A webhook event, one of the event types, told apart by `event`. Clients should tolerate event types they do not know yet."""

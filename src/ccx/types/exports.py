@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from .._models import BaseModel
+from .._models import BaseModel, OpenEnum
 
 __all__ = [
     "Export",
@@ -23,13 +23,13 @@ class Export(BaseModel):
     object: Literal["export"]
     """Always `export`."""
 
-    resource: Literal["messages", "conversations", "audit_logs", "events"]
+    resource: OpenEnum[Literal["messages", "conversations", "audit_logs", "events"]]
     """What is exported."""
 
-    format: Literal["csv", "jsonl"]
+    format: OpenEnum[Literal["csv", "jsonl"]]
     """The file format."""
 
-    status: Literal["pending", "ready", "failed"]
+    status: OpenEnum[Literal["pending", "ready", "failed"]]
     """`ready` once the file can be downloaded."""
 
     row_count: int | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .._models import BaseModel
+from .._models import BaseModel, OpenEnum
 from .enums import Environment, Scope
 
 __all__ = [
@@ -36,10 +36,10 @@ class Me(BaseModel):
     token_id: str
     """The token's id (`tok_…`)."""
 
-    environment: Environment
+    environment: OpenEnum[Environment]
     """The token's environment."""
 
-    scopes: list[Scope]
+    scopes: list[OpenEnum[Scope]]
     """The scopes the token holds."""
 
     expires_at: datetime | None = None

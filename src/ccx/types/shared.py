@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .._models import BaseModel
+from .._models import BaseModel, OpenEnum
 from .enums import Channel, MessageStatus, Priority, TemplateCategory, TemplateStatus
 
 __all__ = [
@@ -45,18 +45,20 @@ class UpstreamError(BaseModel):
 class APIErrorBody(BaseModel):
     """What went wrong, in a form a program can act on."""
 
-    type: Literal[
-        "invalid_request_error",
-        "authentication_error",
-        "permission_error",
-        "not_found_error",
-        "conflict_error",
-        "gone_error",
-        "unprocessable_error",
-        "rate_limit_error",
-        "upstream_error",
-        "api_error",
-        "maintenance_error",
+    type: OpenEnum[
+        Literal[
+            "invalid_request_error",
+            "authentication_error",
+            "permission_error",
+            "not_found_error",
+            "conflict_error",
+            "gone_error",
+            "unprocessable_error",
+            "rate_limit_error",
+            "upstream_error",
+            "api_error",
+            "maintenance_error",
+        ]
     ]
     """The error's class, which follows from the HTTP status."""
 
@@ -119,7 +121,7 @@ class MessageTemplate(BaseModel):
 class MessageMedia(BaseModel):
     """A message's media attachment."""
 
-    type: Literal["image", "video", "audio", "document"]
+    type: OpenEnum[Literal["image", "video", "audio", "document"]]
     """The kind of media."""
 
     url: str
@@ -201,7 +203,7 @@ class MessageError(BaseModel):
 class Billable(BaseModel):
     """What a delivered message costs."""
 
-    category: Literal["marketing", "utility", "authentication", "service"]
+    category: OpenEnum[Literal["marketing", "utility", "authentication", "service"]]
     """The billing category (`service` for replies inside the 24 h window)."""
 
     price: float
@@ -220,7 +222,7 @@ class Message(BaseModel):
     object: Literal["message"]
     """Always `message`."""
 
-    direction: Literal["inbound", "outbound"]
+    direction: OpenEnum[Literal["inbound", "outbound"]]
     """`outbound` for messages you send, `inbound` for messages from contacts."""
 
     to: str | None = None
@@ -229,13 +231,13 @@ class Message(BaseModel):
     from_: str | None = Field(default=None, alias="from")
     """The sender, on inbound messages (the contact)."""
 
-    channel: Channel
+    channel: OpenEnum[Channel]
     """The channel the message travels on."""
 
-    status: MessageStatus
+    status: OpenEnum[MessageStatus]
     """The message's current status."""
 
-    priority: Priority
+    priority: OpenEnum[Priority]
     """The queue priority it was sent with."""
 
     template: MessageTemplate | None = None
@@ -250,7 +252,7 @@ class Message(BaseModel):
     interactive: MessageInteractive | None = None
     """The buttons or list, for interactive messages."""
 
-    fallback: builtins.list[Channel]
+    fallback: builtins.list[OpenEnum[Channel]]
     """The fallback channels requested, in order (empty when none)."""
 
     fallback_from: str | None = None
@@ -323,10 +325,10 @@ class Template(BaseModel):
     language: str
     """The template's language."""
 
-    category: TemplateCategory
+    category: OpenEnum[TemplateCategory]
     """The template's category."""
 
-    status: TemplateStatus
+    status: OpenEnum[TemplateStatus]
     """The template's review status."""
 
     body: str

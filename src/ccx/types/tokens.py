@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .._models import BaseModel
+from .._models import BaseModel, OpenEnum
 from .enums import Environment, Scope
 
 __all__ = [
@@ -30,10 +30,10 @@ class Token(BaseModel):
     name: str | None = None
     """A label for people, such as `checkout-service`."""
 
-    environment: Environment
+    environment: OpenEnum[Environment]
     """The environment the token works in."""
 
-    scopes: list[Scope]
+    scopes: list[OpenEnum[Scope]]
     """The scopes the token holds."""
 
     created_at: datetime
@@ -64,10 +64,10 @@ class TokenWithSecret(BaseModel):
     name: str | None = None
     """A label for people, such as `checkout-service`."""
 
-    environment: Environment
+    environment: OpenEnum[Environment]
     """The environment the token works in."""
 
-    scopes: list[Scope]
+    scopes: list[OpenEnum[Scope]]
     """The scopes the token holds."""
 
     created_at: datetime

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .._models import BaseModel
+from .._models import BaseModel, OpenEnum
 from .enums import WebhookEventSelector
 
 __all__ = [
@@ -30,13 +30,13 @@ class WebhookEndpoint(BaseModel):
     url: str
     """Where events are POSTed."""
 
-    events: list[WebhookEventSelector]
+    events: list[OpenEnum[WebhookEventSelector]]
     """The event types it receives (`*` for all)."""
 
     description: str | None = None
     """A note for people."""
 
-    status: Literal["enabled", "disabled"]
+    status: OpenEnum[Literal["enabled", "disabled"]]
     """`disabled` endpoints receive nothing."""
 
     created_at: datetime
@@ -55,13 +55,13 @@ class WebhookEndpointWithSecret(BaseModel):
     url: str
     """Where events are POSTed."""
 
-    events: list[WebhookEventSelector]
+    events: list[OpenEnum[WebhookEventSelector]]
     """The event types it receives (`*` for all)."""
 
     description: str | None = None
     """A note for people."""
 
-    status: Literal["enabled", "disabled"]
+    status: OpenEnum[Literal["enabled", "disabled"]]
     """`disabled` endpoints receive nothing."""
 
     created_at: datetime

@@ -20,6 +20,9 @@ class _ConfiguredClient(Protocol):
     @property
     def webhook_secret(self) -> str | None: ...
 
+    @property
+    def strict_response_validation(self) -> bool: ...
+
 
 class Webhooks:
     """Verifies webhook requests with the client's ``webhook_secret``.
@@ -39,8 +42,18 @@ class Webhooks:
         tolerance: float | NoTolerance = DEFAULT_TOLERANCE,
         now: float | None = None,
     ) -> Event:
-        """Verify a webhook request and return its typed event (see ``ccx.webhooks.verify``)."""
-        return _events.verify(payload, headers, self._secret(), tolerance=tolerance, now=now)
+        """Verify a webhook request and return its typed event (see ``ccx.webhooks.verify``).
+
+        The event is read leniently unless the client has ``strict_response_validation``.
+        """
+        return _events.verify(
+            payload,
+            headers,
+            self._secret(),
+            tolerance=tolerance,
+            now=now,
+            strict=self._client.strict_response_validation,
+        )
 
     def verify_signature(
         self,

@@ -1,16 +1,19 @@
 """Verified webhook bodies into typed events: one pydantic model per event type.
 
-The body is parsed only after its signature checks out, straight from the raw bytes
-(``validate_json``), with one ``TypeAdapter`` built on first use: importing ``ccx.webhooks``
-does not import the event models.
+The body is parsed only after its signature checks out, straight from the raw bytes, and read
+leniently (``ccx._lenient``): an event type this SDK does not know is an ``UnknownEvent``, and a
+known one with missing, extra or unknown-valued fields is still its model. Only a body that is
+not a JSON object is refused. The event types load on first use: importing ``ccx.webhooks``
+does not import them.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import pydantic
+from ccx._lenient import Unreadable, read_json
+from ccx._models import RawDocument, keep_raw
 
 from ._errors import InvalidPayloadError
 from ._signature import (
@@ -27,40 +30,36 @@ if TYPE_CHECKING:
 
 __all__ = ["parse_event", "verify"]
 
-# Errors listed in an InvalidPayloadError message; the full list stays on __cause__.
-_LISTED_ERRORS = 3
-
 
 @functools.cache
-def _event_adapter() -> pydantic.TypeAdapter[Event]:
+def _event_union() -> Any:
     from ccx.types import Event
 
-    return pydantic.TypeAdapter(Event)
+    return Event
 
 
-def parse_event(body: bytes) -> Event:
+def parse_event(body: bytes, *, strict: bool = False) -> Event:
     """The precise event model for ``body``; ``UnknownEvent`` for a type newer than this SDK.
 
-    Only for a body already verified (``verify_signature`` at the edge, parsed later from a
-    queue): anyone can send an unsigned body.
+    ``strict`` refuses a body that breaks its event's schema (for tests) instead of reading it
+    leniently. Only for a body already verified (``verify_signature`` at the edge, parsed later
+    from a queue): anyone can send an unsigned body.
     """
     try:
-        return _event_adapter().validate_json(body)
-    except pydantic.ValidationError as error:
-        raise _invalid_payload(error) from error
-
-
-def _invalid_payload(error: pydantic.ValidationError) -> InvalidPayloadError:
-    details = error.errors(include_url=False, include_input=False)
-    problems = "; ".join(
-        f"{'.'.join(str(part) for part in detail['loc']) or 'body'}: {detail['msg']}"
-        for detail in details[:_LISTED_ERRORS]
-    )
-    more = f" (and {len(details) - _LISTED_ERRORS} more)" if len(details) > _LISTED_ERRORS else ""
-    return InvalidPayloadError(
-        f"The webhook is signed correctly but its body is not a valid CCX event: {problems}{more}. "
-        "If CCX sends a newer API version than this SDK knows, upgrade ccx-sdk."
-    )
+        event: Event = read_json(body, _event_union(), strict=strict)
+    except Unreadable as unreadable:
+        advice = (
+            "If CCX sends a newer API version than this SDK knows, upgrade ccx-sdk, or verify "
+            "without strict=True"
+            if unreadable.breaks_schema
+            else "CCX sends every event as a JSON object"
+        )
+        raise InvalidPayloadError(
+            "The webhook is signed correctly but its body is not a valid CCX event: "
+            f"{unreadable.reason}. {advice}."
+        ) from None
+    keep_raw(event, RawDocument(body))
+    return event
 
 
 def verify(
@@ -70,6 +69,7 @@ def verify(
     *,
     tolerance: float | NoTolerance = DEFAULT_TOLERANCE,
     now: float | None = None,
+    strict: bool = False,
 ) -> Event:
     """Verify a webhook request and return its typed event; raise ``WebhookVerificationError``.
 
@@ -77,7 +77,8 @@ def verify(
     request's headers (looked up case-insensitively) or the ``CCX-Signature`` value itself.
     ``secret`` may be several secrets while a rotation overlaps. ``tolerance`` (seconds, default
     300) bounds the timestamp's distance from ``now`` (unix seconds, defaults to the clock).
+    A correctly signed event is never refused for its shape unless ``strict`` (for tests).
     """
     body = raw_body(payload)
     verify_signature(body, headers_or_signature, secret, tolerance=tolerance, now=now)
-    return parse_event(body)
+    return parse_event(body, strict=strict)
