@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 from typing import Literal
 
 Phase = Literal["headers", "body", "events"]
@@ -109,7 +108,3 @@ def _read_request(connection: socket.socket) -> None:
                 if not chunk:
                     return
                 missing -= len(chunk)
-
-
-def elapsed_since(start: float) -> float:
-    return time.monotonic() - start

@@ -82,7 +82,8 @@ class _DeadlineStream(httpcore.NetworkStream):
 
     @override
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _left(timeout, httpcore.WriteTimeout))
+        if buffer:  # httpcore writes an empty buffer to end a body: nothing to wait for
+            self._stream.write(buffer, _left(timeout, httpcore.WriteTimeout))
 
     @override
     def close(self) -> None:
