@@ -405,3 +405,13 @@ def test_loading_the_plugin_imports_neither_the_mock_nor_the_client() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
     assert loaded.strip() == "[]"
+
+
+def test_the_receiver_is_still_importable_from_the_plugin() -> None:
+    import ccx.pytest_plugin
+    import ccx.testing
+
+    assert ccx.pytest_plugin.WebhookReceiver is ccx.testing.WebhookReceiver
+    assert ccx.pytest_plugin.WebhookDelivery is ccx.testing.WebhookDelivery
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        _ = ccx.pytest_plugin.Nope  # type: ignore[attr-defined]

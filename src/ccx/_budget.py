@@ -93,7 +93,7 @@ class CallBudget:
         return error
 
     def _verdict(self) -> bool:
-        return self.plan.operation.is_mutating and self._may_have_taken_effect
+        return not self.plan.operation.is_read and self._may_have_taken_effect
 
     def _spent(self) -> CallTimeoutError:
         plan = self.plan
@@ -101,7 +101,7 @@ class CallBudget:
         attempts = f"{self.attempts} attempt{'' if self.attempts == 1 else 's'}"
         if self._spent_on is not None:
             attempts += f"; {self._spent_on} would not fit in what was left"
-        if not plan.operation.is_mutating:
+        if plan.operation.is_read:
             verdict = "Reads have no effect: repeating it is safe."
         elif self._verdict():
             verdict = (
