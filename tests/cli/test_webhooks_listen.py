@@ -61,12 +61,16 @@ def beside_the_command(
         finally:
             signal.pthread_kill(threading.main_thread().ident or 0, signum)
 
+    # A run started in the background (`pytest &`) inherits SIGINT ignored; a terminal has
+    # Python's handler, which turns Ctrl-C into KeyboardInterrupt.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     thread = threading.Thread(target=run)
     thread.start()
     try:
         yield
     finally:
         thread.join()
+        signal.signal(signal.SIGINT, previous)
     if failures:
         raise failures[0]
 
