@@ -54,6 +54,7 @@ class Broadcasts(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> SyncCursorPage[Broadcast]:
         """List broadcasts.
 
@@ -79,6 +80,7 @@ class Broadcasts(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -101,6 +103,7 @@ class Broadcasts(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Broadcast:
         """Create a broadcast.
 
@@ -151,6 +154,7 @@ class Broadcasts(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -163,6 +167,7 @@ class Broadcasts(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Broadcast:
         """Retrieve a broadcast.
 
@@ -183,6 +188,7 @@ class Broadcasts(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -196,6 +202,7 @@ class Broadcasts(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Broadcast:
         """Pause a broadcast.
 
@@ -219,6 +226,7 @@ class Broadcasts(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -232,6 +240,7 @@ class Broadcasts(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Broadcast:
         """Resume a paused broadcast.
 
@@ -254,6 +263,7 @@ class Broadcasts(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -267,6 +277,7 @@ class Broadcasts(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Broadcast:
         """Cancel a broadcast.
 
@@ -290,6 +301,7 @@ class Broadcasts(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -302,6 +314,7 @@ class Broadcasts(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Stream[BroadcastStreamEvent]:
         """Stream a broadcast's progress.
 
@@ -337,6 +350,7 @@ class Broadcasts(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -374,6 +388,7 @@ class AsyncBroadcasts(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> AsyncPaginator[Broadcast]:
         """List broadcasts.
 
@@ -399,6 +414,7 @@ class AsyncBroadcasts(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -421,6 +437,7 @@ class AsyncBroadcasts(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Broadcast:
         """Create a broadcast.
 
@@ -471,6 +488,7 @@ class AsyncBroadcasts(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -483,6 +501,7 @@ class AsyncBroadcasts(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Broadcast:
         """Retrieve a broadcast.
 
@@ -503,6 +522,7 @@ class AsyncBroadcasts(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -516,6 +536,7 @@ class AsyncBroadcasts(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Broadcast:
         """Pause a broadcast.
 
@@ -539,6 +560,7 @@ class AsyncBroadcasts(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -552,6 +574,7 @@ class AsyncBroadcasts(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Broadcast:
         """Resume a paused broadcast.
 
@@ -574,6 +597,7 @@ class AsyncBroadcasts(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -587,6 +611,7 @@ class AsyncBroadcasts(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Broadcast:
         """Cancel a broadcast.
 
@@ -610,6 +635,7 @@ class AsyncBroadcasts(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -622,6 +648,7 @@ class AsyncBroadcasts(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> AsyncStream[BroadcastStreamEvent]:
         """Stream a broadcast's progress.
 
@@ -657,6 +684,7 @@ class AsyncBroadcasts(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 

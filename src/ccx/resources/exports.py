@@ -46,6 +46,7 @@ class Exports(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> SyncCursorPage[Export]:
         """List exports.
 
@@ -69,6 +70,7 @@ class Exports(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -83,6 +85,7 @@ class Exports(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Export:
         """Create an export.
 
@@ -109,6 +112,7 @@ class Exports(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -121,6 +125,7 @@ class Exports(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Export:
         """Retrieve an export.
 
@@ -141,6 +146,7 @@ class Exports(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -153,6 +159,7 @@ class Exports(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> bytes:
         """Download an export's file.
 
@@ -177,6 +184,7 @@ class Exports(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -210,6 +218,7 @@ class AsyncExports(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> AsyncPaginator[Export]:
         """List exports.
 
@@ -233,6 +242,7 @@ class AsyncExports(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -247,6 +257,7 @@ class AsyncExports(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Export:
         """Create an export.
 
@@ -273,6 +284,7 @@ class AsyncExports(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -285,6 +297,7 @@ class AsyncExports(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Export:
         """Retrieve an export.
 
@@ -305,6 +318,7 @@ class AsyncExports(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -317,6 +331,7 @@ class AsyncExports(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> bytes:
         """Download an export's file.
 
@@ -341,6 +356,7 @@ class AsyncExports(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 

@@ -57,6 +57,7 @@ class Messages(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> SyncCursorPage[Message]:
         """List messages.
 
@@ -94,6 +95,7 @@ class Messages(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -117,6 +119,7 @@ class Messages(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Message:
         """Send a message.
 
@@ -177,6 +180,7 @@ class Messages(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -189,6 +193,7 @@ class Messages(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Message:
         """Retrieve a message.
 
@@ -209,6 +214,7 @@ class Messages(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -222,6 +228,7 @@ class Messages(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Message:
         """Cancel a scheduled message.
 
@@ -244,6 +251,7 @@ class Messages(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -284,6 +292,7 @@ class AsyncMessages(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> AsyncPaginator[Message]:
         """List messages.
 
@@ -321,6 +330,7 @@ class AsyncMessages(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -344,6 +354,7 @@ class AsyncMessages(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Message:
         """Send a message.
 
@@ -404,6 +415,7 @@ class AsyncMessages(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -416,6 +428,7 @@ class AsyncMessages(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Message:
         """Retrieve a message.
 
@@ -436,6 +449,7 @@ class AsyncMessages(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -449,6 +463,7 @@ class AsyncMessages(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Message:
         """Cancel a scheduled message.
 
@@ -471,6 +486,7 @@ class AsyncMessages(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
