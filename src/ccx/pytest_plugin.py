@@ -19,9 +19,11 @@ Fixtures:
   verifying each delivery's signature and, strictly, its shape; ``wait_for`` advances the mock
   clock until the event arrives.
 
-    @pytest.mark.ccx_mock(faults="status=503,rate=0.5,seed=7")
+    @pytest.mark.ccx_mock(faults="status=503,rate=0.3,seed=7")  # 30% of requests fail
     def test_order_confirmation(ccx_client, ccx_webhook_receiver):
-        message = ccx_client.messages.send(to="+15550000001", channel="whatsapp", ...)
+        message = ccx_client.messages.send(
+            to="+15550000001", channel="whatsapp", template=ORDER, max_retries=5
+        )
         event = ccx_webhook_receiver.wait_for("message.read", message_id=message.id)
 """
 
