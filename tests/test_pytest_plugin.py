@@ -405,3 +405,36 @@ def test_loading_the_plugin_imports_neither_the_mock_nor_the_client() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
     assert loaded.strip() == "[]"
+
+
+def test_wait_for_has_an_overload_for_every_event_type_giving_its_class() -> None:
+    """The overloads are written out for type checkers; this keeps them true to the spec."""
+    import typing
+
+    from typing_extensions import Unpack, get_overloads
+
+    import ccx.types
+    from ccx._models import EventModel
+    from ccx.pytest_plugin import WebhookReceiver
+
+    names = {name: getattr(ccx.types, name) for name in ccx.types.__all__}
+    event_classes = {
+        typing.get_args(model.model_fields["event"].annotation)[0]: model
+        for model in names.values()
+        if isinstance(model, type)
+        and issubclass(model, EventModel)
+        and model.__name__ != "UnknownEvent"
+    }
+    namespace = {**names, "Literal": typing.Literal, "Unpack": Unpack, "_WaitOptions": dict}
+
+    overloads = {}
+    for overload in get_overloads(WebhookReceiver.wait_for):
+        annotations = {
+            name: eval(annotation, namespace)  # the plugin's own annotation strings
+            for name, annotation in overload.__annotations__.items()
+        }
+        literal = typing.get_args(annotations["event_type"])
+        overloads[literal[0] if literal else annotations["event_type"]] = annotations["return"]
+
+    assert set(event_classes) == set(ccx.types.EVENT_TYPES)
+    assert overloads == {**event_classes, str: names["Event"]}

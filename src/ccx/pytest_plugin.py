@@ -37,17 +37,33 @@ import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
 import pytest
-from typing_extensions import Self, override
+from typing_extensions import Self, TypedDict, Unpack, overload, override
 
 if TYPE_CHECKING:
     from http.server import ThreadingHTTPServer
 
     from ccx._client import CCX, AsyncCCX
     from ccx.mock import MockServer
-    from ccx.types import Event, WebhookEndpointWithSecret, WebhookEventSelector
+    from ccx.types import (
+        BroadcastCompletedEvent,
+        BroadcastProgressEvent,
+        ContactCreatedEvent,
+        ConversationCreatedEvent,
+        Event,
+        MessageDeliveredEvent,
+        MessageFailedEvent,
+        MessageQueuedEvent,
+        MessageReadEvent,
+        MessageReplyEvent,
+        MessageSentEvent,
+        TemplateApprovedEvent,
+        TemplateRejectedEvent,
+        WebhookEndpointWithSecret,
+        WebhookEventSelector,
+    )
 
 __all__ = ["WebhookDelivery", "WebhookReceiver"]
 
@@ -276,6 +292,14 @@ def ccx_webhook_receiver(ccx_mock: MockServer) -> Iterator[WebhookReceiver]:
 # -- the webhook receiver --------------------------------------------------------------------
 
 
+class _WaitOptions(TypedDict, total=False):
+    """The keyword options of `WebhookReceiver.wait_for`, shared by its overloads."""
+
+    message_id: str | None
+    timeout: float
+    max_advance: float
+
+
 @dataclasses.dataclass(frozen=True)
 class WebhookDelivery:
     """One POST the receiver got: what was sent, what it answered, and what it made of it."""
@@ -390,6 +414,59 @@ class WebhookReceiver:
         self.secret = endpoint.secret
         return endpoint
 
+    # One overload per event type, so the event comes back as its own class (a test checks
+    # them against ccx.types.EVENT_TYPES); any other type gives the `Event` union.
+    @overload
+    def wait_for(
+        self, event_type: Literal["message.queued"], **options: Unpack[_WaitOptions]
+    ) -> MessageQueuedEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["message.sent"], **options: Unpack[_WaitOptions]
+    ) -> MessageSentEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["message.delivered"], **options: Unpack[_WaitOptions]
+    ) -> MessageDeliveredEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["message.read"], **options: Unpack[_WaitOptions]
+    ) -> MessageReadEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["message.failed"], **options: Unpack[_WaitOptions]
+    ) -> MessageFailedEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["message.reply"], **options: Unpack[_WaitOptions]
+    ) -> MessageReplyEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["broadcast.progress"], **options: Unpack[_WaitOptions]
+    ) -> BroadcastProgressEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["broadcast.completed"], **options: Unpack[_WaitOptions]
+    ) -> BroadcastCompletedEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["template.approved"], **options: Unpack[_WaitOptions]
+    ) -> TemplateApprovedEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["template.rejected"], **options: Unpack[_WaitOptions]
+    ) -> TemplateRejectedEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["conversation.created"], **options: Unpack[_WaitOptions]
+    ) -> ConversationCreatedEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["contact.created"], **options: Unpack[_WaitOptions]
+    ) -> ContactCreatedEvent: ...
+    @overload
+    def wait_for(self, event_type: str, **options: Unpack[_WaitOptions]) -> Event: ...
+
     def wait_for(
         self,
         event_type: str,
@@ -398,7 +475,8 @@ class WebhookReceiver:
         timeout: float = 5.0,
         max_advance: float = 3600.0,
     ) -> Event:
-        """The first verified, acknowledged ``event_type`` event (for ``message_id``, if given).
+        """The first verified, acknowledged ``event_type`` event (for ``message_id``, if given),
+        typed as that event's class (``wait_for("message.read")`` is a ``MessageReadEvent``).
 
         With a mock, waiting moves its clock from one timer to the next, at most
         ``max_advance`` mock seconds, so lifecycle steps and redeliveries happen at once;
@@ -427,7 +505,7 @@ class WebhookReceiver:
             if (
                 delivery.event is not None
                 and delivery.acknowledged
-                and delivery.event_type == event_type
+                and delivery.event.event == event_type  # the body's type, which the class follows
                 and (message_id is None or delivery.message_id == message_id)
             ):
                 return delivery.event

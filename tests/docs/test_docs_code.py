@@ -63,8 +63,7 @@ def python_blocks(markdown: str) -> Iterator[Block]:
 def defines_tests(source: str) -> bool:
     """Whether a block defines pytest tests: run as a page block, they would only be defined."""
     return any(
-        isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-        and node.name.startswith("test")
+        isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test")
         for node in ast.walk(ast.parse(source))
     )
 
