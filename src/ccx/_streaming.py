@@ -152,7 +152,7 @@ class Stream(Generic[E]):
         response: httpx.Response,
         *,
         reconnect: Callable[[str | None], httpx.Response],
-        parse: Callable[[str], E],
+        parse: Callable[[str, str | None], E],
         sleep: Callable[[float], None],
     ) -> None:
         self.response = response
@@ -166,11 +166,12 @@ class Stream(Generic[E]):
         resume = _Resume()
         while True:
             received = False
+            request_id = self.response.headers.get("x-request-id")
             try:
                 for chunk in self.response.iter_bytes():
                     for sse in decoder.feed(chunk):
                         received = True
-                        event = self._parse(sse.data)
+                        event = self._parse(sse.data, request_id)
                         yield event
                         if _is_terminal(sse, event):
                             return
@@ -180,7 +181,7 @@ class Stream(Generic[E]):
                 self.response.close()
             for sse in decoder.end():
                 received = True
-                event = self._parse(sse.data)
+                event = self._parse(sse.data, request_id)
                 yield event
                 if _is_terminal(sse, event):
                     return
@@ -217,7 +218,7 @@ class AsyncStream(Generic[E]):
         response: httpx.Response | None,
         *,
         connect: Callable[[str | None], Awaitable[httpx.Response]],
-        parse: Callable[[str], E],
+        parse: Callable[[str, str | None], E],
         sleep: Callable[[float], Awaitable[None]],
     ) -> None:
         self.response = response
@@ -234,11 +235,12 @@ class AsyncStream(Generic[E]):
             response = self.response = await self._connect(None)
         while True:
             received = False
+            request_id = response.headers.get("x-request-id")
             try:
                 async for chunk in response.aiter_bytes():
                     for sse in decoder.feed(chunk):
                         received = True
-                        event = self._parse(sse.data)
+                        event = self._parse(sse.data, request_id)
                         yield event
                         if _is_terminal(sse, event):
                             return
@@ -248,7 +250,7 @@ class AsyncStream(Generic[E]):
                 await response.aclose()
             for sse in decoder.end():
                 received = True
-                event = self._parse(sse.data)
+                event = self._parse(sse.data, request_id)
                 yield event
                 if _is_terminal(sse, event):
                     return
