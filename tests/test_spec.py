@@ -369,6 +369,25 @@ def test_list_operations_are_paginated() -> None:
         assert bool(operation.get("x-ccx-paginated")) == listing, operation["operationId"]
 
 
+def _with_patterns(node: object) -> Iterator[Mapping[str, Any]]:
+    if isinstance(node, Mapping):
+        mapping = cast("Mapping[str, Any]", node)
+        if "pattern" in mapping:
+            yield mapping
+        for value in mapping.values():
+            yield from _with_patterns(value)
+    elif isinstance(node, list):
+        for value in cast("list[object]", node):
+            yield from _with_patterns(value)
+
+
+def test_every_pattern_says_in_words_what_it_expects() -> None:
+    """``x-ccx-expected`` is what an error shows instead of the regular expression."""
+    found = list(_with_patterns(spec()))
+    assert len(found) > 10
+    assert [s["pattern"] for s in found if not s.get("x-ccx-expected")] == []
+
+
 def test_request_schemas_forbid_unknown_fields() -> None:
     for name in request_schemas():
         schema = schemas()[name]

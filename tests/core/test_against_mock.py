@@ -6,6 +6,7 @@ import pytest
 
 from ccx._client import CCX, AsyncCCX
 from ccx._exceptions import NotFoundError
+from ccx.mock import MockServer
 
 
 def template(client: CCX) -> dict[str, object]:
@@ -49,7 +50,17 @@ def test_unknown_ids_are_not_found(ccx_client: CCX) -> None:
         ccx_client.messages.retrieve("msg_does_not_exist")
 
     assert raised.value.request_id is not None
-    assert "check the id" in str(raised.value)
+    assert str(raised.value).count("check the id") == 1
+
+
+def test_a_base_url_with_the_version_in_it_is_an_unknown_endpoint(ccx_mock: MockServer) -> None:
+    with ccx_mock.client(base_url=f"{ccx_mock.url}/v1") as client:  # requests /v1/v1/me
+        with pytest.raises(NotFoundError) as raised:
+            client.me.retrieve()
+
+    assert raised.value.code == "unknown_endpoint"
+    assert "check base_url (CCX_BASE_URL, without /v1)" in str(raised.value)
+    assert "check the id" not in str(raised.value)
 
 
 async def test_async_client_against_the_mock(ccx_async_client: AsyncCCX) -> None:
