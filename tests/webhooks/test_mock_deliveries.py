@@ -29,7 +29,9 @@ SERVERS: dict[str, Callable[[], AbstractContextManager[str]]] = {
 
 
 @pytest.fixture(params=sorted(SERVERS))
-def receiver_url(request: pytest.FixtureRequest) -> Iterator[str]:
+def receiver_url(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    # The helpers check at startup that a secret is configured; each test sets the endpoint's.
+    monkeypatch.setenv("CCX_WEBHOOK_SECRET", "whsec_until_the_endpoint_exists")
     with SERVERS[request.param]() as base_url:
         yield f"{base_url}/configured"
 
