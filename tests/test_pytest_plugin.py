@@ -57,7 +57,7 @@ def run(pytester: pytest.Pytester, source: str, *, ini: str = "") -> pytest.RunR
         f"ccx_mock_clock_start = {CLOCK_START}\n{ini}"
     )
     pytester.makepyfile(PRELUDE + textwrap.dedent(source))
-    return pytester.runpytest(*STRICT)
+    return pytester.runpytest(*STRICT, "-rA")
 
 
 def test_a_sent_message_reaches_the_receiver_as_verified_typed_webhooks(
@@ -281,6 +281,85 @@ def test_the_async_client_works_and_is_closed_on_the_tests_loop(
         """,
     )
     result.assert_outcomes(passed=1)
+
+
+ASYNC_TESTS = """
+async def me(client):
+    return (await client.me.retrieve()).workspace.name
+
+@pytest.mark.anyio
+async def test_anyio(ccx_async_client):
+    assert await me(ccx_async_client) == "Demo Workspace"
+
+@pytest.mark.asyncio
+async def test_asyncio(ccx_async_client):
+    assert await me(ccx_async_client) == "Demo Workspace"
+
+async def test_unmarked(ccx_async_client):
+    assert await me(ccx_async_client) == "Demo Workspace"
+
+@pytest.mark.anyio
+@pytest.mark.asyncio
+async def test_both(ccx_async_client):
+    assert await me(ccx_async_client) == "Demo Workspace"
+"""
+NOTHING_RUNS_IT = (
+    "*{test} uses ccx_async_client, an async fixture, but nothing runs the test on an event "
+    "loop. Mark it @pytest.mark.anyio (anyio comes with ccx-sdk: nothing to install), or "
+    "install pytest-asyncio and mark it @pytest.mark.asyncio*"
+)
+BOTH_LOOPS = "*{test} is marked anyio, but pytest-asyncio runs it*drop one of the two markers*"
+
+
+def outcomes(result: pytest.RunResult) -> dict[str, str]:
+    """Each test's outcome by name, from the -rA summary."""
+    found: dict[str, str] = {}
+    for line in result.outlines:
+        outcome, _, rest = line.partition(" ")
+        if outcome in ("PASSED", "FAILED", "ERROR"):
+            name = rest.split("::")[-1].split(" ")[0].split("[")[0]
+            found[name] = "ERROR" if outcome == "ERROR" or name in found else outcome
+    return found
+
+
+def test_the_async_client_runs_on_anyio_without_pytest_asyncio(pytester: pytest.Pytester) -> None:
+    pytester.makeini(f"[pytest]\nccx_mock_clock_start = {CLOCK_START}\n")
+    pytester.makepyfile(PRELUDE + ASYNC_TESTS)
+
+    result = pytester.runpytest(*STRICT, "-p", "no:asyncio", "-rA")
+
+    assert outcomes(result) == {
+        "test_anyio": "PASSED",
+        "test_asyncio": "ERROR",
+        "test_unmarked": "ERROR",
+        "test_both": "PASSED",
+    }
+    result.stdout.fnmatch_lines_random(
+        [
+            NOTHING_RUNS_IT.format(test="test_unmarked"),
+            NOTHING_RUNS_IT.format(test="test_asyncio")
+            + "marked asyncio, but pytest-asyncio is not installed, or is disabled*",
+        ]
+    )
+
+
+@pytest.mark.parametrize("mode", ["strict", "auto"])
+def test_the_async_client_runs_on_pytest_asyncio_in_either_mode(
+    pytester: pytest.Pytester, mode: str
+) -> None:
+    result = run(pytester, ASYNC_TESTS, ini=f"asyncio_mode = {mode}\n")
+
+    result_outcomes = outcomes(result)
+    assert result_outcomes["test_asyncio"] == "PASSED"
+    assert result_outcomes["test_both"] == "ERROR"
+    result.stdout.fnmatch_lines_random([BOTH_LOOPS.format(test="test_both*")])
+    if mode == "strict":  # anyio runs what pytest-asyncio leaves unmarked
+        assert result_outcomes["test_anyio"] == "PASSED"
+        assert result_outcomes["test_unmarked"] == "ERROR"
+        result.stdout.fnmatch_lines_random([NOTHING_RUNS_IT.format(test="test_unmarked")])
+    else:  # auto mode takes every async test, and anyio cannot share it
+        assert result_outcomes["test_anyio"] == "ERROR"
+        assert result_outcomes["test_unmarked"] == "PASSED"
 
 
 def test_the_receiver_answers_forged_deliveries_400_and_keeps_them_out_of_events(
