@@ -295,8 +295,29 @@ class CCX(_BaseClient, SyncResources):
     ) -> None:
         """Reads ``CCX_API_KEY``, ``CCX_BASE_URL`` and ``CCX_WEBHOOK_SECRET`` when not given.
 
-        Responses are read leniently unless ``strict_response_validation`` (see Errors in the
-        docs). ``sleep`` and ``now`` replace ``time.sleep`` and ``time.time`` (for tests).
+        Args:
+            api_key: The token (``ccx_live_…``, ``ccx_test_…``); default ``$CCX_API_KEY``.
+            base_url: The API's address, without ``/v1``; default ``$CCX_BASE_URL``, else
+                ``https://api.ccx.co``.
+            timeout: Seconds per attempt, or an ``httpx.Timeout``; default 60 s, 5 s of it to
+                connect. It applies to every request, through ``http_client`` too.
+            max_retries: Retries of a failed call (default 2); each reuses its idempotency key.
+            default_headers: Headers sent with every request. They cannot replace
+                ``Authorization`` or ``CCX-Version``, which the SDK sets.
+            http_client: Your own ``httpx.Client``, used as given (a proxy, TLS settings,
+                event hooks, mounts); ``close()`` leaves it open. Not with ``transport``.
+            transport: An httpx transport for the client the SDK makes (``httpx.MockTransport``
+                in tests, say). Without one, that client honours the proxy variables
+                (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``); with one, not.
+            webhook_secret: The endpoint secret ``client.webhooks`` verifies with; default
+                ``$CCX_WEBHOOK_SECRET``.
+            throttle: Wait for the rate-limit window to reset instead of sending a request the
+                API would refuse with 429.
+            on_rate_limit_warning: Called when a window is nearly spent.
+            strict_response_validation: Refuse a response that breaks the spec, instead of
+                reading it leniently (for contract tests; see Errors in the docs).
+            sleep: Replaces ``time.sleep`` for retry waits (tests).
+            now: Replaces ``time.time`` (tests).
         """
         super().__init__(
             api_key,
@@ -429,11 +450,13 @@ class AsyncCCX(_BaseClient, AsyncResources):
         sleep: Callable[[float], Awaitable[None]] | None = None,
         now: Callable[[], float] | None = None,
     ) -> None:
-        """Reads ``CCX_API_KEY``, ``CCX_BASE_URL`` and ``CCX_WEBHOOK_SECRET`` when not given.
+        """Takes what `CCX` takes, in async form.
 
-        ``transport`` accepts ``ccx.AiohttpTransport()`` for high concurrency. Responses are
-        read leniently unless ``strict_response_validation``. ``sleep`` and ``now`` replace
-        ``asyncio.sleep`` and ``time.time`` (for tests).
+        ``http_client`` is an ``httpx.AsyncClient``; ``transport`` an
+        ``httpx.AsyncBaseTransport``, such as ``ccx.AiohttpTransport()`` for high concurrency
+        (the proxy variables apply only without one, as for `CCX`); ``sleep`` replaces
+        ``asyncio.sleep``. Reads ``CCX_API_KEY``, ``CCX_BASE_URL`` and ``CCX_WEBHOOK_SECRET``
+        when not given.
         """
         super().__init__(
             api_key,
