@@ -3,10 +3,11 @@ for a test module, under pytest.
 
 A page's blocks run in order in one namespace (later blocks use what earlier ones defined),
 with ``CCX_BASE_URL`` and ``CCX_API_KEY`` pointing at a fresh mock server, so the examples are
-exactly what a reader would paste. A block preceded by ``<!-- pytest -->`` is a test module:
-it runs on its own, in a fresh pytest process with the plugin's fixtures and the ini options
-the docs recommend, and every test in it must pass. A block that cannot run on its own (a web
-app waiting for requests) is preceded by ``<!-- not-run -->`` and is only compiled.
+exactly what a reader would paste. A block preceded by ``<!-- pytest -->`` is a test module: it
+runs on its own, in a fresh pytest process with the plugin's fixtures and the ini options the
+docs recommend, and every test in it must pass. A block that cannot run on its own (a web app
+waiting for requests) is preceded by ``<!-- not-run -->`` and is only compiled. The API
+reference is left out: its blocks are signatures, not code.
 """
 
 from __future__ import annotations
@@ -26,7 +27,12 @@ from ccx.mock import MockConfig, MockServer
 pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = [*sorted((ROOT / "docs").rglob("*.md")), ROOT / "README.md"]
+REFERENCE = ROOT / "docs" / "reference"
+"""Generated from the docstrings (tools/reference): its python blocks are signatures, not code."""
+PAGES = [
+    *sorted(page for page in (ROOT / "docs").rglob("*.md") if REFERENCE not in page.parents),
+    ROOT / "README.md",
+]
 MARKER = re.compile(r"^<!--\s*(not-run|pytest)\s*-->\s*$")
 TIME_SCALE = 10.0
 """The mock clock runs ten times faster than the wall, so lifecycle examples finish quickly."""
