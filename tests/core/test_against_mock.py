@@ -54,9 +54,11 @@ def test_unknown_ids_are_not_found(ccx_client: CCX) -> None:
 
 
 def test_a_base_url_with_the_version_in_it_is_an_unknown_endpoint(ccx_mock: MockServer) -> None:
-    with ccx_mock.client(base_url=f"{ccx_mock.url}/v1") as client:  # requests /v1/v1/me
-        with pytest.raises(NotFoundError) as raised:
-            client.me.retrieve()
+    with (
+        ccx_mock.client(base_url=f"{ccx_mock.url}/v1") as client,  # requests /v1/v1/me
+        pytest.raises(NotFoundError) as raised,
+    ):
+        client.me.retrieve()
 
     assert raised.value.code == "unknown_endpoint"
     assert "check base_url (CCX_BASE_URL, without /v1)" in str(raised.value)

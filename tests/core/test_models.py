@@ -113,5 +113,6 @@ async def test_in_process_objects_have_their_wire_format_and_request_id(
 
     assert response.parse().to_dict() == response.http_response.json()
     assert response.parse().x_request_id == response.request_id
-    assert page.data and all(item.x_request_id == page.x_request_id for item in page.data)
+    assert page.data
+    assert all(item.x_request_id == page.x_request_id for item in page.data)
     assert page.x_request_id is not None
