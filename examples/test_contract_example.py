@@ -16,7 +16,7 @@ import pytest
 
 import ccx
 from ccx.mock import MockServer
-from ccx.pytest_plugin import WebhookReceiver
+from ccx.testing import WebhookReceiver
 from ccx.types import Message, MessageReadEvent
 
 # -- the code under test: in your project, imported from your package --------------------------

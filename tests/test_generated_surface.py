@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import inspect
+import json
 import typing
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 
@@ -91,8 +93,9 @@ def test_every_operation_is_a_typed_method_on_both_clients(
         if name != "idempotency_key":
             assert (declared.default is inspect.Parameter.empty) == (name in required), name
 
-    options = CALL_OPTIONS | ({"idempotency_key"} if http_method != "GET" else set())
-    assert options <= set(signature.parameters)
+    assert set(signature.parameters) >= CALL_OPTIONS
+    # Offered exactly where the spec takes a key, so no call passes one that would be ignored.
+    assert ("idempotency_key" in signature.parameters) == ("x-ccx-idempotency" in operation)
     # Every annotation resolves at runtime: the generated imports are complete.
     hints = typing.get_type_hints(method)
     assert "return" in hints
@@ -125,3 +128,74 @@ def test_every_webhook_event_type_has_a_model() -> None:
     from ccx.types.events import EVENT_TYPES
 
     assert list(EVENT_TYPES) == list(SPEC["webhooks"])
+
+
+class Sent(Exception):
+    """Raised by the transport once it has the request: only what is sent matters here."""
+
+    def __init__(self, request: httpx.Request) -> None:
+        super().__init__(request.url.path)
+        self.request = request
+
+
+def _record(request: httpx.Request) -> httpx.Response:
+    raise Sent(request)
+
+
+def _required_arguments(method: Any) -> tuple[list[str], dict[str, str]]:
+    """Stand-ins for the path ids and the required keywords: the SDK sends them as given."""
+    parameters = inspect.signature(method).parameters.values()
+    required = [p for p in parameters if p.default is inspect.Parameter.empty]
+    positional = [f"{p.name}_1" for p in required if p.kind is p.POSITIONAL_OR_KEYWORD]
+    return positional, {p.name: "x" for p in required if p.kind is p.KEYWORD_ONLY}
+
+
+async def _use(result: Any) -> None:
+    """Await or start iterating what a method returned, until its request goes out."""
+    if inspect.isawaitable(result):
+        result = await result
+    if hasattr(result, "__anext__"):
+        await result.__anext__()
+    elif hasattr(result, "__next__"):
+        next(result)
+
+
+async def _sent(method: Any, **extra: Any) -> tuple[httpx.Request, dict[str, Any]]:
+    """The request a call of ``method`` sends (whatever it returns), and its JSON body."""
+    positional, keywords = _required_arguments(method)
+    with pytest.raises(Sent) as sent:
+        await _use(method(*positional, **keywords, **extra))
+    request = sent.value.request
+    return request, json.loads(request.content) if request.content else {}
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [operation for _, _, operation, _ in OPERATIONS],
+    ids=[operation["operationId"] for _, _, operation, _ in OPERATIONS],
+)
+@pytest.mark.parametrize("client_class", [ccx.CCX, ccx.AsyncCCX], ids=["sync", "async"])
+async def test_a_key_is_sent_exactly_where_the_spec_takes_one(
+    client_class: Any, operation: dict[str, Any]
+) -> None:
+    client = client_class(
+        api_key="ccx_test_surface",
+        base_url="http://api.test",
+        max_retries=0,
+        transport=httpx.MockTransport(_record),
+    )
+    method = _method(client, operation["operationId"])
+    location = operation.get("x-ccx-idempotency")
+
+    request, body = await _sent(method)
+
+    if location is None:
+        assert "idempotency-key" not in request.headers
+        assert "idempotency_key" not in body
+        return
+    generated = request.headers["idempotency-key"]
+    assert ("idempotency_key" in body) == (location == "body")
+    chosen, chosen_body = await _sent(method, idempotency_key="key_1")
+    assert chosen.headers["idempotency-key"] == "key_1"
+    if location == "body":
+        assert (body["idempotency_key"], chosen_body["idempotency_key"]) == (generated, "key_1")

@@ -22,3 +22,12 @@ def test_unknown_names_raise_attribute_error() -> None:
 )
 def test_every_error_is_a_ccx_error(name: str) -> None:
     assert issubclass(getattr(ccx, name), ccx.CCXError)
+
+
+def test_no_type_shares_a_name_with_a_top_level_name() -> None:
+    """`except ccx.UpstreamError` and a model also called UpstreamError read alike: one name, one
+    thing."""
+    import ccx.types
+    import ccx.webhooks
+
+    assert set(ccx.types.__all__) & (set(ccx.__all__) | set(ccx.webhooks.__all__)) == set()

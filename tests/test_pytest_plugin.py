@@ -302,6 +302,9 @@ async def test_unmarked(ccx_async_client):
 @pytest.mark.asyncio
 async def test_both(ccx_async_client):
     assert await me(ccx_async_client) == "Demo Workspace"
+
+def test_sync(ccx_async_client):
+    assert ccx_async_client.strict_response_validation
 """
 NOTHING_RUNS_IT = (
     "*{test} uses ccx_async_client, an async fixture, but nothing runs the test on an event "
@@ -333,9 +336,12 @@ def test_the_async_client_runs_on_anyio_without_pytest_asyncio(pytester: pytest.
         "test_asyncio": "ERROR",
         "test_unmarked": "ERROR",
         "test_both": "PASSED",
+        "test_sync": "ERROR",
     }
     result.stdout.fnmatch_lines_random(
         [
+            "*test_sync uses ccx_async_client, an async fixture, in a sync test: that needs "
+            "pytest-asyncio installed*",
             NOTHING_RUNS_IT.format(test="test_unmarked"),
             NOTHING_RUNS_IT.format(test="test_asyncio")
             + "marked asyncio, but pytest-asyncio is not installed, or is disabled*",
@@ -351,6 +357,7 @@ def test_the_async_client_runs_on_pytest_asyncio_in_either_mode(
 
     result_outcomes = outcomes(result)
     assert result_outcomes["test_asyncio"] == "PASSED"
+    assert result_outcomes["test_sync"] == "PASSED"
     assert result_outcomes["test_both"] == "ERROR"
     result.stdout.fnmatch_lines_random([BOTH_LOOPS.format(test="test_both*")])
     if mode == "strict":  # anyio runs what pytest-asyncio leaves unmarked
@@ -486,6 +493,16 @@ def test_loading_the_plugin_imports_neither_the_mock_nor_the_client() -> None:
     assert loaded.strip() == "[]"
 
 
+def test_the_receiver_is_still_importable_from_the_plugin() -> None:
+    import ccx.pytest_plugin
+    import ccx.testing
+
+    assert ccx.pytest_plugin.WebhookReceiver is ccx.testing.WebhookReceiver
+    assert ccx.pytest_plugin.WebhookDelivery is ccx.testing.WebhookDelivery
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        _ = ccx.pytest_plugin.Nope  # type: ignore[attr-defined]
+
+
 def test_wait_for_has_an_overload_for_every_event_type_giving_its_class() -> None:
     """The overloads are written out for type checkers; this keeps them true to the spec."""
     import typing
@@ -494,7 +511,7 @@ def test_wait_for_has_an_overload_for_every_event_type_giving_its_class() -> Non
 
     import ccx.types
     from ccx._models import EventModel
-    from ccx.pytest_plugin import WebhookReceiver
+    from ccx.testing import WebhookReceiver
 
     names = {name: getattr(ccx.types, name) for name in ccx.types.__all__}
     event_classes = {
@@ -509,7 +526,7 @@ def test_wait_for_has_an_overload_for_every_event_type_giving_its_class() -> Non
     overloads = {}
     for overload in get_overloads(WebhookReceiver.wait_for):
         annotations = {
-            name: eval(annotation, namespace)  # the plugin's own annotation strings
+            name: eval(annotation, namespace)  # the receiver's own annotation strings
             for name, annotation in overload.__annotations__.items()
         }
         literal = typing.get_args(annotations["event_type"])

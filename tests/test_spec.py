@@ -563,10 +563,16 @@ def test_broadcast_events_is_a_resumable_stream_of_the_stream_union() -> None:
     data = schemas()["BroadcastStreamMessage"]["properties"]["data"]
     assert data["contentSchema"]["$ref"] == f"{SCHEMA_REF}BroadcastStreamEvent"
     assert "Last-Event-ID" in {p["name"] for p in parameters}
-    progress = {
+    progress = {  # the event webhook endpoints receive, the same envelope
+        "id": "evt_1",
+        "object": "event",
         "event": "broadcast.progress",
+        "created_at": "2026-11-28T12:00:00Z",
+        "api_version": "2026-11-01",
+        "trace_id": None,
         "data": {
             "broadcast_id": "brd_1",
+            "name": "Black Friday",
             "status": "running",
             "counts": dict.fromkeys(
                 ("total", "queued", "sent", "delivered", "read", "failed", "canceled"), 0
@@ -574,6 +580,10 @@ def test_broadcast_events_is_a_resumable_stream_of_the_stream_union() -> None:
         },
     }
     assert is_valid("BroadcastStreamEvent", progress)
+    assert is_valid("BroadcastProgressEvent", progress)
+    assert not is_valid(
+        "BroadcastStreamEvent", {"event": progress["event"], "data": progress["data"]}
+    )
     assert is_valid("BroadcastStreamEvent", {**progress, "event": "broadcast.completed"})
     assert not is_valid("BroadcastStreamEvent", {**progress, "event": "broadcast.paused"})
 

@@ -7,9 +7,10 @@ from typing import Literal
 
 from ._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 
-__all__ = ["CallOptions", "HTTPMethod", "Operation"]
+__all__ = ["CallOptions", "HTTPMethod", "IdempotencyLocation", "Operation"]
 
 HTTPMethod = Literal["GET", "POST", "PATCH", "PUT", "DELETE"]
+IdempotencyLocation = Literal["body", "header"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,11 +20,13 @@ class Operation:
     id: str
     method: HTTPMethod
     path: str
-    body_idempotency_key: bool = False
+    idempotency: IdempotencyLocation | None = None
+    """Where the spec's ``x-ccx-idempotency`` puts the key; None for an operation that takes
+    none (reads, and the deletes and merge patches, which are idempotent by nature)."""
 
     @property
-    def is_mutating(self) -> bool:
-        return self.method != "GET"
+    def body_idempotency_key(self) -> bool:
+        return self.idempotency == "body"
 
 
 @dataclass(frozen=True, slots=True)

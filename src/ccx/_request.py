@@ -112,7 +112,7 @@ def plan_request(
         request_headers.update(options.extra_headers)
 
     idempotency_key: str | None = None
-    if operation.is_mutating:
+    if operation.idempotency is not None:
         given = options.idempotency_key
         if isinstance(given, NotGiven) and body is not None and operation.body_idempotency_key:
             in_body = body.get("idempotency_key")

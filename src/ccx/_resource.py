@@ -155,18 +155,12 @@ class SyncAPIResource(_Resource):
         options: CallOptions,
     ) -> Stream[Any]:
         client = self._client
-        strict = client.strict_response_validation
 
-        def connect(last_event_id: str | None) -> APIResponse[Stream[Any]]:
+        def open_stream(last_event_id: str | None) -> APIResponse[Stream[Any]]:
             return client._request(
                 operation,
                 parser=lambda response: Stream(
-                    response,
-                    reconnect=lambda last_id: connect(last_id).http_response,
-                    parse=lambda data, request_id: parse_json(
-                        data, event, strict=strict, request_id=request_id
-                    ),
-                    sleep=client._sleep,
+                    response, connect=reconnect, parse=parse, sleep=client._sleep
                 ),
                 path=path,
                 query=query,
@@ -175,10 +169,17 @@ class SyncAPIResource(_Resource):
                 stream=True,
             )
 
-        first = connect(None)
+        def reconnect(last_event_id: str | None) -> httpx.Response:
+            return open_stream(last_event_id).http_response
+
+        strict = client.strict_response_validation
+
+        def parse(data: str, request_id: str | None) -> Any:
+            return parse_json(data, event, strict=strict, request_id=request_id)
+
         if self._raw_response:
-            return first  # type: ignore[return-value]  # typed by to_raw_response_wrapper
-        return first.parse()
+            return open_stream(None)  # type: ignore[return-value]  # typed by to_raw_response_wrapper
+        return Stream(None, connect=reconnect, parse=parse, sleep=client._sleep)
 
 
 class AsyncAPIResource(_Resource):

@@ -37,7 +37,12 @@ _RETRYABLE_STATUSES = frozenset({408, 429, 500, 503, 504})
 
 
 def should_retry(error: BaseException) -> bool:
-    """Whether repeating the request (with the same idempotency key) can succeed."""
+    """Whether repeating the request (with the same idempotency key) can succeed.
+
+    Whatever the operation: repeating one never acts twice, since every POST carries an
+    idempotency key (the generator refuses one without) and a GET, DELETE or PATCH is idempotent
+    (a DELETE removes, a PATCH sets the fields it names).
+    """
     if isinstance(error, APIConnectionError):
         return True
     if not isinstance(error, APIStatusError):

@@ -145,30 +145,41 @@ def _is_terminal(sse: ServerSentEvent, parsed: object) -> bool:
 
 
 class Stream(Generic[E]):
-    """Iterator over typed events; a context manager that closes the connection."""
+    """Iterator over typed events; a context manager that closes the connection.
+
+    It connects on first use, entering ``with`` or asking for the first event, whichever comes
+    first, so an error such as ``NotFoundError`` is raised there, as by ``AsyncStream``.
+    """
 
     def __init__(
         self,
-        response: httpx.Response,
+        response: httpx.Response | None,
         *,
-        reconnect: Callable[[str | None], httpx.Response],
+        connect: Callable[[str | None], httpx.Response],
         parse: Callable[[str, str | None], E],
         sleep: Callable[[float], None],
     ) -> None:
         self.response = response
-        self._reconnect = reconnect
+        """The current connection's response; None until the stream is first used."""
+        self._connect = connect
         self._parse = parse
         self._sleep = sleep
         self._iterator = self._iterate()
 
+    def _open(self) -> httpx.Response:
+        if self.response is None:
+            self.response = self._connect(None)
+        return self.response
+
     def _iterate(self) -> Generator[E, None, None]:
         decoder = SSEDecoder()
         resume = _Resume()
+        response = self._open()
         while True:
             received = False
-            request_id = self.response.headers.get("x-request-id")
+            request_id = response.headers.get("x-request-id")
             try:
-                for chunk in self.response.iter_bytes():
+                for chunk in response.iter_bytes():
                     for sse in decoder.feed(chunk):
                         received = True
                         event = self._parse(sse.data, request_id)
@@ -178,7 +189,7 @@ class Stream(Generic[E]):
             except httpx.TransportError:
                 pass  # a dropped connection: resume below from the last event id
             finally:
-                self.response.close()
+                response.close()
             for sse in decoder.end():
                 received = True
                 event = self._parse(sse.data, request_id)
@@ -186,7 +197,7 @@ class Stream(Generic[E]):
                 if _is_terminal(sse, event):
                     return
             self._sleep(resume.after_connection(received, decoder))
-            self.response = self._reconnect(decoder.last_event_id or None)
+            response = self.response = self._connect(decoder.last_event_id or None)
 
     def __iter__(self) -> Iterator[E]:
         return self._iterator
@@ -196,9 +207,11 @@ class Stream(Generic[E]):
 
     def close(self) -> None:
         self._iterator.close()
-        self.response.close()
+        if self.response is not None:
+            self.response.close()
 
     def __enter__(self) -> Self:
+        self._open()
         return self
 
     def __exit__(
@@ -211,7 +224,11 @@ class Stream(Generic[E]):
 
 
 class AsyncStream(Generic[E]):
-    """Async iterator over typed events; connects on first use, closes as a context manager."""
+    """Async iterator over typed events; closes the connection as a context manager.
+
+    It connects on first use, entering ``async with`` or asking for the first event, whichever
+    comes first, so an error such as ``NotFoundError`` is raised there, as by ``Stream``.
+    """
 
     def __init__(
         self,
@@ -222,17 +239,21 @@ class AsyncStream(Generic[E]):
         sleep: Callable[[float], Awaitable[None]],
     ) -> None:
         self.response = response
+        """The current connection's response; None until the stream is first used."""
         self._connect = connect
         self._parse = parse
         self._sleep = sleep
         self._iterator = self._iterate()
 
+    async def _open(self) -> httpx.Response:
+        if self.response is None:
+            self.response = await self._connect(None)
+        return self.response
+
     async def _iterate(self) -> AsyncGenerator[E, None]:
         decoder = SSEDecoder()
         resume = _Resume()
-        response = self.response
-        if response is None:
-            response = self.response = await self._connect(None)
+        response = await self._open()
         while True:
             received = False
             request_id = response.headers.get("x-request-id")
@@ -269,6 +290,7 @@ class AsyncStream(Generic[E]):
             await self.response.aclose()
 
     async def __aenter__(self) -> Self:
+        await self._open()
         return self
 
     async def __aexit__(

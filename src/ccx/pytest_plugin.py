@@ -17,9 +17,12 @@ Fixtures:
   test instead of being read leniently. Tests using ``ccx_async_client`` run on an event loop:
   ``@pytest.mark.anyio`` (anyio's plugin comes with httpx) or ``@pytest.mark.asyncio``
   (pytest-asyncio); without either, the fixture fails saying so.
-- ``ccx_webhook_receiver``: a `WebhookReceiver` registered on ``ccx_mock`` for every event,
-  verifying each delivery's signature and, strictly, its shape; ``wait_for`` advances the mock
-  clock until the event arrives.
+- ``ccx_webhook_receiver``: a `ccx.testing.WebhookReceiver` registered on ``ccx_mock`` for
+  every event, verifying each delivery's signature and, strictly, its shape; ``wait_for``
+  advances the mock clock until the event arrives.
+
+``WebhookReceiver`` and ``WebhookDelivery`` live in `ccx.testing`; importing them from here
+still works.
 
     @pytest.mark.ccx_mock(faults="status=503,rate=0.3,seed=7")  # 30% of requests fail
     def test_order_confirmation(ccx_client, ccx_webhook_receiver):
@@ -33,40 +36,17 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
-import threading
-import time
+import inspect
 import types
-from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Literal, cast
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import pytest
-from typing_extensions import Self, TypedDict, Unpack, overload, override
 
 if TYPE_CHECKING:
-    from http.server import ThreadingHTTPServer
-
     from ccx._client import CCX, AsyncCCX
     from ccx.mock import MockServer
-    from ccx.types import (
-        BroadcastCompletedEvent,
-        BroadcastProgressEvent,
-        ContactCreatedEvent,
-        ConversationCreatedEvent,
-        Event,
-        MessageDeliveredEvent,
-        MessageFailedEvent,
-        MessageQueuedEvent,
-        MessageReadEvent,
-        MessageReplyEvent,
-        MessageSentEvent,
-        TemplateApprovedEvent,
-        TemplateRejectedEvent,
-        WebhookEndpointWithSecret,
-        WebhookEventSelector,
-    )
+    from ccx.testing import WebhookDelivery, WebhookReceiver
 
 __all__ = ["WebhookDelivery", "WebhookReceiver"]
 
@@ -77,11 +57,7 @@ _SCOPES = ("function", "session")
 _MOCK_EXTRA_MODULES = frozenset({"starlette", "uvicorn"})
 _FAULT_HEADER = "CCX-Mock-Fault"
 _CLOCK_START = "clock_start"
-_POLL_SECONDS = 0.05
-"""How often a waiting receiver looks again at a mock driven from another thread."""
-_SHUTDOWN_POLL_SECONDS = 0.05
-
-_ALL_EVENTS: Final[tuple[WebhookEventSelector, ...]] = ("*",)
+_MOVED_TO_TESTING = frozenset(__all__)
 
 # -- configuration ---------------------------------------------------------------------------
 
@@ -261,10 +237,14 @@ def ccx_async_client(request: pytest.FixtureRequest) -> AsyncCCX:
     test must run on one: mark it ``@pytest.mark.anyio`` (nothing to install), or
     ``@pytest.mark.asyncio`` with pytest-asyncio (or its ``asyncio_mode = auto``).
     """
+    plugins = request.config.pluginmanager
     marked = [name for name in _ASYNC_RUNNERS if request.node.get_closest_marker(name)]
-    runner = next((name for name in marked if request.config.pluginmanager.has_plugin(name)), None)
+    runner = next((name for name in marked if plugins.has_plugin(name)), None)
+    sync = not inspect.iscoroutinefunction(request.function)
+    if runner is None and sync and plugins.has_plugin("asyncio"):
+        runner = "asyncio"  # pytest-asyncio makes async fixtures for sync tests too
     if runner is None:
-        pytest.fail(_no_event_loop(request.node.name, marked), pytrace=False)
+        pytest.fail(_no_event_loop(request.node.name, marked, sync=sync), pytrace=False)
     if runner == "asyncio" and "anyio" in marked:
         # anyio's plugin would make the client on its own loop, and pytest-asyncio's would use it.
         pytest.fail(
@@ -277,7 +257,13 @@ def ccx_async_client(request: pytest.FixtureRequest) -> AsyncCCX:
     return client
 
 
-def _no_event_loop(test: str, marked: list[str]) -> str:
+def _no_event_loop(test: str, marked: list[str], *, sync: bool) -> str:
+    if sync:
+        return (
+            f"{test} uses ccx_async_client, an async fixture, in a sync test: that needs "
+            "pytest-asyncio installed (it makes async fixtures on its own loop), or make the "
+            "test async and mark it @pytest.mark.anyio (anyio comes with ccx-sdk)."
+        )
     disabled = (
         " It is marked asyncio, but pytest-asyncio is not installed, or is disabled (-p no:asyncio)."
         if "asyncio" in marked
@@ -335,6 +321,7 @@ def ccx_webhook_receiver(ccx_mock: MockServer) -> Iterator[WebhookReceiver]:
     log and counts against the demo token's rate limit; it is spared the marker's faults.
     """
     from ccx import NotFoundError
+    from ccx.testing import WebhookReceiver
 
     spared = {_FAULT_HEADER: "error_rate=0"}  # a request's own fault spec replaces the server's
     with (
@@ -347,338 +334,10 @@ def ccx_webhook_receiver(ccx_mock: MockServer) -> Iterator[WebhookReceiver]:
             client.webhook_endpoints.delete(endpoint.id)
 
 
-# -- the webhook receiver --------------------------------------------------------------------
+def __getattr__(name: str) -> Any:
+    # Imported on first use: loading the plugin must not load the receiver's HTTP server.
+    if name in _MOVED_TO_TESTING:
+        import ccx.testing
 
-
-class _WaitOptions(TypedDict, total=False):
-    """The keyword options of `WebhookReceiver.wait_for`, shared by its overloads."""
-
-    message_id: str | None
-    timeout: float
-    max_advance: float
-
-
-@dataclasses.dataclass(frozen=True)
-class WebhookDelivery:
-    """One POST the receiver got: what was sent, what it answered, and what it made of it."""
-
-    headers: Mapping[str, str]
-    """Request headers, names in lower case."""
-    body: bytes
-    status: int
-    """The status the receiver answered."""
-    event: Event | None = None
-    """The typed event, when the signature verified; None when rejected or not checked."""
-    error: str | None = None
-    """Why verification failed (the receiver answered 400)."""
-
-    @property
-    def envelope(self) -> dict[str, Any]:
-        parsed: dict[str, Any] = json.loads(self.body)
-        return parsed
-
-    @property
-    def event_id(self) -> str:
-        return self.headers["ccx-event-id"]
-
-    @property
-    def event_type(self) -> str:
-        return self.headers["ccx-event-type"]
-
-    @property
-    def message_id(self) -> str | None:
-        """The ``data.message_id`` of a message event; None for other events."""
-        try:
-            message_id: object = self.envelope["data"]["message_id"]
-        except (ValueError, LookupError, TypeError):
-            return None
-        return message_id if isinstance(message_id, str) else None
-
-    @property
-    def acknowledged(self) -> bool:
-        return 200 <= self.status < 300
-
-
-class WebhookReceiver:
-    """A real HTTP server on loopback that records the webhooks CCX posts to it.
-
-    With a ``secret`` (set by `register`, or by hand after creating an endpoint) every delivery
-    is verified with ``ccx.webhooks``, strictly (a body that breaks its event's schema is
-    refused too, to catch drift): a bad one is answered 400 and recorded with its ``error``.
-    Without one, deliveries are recorded unverified. ``script`` makes it answer
-    other statuses, per event type, to exercise redelivery. Signatures are checked as your
-    application would check them, against the wall clock (the mock signs with it, whatever
-    its own clock says). Given the ``mock`` it serves, `wait_for` moves the mock's clock.
-
-    Use it as a context manager; ``url`` is known (the port bound) as soon as it is created.
-    """
-
-    def __init__(
-        self,
-        *,
-        secret: str | None = None,
-        mock: MockServer | None = None,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        path: str = "/webhooks/ccx",
-    ) -> None:
-        self.path = path
-        self.script: defaultdict[str, list[int]] = defaultdict(list)
-        """Statuses to answer per event type, used up in order; then 200 (or 400 if forged)."""
-        self._secret = secret
-        self._mock = mock
-        self._mock_now: Callable[[], float] = time.time if mock is None else mock.state.clock.now
-        """The clock ``wait_for`` measures ``max_advance`` on (the mock's, when there is one)."""
-        self._deliveries: list[WebhookDelivery] = []
-        self._changed = threading.Condition()
-        self._server = _http_server(self, host, port)
-        self._thread: threading.Thread | None = None
-        address, bound_port = self._server.server_address[:2]
-        self.url = f"http://{address!s}:{bound_port}{path}"
-
-    @property
-    def secret(self) -> str | None:
-        return self._secret
-
-    @secret.setter
-    def secret(self, secret: str | None) -> None:
-        self._secret = secret
-
-    @property
-    def deliveries(self) -> list[WebhookDelivery]:
-        """Every POST received so far, in arrival order."""
-        with self._changed:
-            return list(self._deliveries)
-
-    @property
-    def events(self) -> list[Event]:
-        """The verified events acknowledged so far, in arrival order."""
-        return [
-            delivery.event
-            for delivery in self.deliveries
-            if delivery.event is not None and delivery.acknowledged
-        ]
-
-    def acknowledged(self) -> list[WebhookDelivery]:
-        return [delivery for delivery in self.deliveries if delivery.acknowledged]
-
-    def register(
-        self, client: CCX, *, events: Collection[WebhookEventSelector] = _ALL_EVENTS
-    ) -> WebhookEndpointWithSecret:
-        """Create a webhook endpoint for this receiver with ``client`` and verify with its secret."""
-        endpoint = client.webhook_endpoints.create(
-            url=self.url, events=list(events), description="ccx pytest plugin receiver"
-        )
-        self.secret = endpoint.secret
-        return endpoint
-
-    # One overload per event type, so the event comes back as its own class (a test checks
-    # them against ccx.types.EVENT_TYPES); any other type gives the `Event` union.
-    @overload
-    def wait_for(
-        self, event_type: Literal["message.queued"], **options: Unpack[_WaitOptions]
-    ) -> MessageQueuedEvent: ...
-    @overload
-    def wait_for(
-        self, event_type: Literal["message.sent"], **options: Unpack[_WaitOptions]
-    ) -> MessageSentEvent: ...
-    @overload
-    def wait_for(
-        self, event_type: Literal["message.delivered"], **options: Unpack[_WaitOptions]
-    ) -> MessageDeliveredEvent: ...
-    @overload
-    def wait_for(
-        self, event_type: Literal["message.read"], **options: Unpack[_WaitOptions]
-    ) -> MessageReadEvent: ...
-    @overload
-    def wait_for(
-        self, event_type: Literal["message.failed"], **options: Unpack[_WaitOptions]
-    ) -> MessageFailedEvent: ...
-    @overload
-    def wait_for(
-        self, event_type: Literal["message.reply"], **options: Unpack[_WaitOptions]
-    ) -> MessageReplyEvent: ...
-    @overload
-    def wait_for(
-        self, event_type: Literal["broadcast.progress"], **options: Unpack[_WaitOptions]
-    ) -> BroadcastProgressEvent: ...
-    @overload
-    def wait_for(
-        self, event_type: Literal["broadcast.completed"], **options: Unpack[_WaitOptions]
-    ) -> BroadcastCompletedEvent: ...
-    @overload
-    def wait_for(
-        self, event_type: Literal["template.approved"], **options: Unpack[_WaitOptions]
-    ) -> TemplateApprovedEvent: ...
-    @overload
-    def wait_for(
-        self, event_type: Literal["template.rejected"], **options: Unpack[_WaitOptions]
-    ) -> TemplateRejectedEvent: ...
-    @overload
-    def wait_for(
-        self, event_type: Literal["conversation.created"], **options: Unpack[_WaitOptions]
-    ) -> ConversationCreatedEvent: ...
-    @overload
-    def wait_for(
-        self, event_type: Literal["contact.created"], **options: Unpack[_WaitOptions]
-    ) -> ContactCreatedEvent: ...
-    @overload
-    def wait_for(self, event_type: str, **options: Unpack[_WaitOptions]) -> Event: ...
-
-    def wait_for(
-        self,
-        event_type: str,
-        *,
-        message_id: str | None = None,
-        timeout: float = 5.0,
-        max_advance: float = 3600.0,
-    ) -> Event:
-        """The first verified, acknowledged ``event_type`` event (for ``message_id``, if given),
-        typed as that event's class (``wait_for("message.read")`` is a ``MessageReadEvent``).
-
-        With a mock, waiting moves its clock from one timer to the next, at most
-        ``max_advance`` mock seconds, so lifecycle steps and redeliveries happen at once;
-        ``timeout`` bounds the real seconds spent. Raises ``TimeoutError`` saying what came.
-        """
-        deadline = time.monotonic() + timeout
-        started = self._mock_now()
-        horizon = started + max_advance
-        while True:
-            found = self._find(event_type, message_id)
-            if found is not None:
-                return found
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(
-                    self._nothing_came(event_type, message_id, timeout, self._mock_now() - started)
-                )
-            if self._mock is not None and _advance_to_next_timer(self._mock, horizon):
-                continue
-            with self._changed:
-                if self._find(event_type, message_id) is None:
-                    self._changed.wait(min(remaining, _POLL_SECONDS))
-
-    def _find(self, event_type: str, message_id: str | None) -> Event | None:
-        for delivery in self.deliveries:
-            if (
-                delivery.event is not None
-                and delivery.acknowledged
-                and delivery.event.event == event_type  # the body's type, which the class follows
-                and (message_id is None or delivery.message_id == message_id)
-            ):
-                return delivery.event
-        return None
-
-    def _nothing_came(
-        self, event_type: str, message_id: str | None, timeout: float, advanced: float
-    ) -> str:
-        wanted = event_type if message_id is None else f"{event_type} for {message_id}"
-        deliveries = self.deliveries
-        seen = ", ".join(
-            f"{delivery.event_type}"
-            + (f" ({delivery.message_id})" if delivery.message_id else "")
-            + (f" answered {delivery.status}" if not delivery.acknowledged else "")
-            for delivery in deliveries
-            if "ccx-event-type" in delivery.headers
-        )
-        rejected = [delivery.error for delivery in deliveries if delivery.error is not None]
-        return (
-            f"No verified {wanted} webhook arrived at {self.url} within {timeout:g} s"
-            + (f" (the mock clock moved {advanced:g} s)" if self._mock is not None else "")
-            + f". Received: {seen or 'nothing'}."
-            + (f" Rejected {len(rejected)}, first because: {rejected[0]}" if rejected else "")
-            + ("" if self._secret is not None else " No secret is set, so nothing is verified.")
-        )
-
-    def _receive(self, path: str, headers: Mapping[str, str], body: bytes) -> int:
-        """Record one request and return the status to answer (called on a server thread)."""
-        if path != self.path:
-            return 404
-        event: Event | None = None
-        error: str | None = None
-        secret = self._secret
-        if secret is not None:
-            from ccx.webhooks import WebhookVerificationError, verify
-
-            try:
-                event = verify(body, headers, secret, strict=True)
-            except WebhookVerificationError as rejection:
-                error = str(rejection)
-        with self._changed:
-            scripted = self.script.get(headers.get("ccx-event-type", ""))
-            status = 400 if error is not None else scripted.pop(0) if scripted else 200
-            self._deliveries.append(WebhookDelivery(dict(headers), body, status, event, error))
-            self._changed.notify_all()
-        return status
-
-    def start(self) -> Self:
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._server.serve_forever,
-                kwargs={"poll_interval": _SHUTDOWN_POLL_SECONDS},
-                name="ccx-webhook-receiver",
-                daemon=True,
-            )
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._server.server_close()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @override
-    def __repr__(self) -> str:
-        secret = "set" if self._secret is not None else "unset"
-        return (
-            f"WebhookReceiver(url={self.url!r}, secret={secret}, "
-            f"deliveries={len(self._deliveries)})"
-        )
-
-
-def _http_server(receiver: WebhookReceiver, host: str, port: int) -> ThreadingHTTPServer:
-    """A stdlib server, bound and listening at once: requests queue until it serves them."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("content-length") or 0)
-            body = self.rfile.read(length)
-            headers = {name.lower(): value for name, value in self.headers.items()}
-            status = receiver._receive(self.path, headers, body)
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        @override
-        def log_message(self, format: str, *args: Any) -> None:
-            del format, args  # tests read deliveries, not an access log on stderr
-
-    return ThreadingHTTPServer((host, port), Handler)
-
-
-def _advance_to_next_timer(server: MockServer, horizon: float) -> bool:
-    """Move the mock clock to its next timer if that is before ``horizon``; False if not."""
-    clock = server.state.clock
-
-    async def next_deadline() -> float | None:
-        return clock.next_deadline()  # read on the server's loop, which owns the timers
-
-    deadline = server.run(next_deadline())
-    if deadline is None or deadline > horizon:
-        return False
-    server.run(clock.advance_to(deadline))
-    return True
+        return getattr(ccx.testing, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from ccx.cli._relay import Forwarded, Relay
-from ccx.pytest_plugin import WebhookReceiver
+from ccx.testing import WebhookReceiver
 from ccx.webhooks import sign
 
 ENDPOINT_SECRET = "whsec_the_endpoint_secret_from_ccx"
@@ -48,7 +48,7 @@ def test_a_signed_delivery_reaches_the_app_signed_with_the_local_secret(
 ) -> None:
     reports: list[Forwarded] = []
     with relay_to(app.url, reports) as relay:
-        status = relay.handle(event_body, delivery_headers(event_body, ENDPOINT_SECRET))
+        status = relay.handle("/", delivery_headers(event_body, ENDPOINT_SECRET), event_body)
 
     assert status == 200
     (delivery,) = app.deliveries
@@ -64,7 +64,7 @@ def test_a_delivery_not_signed_by_ccx_never_reaches_the_app(
 ) -> None:
     reports: list[Forwarded] = []
     with relay_to(app.url, reports) as relay:
-        status = relay.handle(event_body, delivery_headers(event_body, secret))
+        status = relay.handle("/", delivery_headers(event_body, secret), event_body)
 
     assert status == 400
     assert app.deliveries == []
@@ -82,7 +82,7 @@ def test_a_replayed_delivery_never_reaches_the_app(app: WebhookReceiver, event_b
         "ccx-signature": sign(event_body, ENDPOINT_SECRET, timestamp=int(time.time()) - 3600),
     }
     with relay_to(app.url, reports) as relay:
-        status = relay.handle(event_body, stale)
+        status = relay.handle("/", stale, event_body)
 
     assert status == 400
     assert app.deliveries == []
@@ -97,7 +97,7 @@ def test_an_unreachable_app_is_a_bad_gateway_so_ccx_redelivers(
     url = f"http://127.0.0.1:{unused_port}/webhooks"
     reports: list[Forwarded] = []
     with relay_to(url, reports) as relay:
-        status = relay.handle(event_body, delivery_headers(event_body, ENDPOINT_SECRET))
+        status = relay.handle("/", delivery_headers(event_body, ENDPOINT_SECRET), event_body)
 
     assert status == 502
     assert reports == [

@@ -16,7 +16,7 @@ import pytest
 
 from ccx import CCX
 from ccx.mock import MockServer
-from ccx.pytest_plugin import WebhookReceiver
+from ccx.testing import WebhookReceiver
 from ccx.types import WebhookEndpoint
 from ccx.types.messages_params import TemplateInputParam
 

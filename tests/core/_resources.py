@@ -23,10 +23,10 @@ from ccx._response import (
 from ccx._streaming import AsyncStream, Stream
 from ccx._types import NOT_GIVEN, NotGiven, Timeout
 
-SEND = Operation("messages.send", "POST", "/v1/messages", body_idempotency_key=True)
+SEND = Operation("messages.send", "POST", "/v1/messages", idempotency="body")
 RETRIEVE = Operation("messages.retrieve", "GET", "/v1/messages/{id}")
 LIST = Operation("messages.list", "GET", "/v1/messages")
-CANCEL = Operation("messages.cancel", "POST", "/v1/messages/{id}/cancel")
+CANCEL = Operation("messages.cancel", "POST", "/v1/messages/{id}/cancel", idempotency="header")
 EVENTS = Operation("broadcasts.events", "GET", "/v1/broadcasts/{id}/events")
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
+from typing_extensions import override
 
 from ccx._client import CCX, AsyncCCX
 from ccx._exceptions import NotFoundError
@@ -70,3 +72,101 @@ async def test_async_client_against_the_mock(ccx_async_client: AsyncCCX) -> None
 
     assert len(page.data) == 1
     assert ccx_async_client.rate_limit is not None
+
+
+class LoseFirstAnswer(httpx.HTTPTransport):
+    """The network losing the first answer after the server has acted on the request."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[httpx.Request] = []
+
+    @override
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        self.requests.append(request)
+        if len(self.requests) > 1:
+            return response
+        response.close()
+        raise httpx.ReadError("connection reset after the request was served", request=request)
+
+
+def lossy_client(ccx_mock: MockServer) -> tuple[CCX, LoseFirstAnswer]:
+    transport = LoseFirstAnswer()
+    client = ccx_mock.client(
+        transport=transport, sleep=ccx_mock.advance, now=ccx_mock.state.clock.now
+    )
+    return client, transport
+
+
+def sent_keys(transport: LoseFirstAnswer) -> list[str | None]:
+    return [request.headers.get("idempotency-key") for request in transport.requests]
+
+
+def test_an_update_whose_answer_was_lost_is_retried_without_a_key(
+    ccx_mock: MockServer, ccx_client: CCX
+) -> None:
+    endpoint = ccx_client.webhook_endpoints.create(url="https://example.com/hooks", events=["*"])
+    client, transport = lossy_client(ccx_mock)
+
+    with client:
+        updated = client.webhook_endpoints.update(endpoint.id, description="Orders")
+
+    assert updated.description == "Orders"
+    assert ccx_client.webhook_endpoints.retrieve(endpoint.id).description == "Orders"
+    assert sent_keys(transport) == [None, None]
+
+
+def test_a_revoke_whose_answer_was_lost_is_retried_and_answers_the_revoked_token(
+    ccx_mock: MockServer, ccx_client: CCX
+) -> None:
+    token = ccx_client.tokens.create(scopes=["messages:read"], environment="test")
+    client, transport = lossy_client(ccx_mock)
+
+    with client:
+        revoked = client.tokens.revoke(token.id)
+
+    assert revoked.id == token.id
+    assert revoked.revoked_at is not None
+    assert sent_keys(transport) == [None, None]
+
+
+def test_a_delete_whose_answer_was_lost_finds_the_object_gone_on_its_retry(
+    ccx_mock: MockServer, ccx_client: CCX
+) -> None:
+    endpoint = ccx_client.webhook_endpoints.create(url="https://example.com/hooks", events=["*"])
+    client, transport = lossy_client(ccx_mock)
+
+    with client, pytest.raises(NotFoundError):
+        client.webhook_endpoints.delete(endpoint.id)
+
+    assert sent_keys(transport) == [None, None]
+    with pytest.raises(NotFoundError):
+        ccx_client.webhook_endpoints.retrieve(endpoint.id)
+
+
+def test_a_post_whose_answer_was_lost_is_replayed_by_its_key(
+    ccx_mock: MockServer, ccx_client: CCX
+) -> None:
+    client, transport = lossy_client(ccx_mock)
+
+    with client:
+        segment = client.segments.create(name="VIP", recipients=["+15550000001"])
+
+    first, retry = sent_keys(transport)
+    assert first is not None
+    assert retry == first
+    assert [s.id for s in ccx_client.segments.list() if s.name == "VIP"] == [segment.id]
+
+
+async def test_both_streams_of_an_unknown_broadcast_raise_where_they_are_entered(
+    ccx_client: CCX, ccx_async_client: AsyncCCX
+) -> None:
+    stream = ccx_client.broadcasts.events("brd_unknown")
+    async_stream = ccx_async_client.broadcasts.events("brd_unknown")
+
+    with pytest.raises(NotFoundError, match="brd_unknown"), stream:
+        pytest.fail("the body of the with statement must not run")
+    with pytest.raises(NotFoundError, match="brd_unknown"):
+        async with async_stream:
+            pytest.fail("the body of the async with statement must not run")

@@ -15,8 +15,8 @@ from ccx._operation import CallOptions, Operation
 from ccx._request import RequestPlan, build_request, plan_request
 from ccx._types import NOT_GIVEN, Body, Query
 
-SEND = Operation("messages.send", "POST", "/v1/messages", body_idempotency_key=True)
-CANCEL = Operation("messages.cancel", "POST", "/v1/messages/{id}/cancel")
+SEND = Operation("messages.send", "POST", "/v1/messages", idempotency="body")
+CANCEL = Operation("messages.cancel", "POST", "/v1/messages/{id}/cancel", idempotency="header")
 LIST = Operation("messages.list", "GET", "/v1/messages")
 TIMEOUT = httpx.Timeout(10.0)
 

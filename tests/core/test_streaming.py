@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from ccx._constants import STREAM_MAX_RECONNECTS
 from ccx._exceptions import APIConnectionError, NotFoundError
-from ccx._streaming import ServerSentEvent, SSEDecoder
+from ccx._streaming import AsyncStream, ServerSentEvent, SSEDecoder, Stream
 
 from ._resources import AsyncMessages, Completed, Messages, Progress
 from ._server import Reply, ScriptedServer, Seen, error
@@ -229,13 +230,36 @@ def test_reconnecting_gives_up_when_no_event_arrives(
     assert len(server.seen("GET", EVENTS_PATH)) == STREAM_MAX_RECONNECTS + 1
 
 
-def test_stream_error_status_raises_the_typed_error(
-    server: ScriptedServer, messages: Messages
-) -> None:
-    server.script("GET", EVENTS_PATH, error(404, "not_found", "no such broadcast"))
+def use(stream: Stream[Any], how: str) -> None:
+    if how == "with":
+        with stream:
+            pytest.fail("the body of the with statement must not run")
+    else:
+        next(stream)
 
+
+async def use_async(stream: AsyncStream[Any], how: str) -> None:
+    if how == "with":
+        async with stream:
+            pytest.fail("the body of the async with statement must not run")
+    else:
+        await anext(stream)
+
+
+@pytest.mark.parametrize("how", ["with", "first event"])
+async def test_both_streams_connect_on_first_use_and_raise_the_typed_error_there(
+    server: ScriptedServer, messages: Messages, async_messages: AsyncMessages, how: str
+) -> None:
+    missing = error(404, "not_found", "no such broadcast")
+    server.script("GET", EVENTS_PATH, missing, missing)
+    stream, async_stream = messages.events("brd_1"), async_messages.events("brd_1")
+
+    assert server.seen("GET", EVENTS_PATH) == []
     with pytest.raises(NotFoundError, match="no such broadcast"):
-        messages.events("brd_1")
+        use(stream, how)
+    with pytest.raises(NotFoundError, match="no such broadcast"):
+        await use_async(async_stream, how)
+    assert len(server.seen("GET", EVENTS_PATH)) == 2
 
 
 def test_raw_stream_response(server: ScriptedServer, messages: Messages) -> None:
@@ -266,15 +290,3 @@ async def test_async_raw_stream_response(
     assert raw.request_id == "req_s"
     async with raw.parse() as stream:
         assert [event async for event in stream] == [Completed(event="broadcast.completed", sent=1)]
-
-
-async def test_async_stream_errors_surface_on_first_use(
-    server: ScriptedServer, async_messages: AsyncMessages
-) -> None:
-    server.script("GET", EVENTS_PATH, error(404, "not_found", "no such broadcast"))
-    stream = async_messages.events("brd_1")
-
-    assert server.seen("GET", EVENTS_PATH) == []
-    with pytest.raises(NotFoundError, match="no such broadcast"):
-        async with stream:
-            await stream.__anext__()

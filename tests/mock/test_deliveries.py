@@ -13,7 +13,7 @@ from ccx.mock import FrozenClock, MockServer, create_app
 from ccx.mock._app import mock_state
 from ccx.mock._demo import DEMO_TOKEN
 from ccx.mock._state import MockState
-from ccx.pytest_plugin import WebhookReceiver as Receiver
+from ccx.testing import WebhookReceiver as Receiver
 from ccx.webhooks import verify_signature
 from ccx.webhooks._errors import WebhookVerificationError
 

@@ -10,15 +10,13 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from collections.abc import Iterator, Mapping
 
 import pytest
-from typing_extensions import override
 
 import ccx
 from ccx.mock import FrozenClock, MockServer
+from ccx.testing import WebhookListener
 from ccx.webhooks import verify
 
 START = 1_795_248_000.0
@@ -45,7 +43,8 @@ class DedupingReceiver:
         self.acknowledged_again: Counter[str] = Counter()
         """Event ids delivered again after the receiver had acknowledged them."""
 
-    def answer(self, headers: dict[str, str], body: bytes) -> int | None:
+    def answer(self, path: str, headers: Mapping[str, str], body: bytes) -> int | None:
+        del path
         event = verify(body, headers, self.secret)
         event_id = headers["ccx-event-id"]
         assert event.id == event_id
@@ -65,26 +64,6 @@ class DedupingReceiver:
             return 200
 
 
-def serve(receiver: DedupingReceiver) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["content-length"]))
-            headers = {name.lower(): value for name, value in self.headers.items()}
-            status = receiver.answer(headers, body)
-            if status is None:
-                self.close_connection = True
-                return
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        @override
-        def log_message(self, format: str, *args: Any) -> None:
-            del format, args
-
-    return ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-
-
 @pytest.fixture
 def server() -> Iterator[MockServer]:
     with MockServer(clock=FrozenClock(start=START)) as running:
@@ -94,14 +73,9 @@ def server() -> Iterator[MockServer]:
 @pytest.fixture
 def receiver(server: MockServer) -> Iterator[tuple[DedupingReceiver, str]]:
     receiver = DedupingReceiver(seed=7)
-    http_server = serve(receiver)
-    thread = threading.Thread(target=http_server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    host, port = http_server.server_address[:2]
-    yield receiver, f"http://{host!s}:{port}/ccx"
-    http_server.shutdown()
-    thread.join()
-    http_server.server_close()
+    with WebhookListener() as listener:
+        listener.start(receiver.answer)
+        yield receiver, f"{listener.url}/ccx"
 
 
 def make_traffic(client: ccx.CCX) -> None:

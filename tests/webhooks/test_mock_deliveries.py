@@ -14,7 +14,7 @@ import pytest
 
 from ccx import CCX
 from ccx.mock import MockServer
-from ccx.pytest_plugin import WebhookReceiver
+from ccx.testing import WebhookReceiver
 from ccx.types import BroadcastCompletedEvent, BroadcastProgressEvent
 from ccx.webhooks import SignatureMismatchError, verify_signature
 

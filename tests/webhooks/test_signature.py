@@ -8,7 +8,7 @@ import json
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import ccx.webhooks as webhooks
@@ -244,9 +244,14 @@ def test_a_secret_of_the_wrong_type_is_a_type_error(secret: object) -> None:
     ),
 )
 def test_secrets_never_appear_in_errors_or_reprs(secret: str, header: str | None) -> None:
-    with pytest.raises(WebhookVerificationError) as caught:
-        verify_signature(BODY, header, [secret, "whsec_second_secret_value"], now=NOW)
-    for text in (str(caught.value), repr(caught.value)):
+    def rejection(secrets: list[str]) -> tuple[str, str]:
+        with pytest.raises(WebhookVerificationError) as caught:
+            verify_signature(BODY, header, secrets, now=NOW)
+        return str(caught.value), repr(caught.value)
+
+    # A secret that is a piece of the message's own words ("CCX-Signatur") shows no leak.
+    assume(not any(secret in text for text in rejection(["whsec_other_secret_value"])))
+    for text in rejection([secret, "whsec_second_secret_value"]):
         assert secret not in text
         assert "whsec_second_secret_value" not in text
 

@@ -2,6 +2,8 @@
 
 python -m tools.codegen            write the generated files
 python -m tools.codegen --check    exit 1 if any generated file differs from the spec's output
+
+--spec and --root generate from another spec into another tree (the generator's tests do).
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from .emit import MOCK_SPEC_JSON, RESOURCES_DIR, TYPES_DIR, format_sources, rend
 SPEC = Path("openapi/openapi.yaml")
 
 
-def generated_files(root: Path) -> dict[Path, str]:
-    document = yaml.safe_load((root / SPEC).read_text())
+def generated_files(spec: Path) -> dict[Path, str]:
+    document = yaml.safe_load(spec.read_text())
     files = format_sources(render_all(document))
     files[MOCK_SPEC_JSON] = spec_json(document)
     return files
@@ -40,9 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--check", action="store_true", help="fail on drift instead of writing")
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="the repository root")
+    parser.add_argument("--spec", type=Path, help=f"the spec to read (default: <root>/{SPEC})")
     arguments = parser.parse_args(argv)
     root: Path = arguments.root
-    files = generated_files(root)
+    spec: Path = arguments.spec or root / SPEC
+    files = generated_files(spec)
     stale = stale_files(root, files)
     if arguments.check:
         drift = [
@@ -79,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         if not target.exists() or target.read_text() != text:
             target.write_text(text)
     shutil.rmtree(root / TYPES_DIR / "__pycache__", ignore_errors=True)
-    print(f"generated {len(files)} files from {SPEC}")
+    print(f"generated {len(files)} files from {arguments.spec or SPEC}")
     return 0
 
 

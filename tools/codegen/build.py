@@ -7,6 +7,28 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import expr
+from .expr import (
+    ANNOTATED,
+    ANY,
+    AWARE_DATETIME,
+    CAST,
+    DATETIME,
+    DICT,
+    DISCRIMINATOR,
+    FIELD,
+    LIST,
+    MAPPING,
+    NONE,
+    STR,
+    Call,
+    Expr,
+    Name,
+    Source,
+    builtin,
+    subscript,
+    union,
+)
 from .spec import (
     CALL_OPTION_NAMES,
     ENUMS_MODULE,
@@ -14,6 +36,7 @@ from .spec import (
     SHARED_MODULE,
     AliasDef,
     Context,
+    Deprecation,
     ObjectDef,
     OperationDef,
     Parameter,
@@ -22,40 +45,53 @@ from .spec import (
     Schema,
     Spec,
     TypeModule,
+    deprecation,
     pascal,
     python_name,
     ref_name,
 )
 
 _PRIMITIVES = {
-    "string": "str",
-    "integer": "int",
-    "number": "float",
-    "boolean": "bool",
-    "null": "None",
+    "string": STR,
+    "integer": builtin("int"),
+    "number": builtin("float"),
+    "boolean": builtin("bool"),
+    "null": NONE,
 }
 _HEADER_PARAMETERS = "header"
+_MODELS_CORE = "ccx._models"
+EVENT_MODEL = expr.name(_MODELS_CORE, "EventModel")
+_OPEN_ENUM = expr.name(_MODELS_CORE, "OpenEnum")
+_OPEN_UNION = expr.name(_MODELS_CORE, "OpenUnion")
+MOCK_MODULE = "ccx.mock._spec"
+_UNIQUE = expr.name(MOCK_MODULE, "_UNIQUE")
+"""The mock template's validator for ``uniqueItems``, a rule pydantic has no keyword for."""
 
 
-def _union(members: Iterable[str]) -> str:
-    unique = list(dict.fromkeys(members))
-    if "None" in unique:
-        unique = [m for m in unique if m != "None"] + ["None"]
-    return " | ".join(unique) if len(unique) > 1 else unique[0]
+def types_module(name: str) -> str:
+    """The import path of the generated ``ccx.types`` module called ``name``."""
+    return f"ccx.types.{name}"
 
 
-def _literal(values: Iterable[Any]) -> str:
-    return "Literal[" + ", ".join(json.dumps(v) for v in values) + "]"
+def _literal(values: Iterable[Any]) -> Expr:
+    return expr.literal(*(json.dumps(value) for value in values))
 
 
-def _enum_literal(schema: Schema) -> tuple[str, bool, bool]:
+def _enum_literal(schema: Schema) -> tuple[Expr, bool, bool]:
     """An enum's ``Literal``, whether it is open (more than one value), and whether null is one."""
     values = [v for v in schema["enum"] if v is not None]
     return _literal(values), len(values) > 1, None in schema["enum"]
 
 
-def _docstring_text(text: str) -> str:
+def docstring_text(text: str) -> str:
     return text.strip().replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+
+
+def _noted(description: str, note: Deprecation | None, separator: str = "\n\n") -> str:
+    """A docstring that ends saying why the item is deprecated: a paragraph, or a sentence."""
+    if note is None:
+        return description
+    return separator.join(part for part in (description, docstring_text(note.note)) if part)
 
 
 @dataclass
@@ -97,6 +133,10 @@ class Builder:
             return schema_name + "Param"
         return schema_name
 
+    def reference(self, name: str, module: str) -> Name:
+        """The generated definition ``name`` of ``module``, as an expression that imports it."""
+        return expr.name(MOCK_MODULE if self.context == "mock" else types_module(module), name)
+
     def module_for(self, schema_name: str) -> str:
         if self.context == "mock":
             return "mock"
@@ -108,35 +148,40 @@ class Builder:
 
     # ---- definitions
 
-    def define(self, schema_name: str) -> str:
+    def define(self, schema_name: str) -> Name:
         """Make sure the named schema is generated; return the name to use for it."""
         if self.aliases is not None and self.spec.is_alias(schema_name):
             return self.aliases.define(schema_name)
         name = self.generated_name(schema_name)
+        reference = self.reference(name, self.module_for(schema_name))
         if name in self.types.location or name in self._building:
-            return name
+            return reference
         self._building.add(name)
         module = self.types.module(self.module_for(schema_name))
         schema = self.spec.schemas[schema_name]
-        description = schema.get("description", "")
-        if self.spec.is_alias(schema_name):
-            # An enum's alias stays precise (request params use it); response fields open it.
-            annotation = (
-                _enum_literal(schema)[0]
-                if self.spec.is_enum(schema_name)
-                else self.annotation(schema, module, name)
-            )
-            constraints = self.constraints(schema) if self.context == "mock" else ""
-            if constraints:  # so the mock enforces a named string's pattern wherever it is used
-                annotation = f"Annotated[{annotation}, Field({constraints})]"
-            module.aliases.append(AliasDef(name, annotation, description))
-        elif self.spec.is_union(schema_name):
-            module.aliases.append(AliasDef(name, self.union(schema, module, name), description))
+        if self.spec.is_alias(schema_name) or self.spec.is_union(schema_name):
+            module.aliases.append(self.alias(name, schema_name, schema, module))
         else:
             module.objects.append(self.object(name, schema, module))
         self.types.location[name] = module.name
         self._building.discard(name)
-        return name
+        return reference
+
+    def alias(self, name: str, schema_name: str, schema: Schema, module: TypeModule) -> AliasDef:
+        """A type alias: a named enum, primitive, array or map, or a union."""
+        description = _noted(schema.get("description", ""), deprecation(schema, f"`{name}`"))
+        if not self.spec.is_alias(schema_name):
+            return AliasDef(name, self.union(schema, module, name), description)
+        # An enum's alias stays precise (request params use it); response fields open it.
+        annotation = (
+            _enum_literal(schema)[0]
+            if self.spec.is_enum(schema_name)
+            else self.annotation(schema, module, name)
+        )
+        constraints = self.constraints(schema) if self.context == "mock" else ()
+        if constraints:  # so the mock enforces a named string's pattern wherever it is used
+            annotation = subscript(ANNOTATED, annotation, Call(FIELD, keywords=constraints))
+        return AliasDef(name, annotation, description)
 
     def object(self, name: str, schema: Schema, module: TypeModule) -> ObjectDef:
         base = None
@@ -156,29 +201,33 @@ class Builder:
         ]
         forbid = schema.get("additionalProperties") is False
         if self.context == "model" and self.spec.is_webhook_event(name):
-            base = base or "EventModel"
-        return ObjectDef(name, schema.get("description", ""), properties, base, forbid)
+            base = base or EVENT_MODEL
+        note = deprecation(schema, f"`{name}`")
+        description = _noted(schema.get("description", ""), note)
+        return ObjectDef(name, description, properties, base, forbid, note)
 
     def property(
         self, owner: str, json_name: str, schema: Schema, required: bool, module: TypeModule
     ) -> Property:
         annotation = self.annotation(schema, module, owner + pascal(json_name))
-        nullable = annotation.endswith("| None") or annotation == "None"
-        constraints = self.constraints(schema) if self.context == "mock" else ""
+        constraints = self.constraints(schema) if self.context == "mock" else ()
+        name = python_name(json_name, model=self.context != "param")
+        note = deprecation(schema, f"`{owner}.{name}`")
         return Property(
             json_name=json_name,
-            name=python_name(json_name, model=self.context != "param"),
+            name=name,
             annotation=annotation,
             required=required,
-            nullable=nullable,
-            description=_docstring_text(schema.get("description", "")),
+            nullable=expr.is_optional(annotation),
+            description=_noted(docstring_text(schema.get("description", "")), note, " "),
             constraints=constraints,
             secret=schema.get("format") == "password",
+            deprecation=note,
         )
 
     # ---- annotations
 
-    def annotation(self, schema: Schema, module: TypeModule, hint: str) -> str:
+    def annotation(self, schema: Schema, module: TypeModule, hint: str) -> Expr:
         if "$ref" in schema:
             name = ref_name(schema["$ref"])
             defined = self.define(name)
@@ -190,7 +239,7 @@ class Builder:
         if "enum" in schema:
             literal, is_open, nullable = _enum_literal(schema)
             literal = self.open_enum(literal, is_open)
-            return _union([literal, "None"]) if nullable else literal
+            return union([literal, NONE]) if nullable else literal
         for combinator in ("oneOf", "anyOf"):
             if combinator in schema:
                 return self.union(schema, module, hint)
@@ -198,56 +247,56 @@ class Builder:
             return self.annotation(schema["allOf"][0], module, hint)
         kind = schema.get("type")
         if kind == "null":
-            return "None"
+            return NONE
         if isinstance(kind, list):
-            return _union(self.annotation({**schema, "type": k}, module, hint) for k in kind)
+            return union(self.annotation({**schema, "type": k}, module, hint) for k in kind)
         if kind == "array":
             items = schema.get("items", {})
             item = self.annotation(items, module, hint + "Item")
             # Each item's length, checked item by item; handlers word pattern errors better.
             lengths = {key: items[key] for key in ("minLength", "maxLength") if key in items}
             if self.context == "mock" and "$ref" not in items and lengths:
-                item = f"Annotated[{item}, Field({self.constraints(lengths)})]"
+                item = subscript(ANNOTATED, item, Call(FIELD, keywords=self.constraints(lengths)))
             if self.context == "mock" and schema.get("uniqueItems"):
-                return f"Annotated[list[{item}], _UNIQUE]"  # a rule pydantic has no keyword for
-            return f"list[{item}]"
+                return subscript(ANNOTATED, subscript(LIST, item), _UNIQUE)
+            return subscript(LIST, item)
         if kind == "object" or "properties" in schema:
             if "properties" in schema:
                 return self.inline_object(schema, module, hint)
             extra = schema.get("additionalProperties", True)
-            value = "Any" if extra in (True, {}) else self.annotation(extra, module, hint + "Value")
-            mapping = "Mapping" if self.context == "param" else "dict"
-            return f"{mapping}[str, {value}]"
+            value = ANY if extra in (True, {}) else self.annotation(extra, module, hint + "Value")
+            return subscript(MAPPING if self.context == "param" else DICT, STR, value)
         if kind == "string" and schema.get("format") == "date-time":
             if self.context == "param":
-                return "str | datetime"
-            return "AwareDatetime" if self.context == "mock" else "datetime"
+                return union([STR, DATETIME])
+            return AWARE_DATETIME if self.context == "mock" else DATETIME
         if kind in _PRIMITIVES:
             return _PRIMITIVES[kind]
-        return "Any"
+        return ANY
 
-    def open_enum(self, literal: str, is_open: bool) -> str:
+    def open_enum(self, literal: Expr, is_open: bool) -> Expr:
         """A response field's enum admits values a newer API adds (see ``ccx._models``)."""
-        return f"OpenEnum[{literal}]" if self.context == "model" and is_open else literal
+        return subscript(_OPEN_ENUM, literal) if self.context == "model" and is_open else literal
 
-    def union(self, schema: Schema, module: TypeModule, hint: str) -> str:
+    def union(self, schema: Schema, module: TypeModule, hint: str) -> Expr:
         options = schema.get("oneOf") or schema.get("anyOf") or []
         members = [
             self.annotation(option, module, f"{hint}Variant{i}") for i, option in enumerate(options)
         ]
         discriminator = schema.get("discriminator", {}).get("propertyName")
-        if discriminator and self.context == "model":
+        if not discriminator or self.context == "param":
+            return union(members)
+        tag = Source(json.dumps(discriminator))
+        if self.context == "model":
             # Open: a variant a newer API adds is read as the `Unknown…` model.
             unknown = self.unknown_variant(options, discriminator, module, hint)
-            known = f'Annotated[{_union(members)}, Discriminator("{discriminator}")]'
-            return f"OpenUnion[{known}, {unknown}]"
-        if discriminator and self.context != "param":
-            return f'Annotated[{_union(members)}, Field(discriminator="{discriminator}")]'
-        return _union(members)
+            known = subscript(ANNOTATED, union(members), Call(DISCRIMINATOR, (tag,)))
+            return subscript(_OPEN_UNION, known, unknown)
+        return subscript(ANNOTATED, union(members), Call(FIELD, keywords=(("discriminator", tag),)))
 
     def unknown_variant(
         self, options: list[Schema], discriminator: str, module: TypeModule, hint: str
-    ) -> str:
+    ) -> Name:
         """The model for a variant of a discriminated union that this SDK does not know.
 
         It has the fields every known variant has, none required: the discriminator as a plain
@@ -262,7 +311,7 @@ class Builder:
             hint = "Event"
         name = "Unknown" + hint
         if name in self.types.location:
-            return name
+            return self.reference(name, self.types.location[name])
         variants = [
             self.spec.schemas[ref_name(option["$ref"])] if "$ref" in option else option
             for option in options
@@ -284,12 +333,12 @@ class Builder:
         )
         for prop in properties:
             if prop.json_name == discriminator:
-                prop.annotation, prop.required, prop.nullable = "str", True, False
+                prop.annotation, prop.required, prop.nullable = STR, True, False
                 prop.description = f"The `{discriminator}`, one this version does not know."
-        base = "EventModel" if events else None
+        base = EVENT_MODEL if events else None
         module.objects.append(ObjectDef(name, description, properties, base))
         self.types.location[name] = module.name
-        return name
+        return self.reference(name, module.name)
 
     def unknown_property(
         self, owner: str, json_name: str, schemas: list[Schema], module: TypeModule
@@ -300,36 +349,37 @@ class Builder:
             "properties" in s or s.get("type") == "object" or self._is_object_ref(s)
             for s in schemas
         )
+        annotation: Expr
         if objects:
-            annotation, empty = "dict[str, Any]", True
+            annotation, empty = subscript(DICT, STR, ANY), True
         elif "const" in first:
-            annotation, empty = "str", False
+            annotation, empty = STR, False
         elif all(s == plain[0] for s in plain):
             annotation, empty = self.annotation(first, module, owner + pascal(json_name)), False
         else:
-            annotation, empty = "Any", False
+            annotation, empty = ANY, False
         return Property(
             json_name=json_name,
             name=python_name(json_name, model=True),
             annotation=annotation,
             required=False,
-            nullable=annotation.endswith("| None") or annotation == "Any",
-            description=_docstring_text(first.get("description", "")),
+            nullable=expr.is_optional(annotation) or annotation == ANY,
+            description=docstring_text(first.get("description", "")),
             empty_default=empty,
         )
 
     def _is_object_ref(self, schema: Schema) -> bool:
         return "$ref" in schema and not self.spec.is_alias(ref_name(schema["$ref"]))
 
-    def inline_object(self, schema: Schema, module: TypeModule, hint: str) -> str:
+    def inline_object(self, schema: Schema, module: TypeModule, hint: str) -> Name:
         name = hint + ("Param" if self.context == "param" and not hint.endswith("Param") else "")
         if name not in self.types.location:
             self.types.location[name] = module.name
             module.objects.append(self.object(name, schema, module))
-        return name
+        return self.reference(name, self.types.location[name])
 
     @staticmethod
-    def constraints(schema: Schema) -> str:
+    def constraints(schema: Schema) -> tuple[tuple[str, Expr], ...]:
         mapping = {
             "minimum": "ge",
             "maximum": "le",
@@ -341,8 +391,11 @@ class Builder:
             "maxItems": "max_length",
             "pattern": "pattern",
         }
-        found = [f"{mapping[key]}={json.dumps(schema[key])}" for key in mapping if key in schema]
-        return ", ".join(found)
+        return tuple(
+            (keyword, Source(json.dumps(schema[key])))
+            for key, keyword in mapping.items()
+            if key in schema
+        )
 
 
 # --------------------------------------------------------------------------- ownership
@@ -416,24 +469,33 @@ def build_operations(spec: Spec, models: Builder, params: Builder) -> dict[str, 
                 continue
             schema = raw.get("schema", {"type": "string"})
             annotation = (
-                "str"
+                STR
                 if location == "path"
                 else params.annotation(schema, module, pascal(raw["name"]))
             )
+            name = python_name(raw["name"])
             parameters.append(
                 Parameter(
                     json_name=raw["name"],
-                    name=python_name(raw["name"]),
+                    name=name,
                     location=location,
                     annotation=annotation,
                     required=bool(raw.get("required", location == "path")),
-                    description=_docstring_text(raw.get("description", "")),
+                    description=docstring_text(raw.get("description", "")),
+                    deprecation=deprecation(raw, _argument(name, operation_id))
+                    or deprecation(schema, _argument(name, operation_id)),
                 )
             )
             if location == "query":
                 query_schemas[raw["name"]] = (schema, bool(raw.get("required")))
 
         idempotency = operation.get("x-ccx-idempotency")
+        if idempotency not in (None, "body", "header"):
+            raise ValueError(f"{operation_id}: x-ccx-idempotency is 'body' or 'header'")
+        if method == "POST" and idempotency is None:
+            # The SDK retries every call: a POST without a key could then act twice. The other
+            # methods are idempotent here (a DELETE removes, a PATCH sets the fields it names).
+            raise ValueError(f"{operation_id}: a POST needs x-ccx-idempotency (body or header)")
         body_schema_name = None
         body = _request(operation).get("application/json", {}).get("schema")
         if body is not None:
@@ -448,17 +510,25 @@ def build_operations(spec: Spec, models: Builder, params: Builder) -> dict[str, 
                     raise ValueError(
                         f"{operation_id}: body field {json_name!r} clashes with a call option"
                     )
+                name = python_name(json_name)
                 parameters.append(
                     Parameter(
                         json_name=json_name,
-                        name=python_name(json_name),
+                        name=name,
                         location="body",
                         annotation=params.annotation(
                             prop, module, body_schema_name + pascal(json_name)
                         ),
                         required=json_name in required,
-                        description=_docstring_text(prop.get("description", "")),
+                        description=docstring_text(prop.get("description", "")),
+                        deprecation=deprecation(prop, _argument(name, operation_id)),
                     )
+                )
+        for parameter in parameters:
+            if parameter.deprecation is not None and parameter.required:
+                raise ValueError(
+                    f"{operation_id}: `{parameter.json_name}` is deprecated but required; a "
+                    "caller cannot stop sending it: make it optional first"
                 )
 
         status, content = _success(operation)
@@ -476,32 +546,35 @@ def build_operations(spec: Spec, models: Builder, params: Builder) -> dict[str, 
                 method_name=method_name,
                 http_method=method,
                 path=path,
-                summary=_docstring_text(operation.get("summary", "")),
-                description=_docstring_text(operation.get("description", "")),
+                summary=docstring_text(operation.get("summary", "")),
+                description=docstring_text(operation.get("description", "")),
                 parameters=parameters,
                 kind=kind,
                 return_type=return_type,
                 cast_expression=cast,
-                body_idempotency_key=idempotency == "body",
                 idempotency=idempotency,
                 scope=operation.get("x-ccx-scope"),
                 sandbox_only=bool(operation.get("x-ccx-sandbox-only", False)),
                 success_status=status,
                 body_schema=body_schema_name,
                 query_model=pascal(operation_id) + "Query" if query_schemas else None,
-                deprecated=bool(operation.get("deprecated", False)),
+                deprecation=deprecation(operation, f"`client.{operation_id}()`"),
                 page_model=page_model,
             )
         )
     return roots
 
 
+def _argument(name: str, operation_id: str) -> str:
+    return f"The `{name}` argument of `client.{operation_id}()`"
+
+
 def _return(
     spec: Spec, models: Builder, operation: Mapping[str, Any], content: Mapping[str, Any]
-) -> tuple[Any, str, str]:
+) -> tuple[Any, Expr, Expr]:
     module = models.types.module(operation["operationId"].split(".")[0])
     if not content:
-        return "empty", "None", "None"
+        return "empty", NONE, NONE
     if "text/event-stream" in content:
         # The schema is one SSE message, whose `data` holds the event (OpenAPI's SSE model),
         # possibly beside plain text for tools that validate the body whole.
@@ -511,15 +584,15 @@ def _return(
         event = models.annotation(message["properties"]["data"]["contentSchema"], module, "Event")
         return "stream", event, event
     if "application/json" not in content:
-        return "bytes", "bytes", "bytes"
+        return "bytes", builtin("bytes"), builtin("bytes")
     schema = content["application/json"]["schema"]
     if operation.get("x-ccx-paginated"):
         listing = spec.schemas[ref_name(schema["$ref"])]
         items = listing["properties"]["data"]["items"]
         item = models.annotation(items, module, "Item")
-        union = "$ref" in items and spec.is_union(ref_name(items["$ref"]))
-        return "page", item, f"cast(Any, {item})" if union else item
+        is_union = "$ref" in items and spec.is_union(ref_name(items["$ref"]))
+        return "page", item, Call(CAST, (ANY, item)) if is_union else item
     name = ref_name(schema["$ref"])
     annotation = models.define(name)
-    cast = f"cast(Any, {annotation})" if spec.is_union(name) else annotation
+    cast = Call(CAST, (ANY, annotation)) if spec.is_union(name) else annotation
     return "json", annotation, cast

@@ -13,6 +13,8 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .expr import Expr, Name
+
 Schema = Mapping[str, Any]
 Context = Literal["model", "param", "mock"]
 
@@ -57,6 +59,33 @@ def python_name(name: str, *, model: bool = False) -> str:
     return identifier
 
 
+@dataclass(frozen=True)
+class Deprecation:
+    """An item the spec marks ``deprecated: true``: what the warning and the docstring say.
+
+    The spec gives the reason (and what to use instead) in ``x-ccx-deprecation``; without one,
+    they say only that the item goes away.
+    """
+
+    subject: str
+    reason: str
+
+    @property
+    def warning(self) -> str:
+        return f"{self.subject} is deprecated: {self.reason}"
+
+    @property
+    def note(self) -> str:
+        return f"Deprecated: {self.reason}"
+
+
+def deprecation(item: Mapping[str, Any], subject: str) -> Deprecation | None:
+    if not item.get("deprecated", False):
+        return None
+    reason = item.get("x-ccx-deprecation") or "it will be removed in a future API version."
+    return Deprecation(subject, " ".join(reason.split()))
+
+
 def ref_name(ref: str) -> str:
     prefix = "#/components/schemas/"
     if not ref.startswith(prefix):
@@ -71,15 +100,17 @@ def ref_name(ref: str) -> str:
 class Property:
     json_name: str
     name: str
-    annotation: str
+    annotation: Expr
     required: bool
     nullable: bool
     description: str
-    constraints: str = ""
+    constraints: tuple[tuple[str, Expr], ...] = ()
+    """The schema's limits as pydantic ``Field`` keywords (the mock enforces them)."""
     secret: bool = False
     """``format: password``: kept out of the model's repr, so it never lands in a log."""
     empty_default: bool = False
     """Defaults to an empty dict rather than None (the fields of an unknown union variant)."""
+    deprecation: Deprecation | None = None
 
 
 @dataclass
@@ -87,25 +118,26 @@ class ObjectDef:
     name: str
     description: str
     properties: list[Property]
-    base: str | None = None
+    base: Name | None = None
     forbid_extra: bool = False
+    deprecation: Deprecation | None = None
 
 
 @dataclass
 class AliasDef:
     name: str
-    annotation: str
+    annotation: Expr
     description: str
+    """For a deprecated alias, the note too: a type alias cannot carry ``@deprecated``."""
 
 
 @dataclass
 class TypeModule:
-    """One generated file: its definitions and the names it needs from elsewhere."""
+    """One generated file: its definitions."""
 
     name: str
     objects: list[ObjectDef] = field(default_factory=list)
     aliases: list[AliasDef] = field(default_factory=list)
-    imports: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def exports(self) -> list[str]:
@@ -120,9 +152,10 @@ class Parameter:
     json_name: str
     name: str
     location: Literal["path", "query", "body"]
-    annotation: str
+    annotation: Expr
     required: bool
     description: str
+    deprecation: Deprecation | None = None
 
 
 @dataclass
@@ -136,26 +169,21 @@ class OperationDef:
     description: str
     parameters: list[Parameter]
     kind: Literal["json", "empty", "bytes", "page", "stream"]
-    return_type: str
-    cast_expression: str
-    body_idempotency_key: bool
-    idempotency: str | None
+    return_type: Expr
+    cast_expression: Expr
+    idempotency: Literal["body", "header"] | None
     scope: str | None
     sandbox_only: bool
     success_status: int
     body_schema: str | None
     query_model: str | None
-    deprecated: bool = False
-    page_model: str | None = None
+    deprecation: Deprecation | None = None
+    page_model: Name | None = None
     """For a paginated operation, the list model each page is read into."""
 
     @property
     def constant(self) -> str:
         return "_" + snake(self.method_name).upper()
-
-    @property
-    def mutating(self) -> bool:
-        return self.http_method != "GET"
 
     @property
     def positional(self) -> list[Parameter]:
@@ -168,6 +196,10 @@ class OperationDef:
 
     def located(self, location: str) -> list[Parameter]:
         return [p for p in self.parameters if p.location == location]
+
+    @property
+    def deprecated_parameters(self) -> list[Parameter]:
+        return [p for p in self.keyword if p.deprecation is not None]
 
 
 @dataclass

@@ -1,10 +1,10 @@
 """The local side of ``ccx webhooks listen``: receive, verify, re-sign, forward.
 
-CCX (or the mock) POSTs each event to a receiver on ``127.0.0.1``. The relay verifies it with
-the endpoint's secret, signs the same raw bytes with a local secret (so the application under
-development verifies with a secret that never leaves this machine), forwards them, and answers
-CCX with the application's status, so the application's failures are redelivered as they would
-be in production.
+CCX (or the mock) POSTs each event to a `ccx.testing.WebhookListener` on ``127.0.0.1``, which
+hands it to the relay. The relay verifies it with the endpoint's secret, signs the same raw
+bytes with a local secret (so the application under development verifies with a secret that
+never leaves this machine), forwards them, and answers CCX with the application's status, so
+the application's failures are redelivered as they would be in production.
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ from __future__ import annotations
 import secrets
 import signal
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
-from typing import Final, cast
+from typing import Final
 
 import httpx
 from typing_extensions import override
@@ -29,7 +28,7 @@ from ccx.webhooks import (
     verify_signature,
 )
 
-__all__ = ["Forwarded", "Relay", "RelayServer", "new_local_secret", "sigterm_interrupts"]
+__all__ = ["Forwarded", "Relay", "new_local_secret", "sigterm_interrupts"]
 
 FORWARD_TIMEOUT_SECONDS: Final = 10.0
 """CCX waits 10 s for an acknowledgement; the application gets as long."""
@@ -73,8 +72,9 @@ class Relay:
         self._http = http
         self._report = report
 
-    def handle(self, body: bytes, headers: dict[str, str]) -> int:
-        """The status to answer CCX with."""
+    def handle(self, path: str, headers: Mapping[str, str], body: bytes) -> int:
+        """The status to answer CCX with, whatever the path it posted to."""
+        del path
         event_type = headers.get("ccx-event-type", "?")
         event_id = headers.get("ccx-event-id", "?")
         try:
@@ -108,42 +108,6 @@ class Relay:
     @override
     def __repr__(self) -> str:
         return f"Relay(forward_to={self.forward_to!r}, secrets hidden)"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length)
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        status = cast("RelayServer", self.server).relay.handle(body, headers)
-        self.send_response(status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    @override
-    def log_message(self, format: str, *args: object) -> None:
-        """Silent: the relay reports each delivery itself."""
-
-
-class RelayServer(ThreadingHTTPServer):
-    """Listens on ``127.0.0.1`` from construction, so CCX's first POST waits in the backlog
-    until ``serve`` starts: the endpoint can be registered before the relay exists.
-    """
-
-    daemon_threads = True
-    relay: Relay
-
-    def __init__(self, port: int = 0) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/"
-
-    def serve(self, relay: Relay) -> None:
-        """Forward deliveries until interrupted (Ctrl-C raises ``KeyboardInterrupt`` here)."""
-        self.relay = relay
-        self.serve_forever()
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -10,6 +10,7 @@ import click
 import httpx
 
 from ccx._constants import WEBHOOK_SECRET_ENV
+from ccx.testing import WebhookListener
 from ccx.types.enums import WebhookEventSelector
 from ccx.types.webhook_endpoints import WebhookEndpointWithSecret
 from ccx.webhooks import DEFAULT_TOLERANCE, NO_TOLERANCE, WebhookVerificationError, verify
@@ -17,14 +18,7 @@ from ccx.webhooks import DEFAULT_TOLERANCE, NO_TOLERANCE, WebhookVerificationErr
 from ._captured import signature_value, split_request
 from ._context import client
 from ._output import console, print_fields, print_json, to_json
-from ._relay import (
-    FORWARD_TIMEOUT_SECONDS,
-    Forwarded,
-    Relay,
-    RelayServer,
-    new_local_secret,
-    sigterm_interrupts,
-)
+from ._relay import FORWARD_TIMEOUT_SECONDS, Forwarded, Relay, new_local_secret, sigterm_interrupts
 
 __all__ = ["webhooks"]
 
@@ -89,14 +83,15 @@ def listen(
     local_secret = forward_secret or new_local_secret()
     out = console()
     endpoint: WebhookEndpointWithSecret | None = None
-    with sigterm_interrupts(), RelayServer(port) as server:
+    with sigterm_interrupts(), WebhookListener(port=port) as listener:
+        url = listener.url + "/"
         try:
             endpoint = api.webhook_endpoints.create(
-                url=server.url,
+                url=url,
                 events=list(events) or ["*"],
                 description=f"ccx webhooks listen → {forward_to}",
             )
-            out.print(f"Ready: {endpoint.id} sends {', '.join(endpoint.events)} to {server.url}")
+            out.print(f"Ready: {endpoint.id} sends {', '.join(endpoint.events)} to {url}")
             out.print(f"Forwarding to {forward_to}, signed with {local_secret}")
             out.print(f"(set {WEBHOOK_SECRET_ENV}={local_secret} in your app) — Ctrl-C to stop")
             with httpx.Client(timeout=FORWARD_TIMEOUT_SECONDS) as http:
@@ -107,7 +102,7 @@ def listen(
                     http=http,
                     report=lambda forwarded: out.print(_line(forwarded, forward_to)),
                 )
-                server.serve(relay)
+                listener.serve_forever(relay.handle)
         except KeyboardInterrupt:
             pass
         finally:

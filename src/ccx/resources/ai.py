@@ -16,7 +16,7 @@ __all__ = [
     "AsyncAi",
 ]
 
-_REPLY = Operation("ai.reply", "POST", "/v1/ai/reply")
+_REPLY = Operation("ai.reply", "POST", "/v1/ai/reply", idempotency="header")
 
 
 class Ai(SyncAPIResource):

@@ -28,11 +28,11 @@ __all__ = [
 ]
 
 _LIST = Operation("broadcasts.list", "GET", "/v1/broadcasts")
-_CREATE = Operation("broadcasts.create", "POST", "/v1/broadcasts", body_idempotency_key=True)
+_CREATE = Operation("broadcasts.create", "POST", "/v1/broadcasts", idempotency="body")
 _RETRIEVE = Operation("broadcasts.retrieve", "GET", "/v1/broadcasts/{id}")
-_PAUSE = Operation("broadcasts.pause", "POST", "/v1/broadcasts/{id}/pause")
-_RESUME = Operation("broadcasts.resume", "POST", "/v1/broadcasts/{id}/resume")
-_CANCEL = Operation("broadcasts.cancel", "POST", "/v1/broadcasts/{id}/cancel")
+_PAUSE = Operation("broadcasts.pause", "POST", "/v1/broadcasts/{id}/pause", idempotency="header")
+_RESUME = Operation("broadcasts.resume", "POST", "/v1/broadcasts/{id}/resume", idempotency="header")
+_CANCEL = Operation("broadcasts.cancel", "POST", "/v1/broadcasts/{id}/cancel", idempotency="header")
 _EVENTS = Operation("broadcasts.events", "GET", "/v1/broadcasts/{id}/events")
 
 

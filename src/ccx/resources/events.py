@@ -26,7 +26,7 @@ __all__ = [
 
 _LIST = Operation("events.list", "GET", "/v1/events")
 _RETRIEVE = Operation("events.retrieve", "GET", "/v1/events/{id}")
-_REPLAY = Operation("events.replay", "POST", "/v1/events/replay")
+_REPLAY = Operation("events.replay", "POST", "/v1/events/replay", idempotency="header")
 
 
 class Events(SyncAPIResource):

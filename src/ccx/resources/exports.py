@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 _LIST = Operation("exports.list", "GET", "/v1/exports")
-_CREATE = Operation("exports.create", "POST", "/v1/exports")
+_CREATE = Operation("exports.create", "POST", "/v1/exports", idempotency="header")
 _RETRIEVE = Operation("exports.retrieve", "GET", "/v1/exports/{id}")
 _DOWNLOAD = Operation("exports.download", "GET", "/v1/exports/{id}/content")
 

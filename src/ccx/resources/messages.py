@@ -27,9 +27,9 @@ __all__ = [
 ]
 
 _LIST = Operation("messages.list", "GET", "/v1/messages")
-_SEND = Operation("messages.send", "POST", "/v1/messages", body_idempotency_key=True)
+_SEND = Operation("messages.send", "POST", "/v1/messages", idempotency="body")
 _RETRIEVE = Operation("messages.retrieve", "GET", "/v1/messages/{id}")
-_CANCEL = Operation("messages.cancel", "POST", "/v1/messages/{id}/cancel")
+_CANCEL = Operation("messages.cancel", "POST", "/v1/messages/{id}/cancel", idempotency="header")
 
 
 class Messages(SyncAPIResource):

@@ -17,7 +17,7 @@ __all__ = [
     "AsyncOtp",
 ]
 
-_SEND = Operation("otp.send", "POST", "/v1/otp")
+_SEND = Operation("otp.send", "POST", "/v1/otp", idempotency="header")
 
 
 class Otp(SyncAPIResource):

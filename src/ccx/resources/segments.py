@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 _LIST = Operation("segments.list", "GET", "/v1/segments")
-_CREATE = Operation("segments.create", "POST", "/v1/segments")
+_CREATE = Operation("segments.create", "POST", "/v1/segments", idempotency="header")
 _RETRIEVE = Operation("segments.retrieve", "GET", "/v1/segments/{id}")
 
 

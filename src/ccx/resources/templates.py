@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 _LIST = Operation("templates.list", "GET", "/v1/templates")
-_CREATE = Operation("templates.create", "POST", "/v1/templates")
+_CREATE = Operation("templates.create", "POST", "/v1/templates", idempotency="header")
 _RETRIEVE = Operation("templates.retrieve", "GET", "/v1/templates/{name}")
 _DELETE = Operation("templates.delete", "DELETE", "/v1/templates/{name}")
 
@@ -161,7 +161,6 @@ class Templates(SyncAPIResource):
         self,
         name: str,
         *,
-        idempotency_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -182,7 +181,6 @@ class Templates(SyncAPIResource):
                 "name": name,
             },
             options=CallOptions(
-                idempotency_key=idempotency_key,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,
@@ -335,7 +333,6 @@ class AsyncTemplates(AsyncAPIResource):
         self,
         name: str,
         *,
-        idempotency_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -356,7 +353,6 @@ class AsyncTemplates(AsyncAPIResource):
                 "name": name,
             },
             options=CallOptions(
-                idempotency_key=idempotency_key,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,

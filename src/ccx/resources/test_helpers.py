@@ -26,19 +26,33 @@ __all__ = [
 ]
 
 _MESSAGES_SET_STATUS = Operation(
-    "test_helpers.messages.set_status", "POST", "/v1/test_helpers/messages/{id}/set_status"
+    "test_helpers.messages.set_status",
+    "POST",
+    "/v1/test_helpers/messages/{id}/set_status",
+    idempotency="header",
 )
 _MESSAGES_SIMULATE_INBOUND = Operation(
-    "test_helpers.messages.simulate_inbound", "POST", "/v1/test_helpers/messages/inbound"
+    "test_helpers.messages.simulate_inbound",
+    "POST",
+    "/v1/test_helpers/messages/inbound",
+    idempotency="header",
 )
 _TEMPLATES_APPROVE = Operation(
-    "test_helpers.templates.approve", "POST", "/v1/test_helpers/templates/{name}/approve"
+    "test_helpers.templates.approve",
+    "POST",
+    "/v1/test_helpers/templates/{name}/approve",
+    idempotency="header",
 )
 _TEMPLATES_REJECT = Operation(
-    "test_helpers.templates.reject", "POST", "/v1/test_helpers/templates/{name}/reject"
+    "test_helpers.templates.reject",
+    "POST",
+    "/v1/test_helpers/templates/{name}/reject",
+    idempotency="header",
 )
 _CLOCK_RETRIEVE = Operation("test_helpers.clock.retrieve", "GET", "/v1/test_helpers/clock")
-_CLOCK_ADVANCE = Operation("test_helpers.clock.advance", "POST", "/v1/test_helpers/clock/advance")
+_CLOCK_ADVANCE = Operation(
+    "test_helpers.clock.advance", "POST", "/v1/test_helpers/clock/advance", idempotency="header"
+)
 
 
 class TestHelpersMessages(SyncAPIResource):

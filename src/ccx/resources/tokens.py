@@ -24,10 +24,10 @@ __all__ = [
 ]
 
 _LIST = Operation("tokens.list", "GET", "/v1/tokens")
-_CREATE = Operation("tokens.create", "POST", "/v1/tokens")
+_CREATE = Operation("tokens.create", "POST", "/v1/tokens", idempotency="header")
 _RETRIEVE = Operation("tokens.retrieve", "GET", "/v1/tokens/{id}")
 _REVOKE = Operation("tokens.revoke", "DELETE", "/v1/tokens/{id}")
-_ROTATE = Operation("tokens.rotate", "POST", "/v1/tokens/{id}/rotate")
+_ROTATE = Operation("tokens.rotate", "POST", "/v1/tokens/{id}/rotate", idempotency="header")
 
 
 class Tokens(SyncAPIResource):
@@ -155,7 +155,6 @@ class Tokens(SyncAPIResource):
         self,
         id: str,
         *,
-        idempotency_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -177,7 +176,6 @@ class Tokens(SyncAPIResource):
                 "id": id,
             },
             options=CallOptions(
-                idempotency_key=idempotency_key,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,
@@ -361,7 +359,6 @@ class AsyncTokens(AsyncAPIResource):
         self,
         id: str,
         *,
-        idempotency_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -383,7 +380,6 @@ class AsyncTokens(AsyncAPIResource):
                 "id": id,
             },
             options=CallOptions(
-                idempotency_key=idempotency_key,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,

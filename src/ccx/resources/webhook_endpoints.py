@@ -30,14 +30,21 @@ __all__ = [
 ]
 
 _LIST = Operation("webhook_endpoints.list", "GET", "/v1/webhook_endpoints")
-_CREATE = Operation("webhook_endpoints.create", "POST", "/v1/webhook_endpoints")
+_CREATE = Operation(
+    "webhook_endpoints.create", "POST", "/v1/webhook_endpoints", idempotency="header"
+)
 _RETRIEVE = Operation("webhook_endpoints.retrieve", "GET", "/v1/webhook_endpoints/{id}")
 _UPDATE = Operation("webhook_endpoints.update", "PATCH", "/v1/webhook_endpoints/{id}")
 _DELETE = Operation("webhook_endpoints.delete", "DELETE", "/v1/webhook_endpoints/{id}")
 _ROTATE_SECRET = Operation(
-    "webhook_endpoints.rotate_secret", "POST", "/v1/webhook_endpoints/{id}/rotate_secret"
+    "webhook_endpoints.rotate_secret",
+    "POST",
+    "/v1/webhook_endpoints/{id}/rotate_secret",
+    idempotency="header",
 )
-_TEST = Operation("webhook_endpoints.test", "POST", "/v1/webhook_endpoints/{id}/test")
+_TEST = Operation(
+    "webhook_endpoints.test", "POST", "/v1/webhook_endpoints/{id}/test", idempotency="header"
+)
 
 
 class WebhookEndpoints(SyncAPIResource):
@@ -166,7 +173,6 @@ class WebhookEndpoints(SyncAPIResource):
         events: builtins.list[WebhookEventSelector] | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         status: Literal["enabled", "disabled"] | NotGiven = NOT_GIVEN,
-        idempotency_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -198,7 +204,6 @@ class WebhookEndpoints(SyncAPIResource):
                 "status": status,
             },
             options=CallOptions(
-                idempotency_key=idempotency_key,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,
@@ -211,7 +216,6 @@ class WebhookEndpoints(SyncAPIResource):
         self,
         id: str,
         *,
-        idempotency_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -232,7 +236,6 @@ class WebhookEndpoints(SyncAPIResource):
                 "id": id,
             },
             options=CallOptions(
-                idempotency_key=idempotency_key,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,
@@ -462,7 +465,6 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         events: builtins.list[WebhookEventSelector] | NotGiven = NOT_GIVEN,
         description: str | NotGiven = NOT_GIVEN,
         status: Literal["enabled", "disabled"] | NotGiven = NOT_GIVEN,
-        idempotency_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -494,7 +496,6 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
                 "status": status,
             },
             options=CallOptions(
-                idempotency_key=idempotency_key,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,
@@ -507,7 +508,6 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         self,
         id: str,
         *,
-        idempotency_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -528,7 +528,6 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
                 "id": id,
             },
             options=CallOptions(
-                idempotency_key=idempotency_key,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,

@@ -91,7 +91,7 @@ if TYPE_CHECKING:
         MessageMedia,
         MessageTemplate,
         Template,
-        UpstreamError,
+        UpstreamErrorBody,
     )
     from .templates import TemplateList
     from .templates_params import TemplateCreateRequestParam
@@ -194,7 +194,7 @@ _MODULE_OF = {
     "MessageMedia": "shared",
     "MessageTemplate": "shared",
     "Template": "shared",
-    "UpstreamError": "shared",
+    "UpstreamErrorBody": "shared",
     "TemplateList": "templates",
     "TemplateCreateRequestParam": "templates_params",
     "Clock": "test_helpers",
@@ -297,7 +297,7 @@ __all__ = [
     "MessageMedia",
     "MessageTemplate",
     "Template",
-    "UpstreamError",
+    "UpstreamErrorBody",
     "TemplateList",
     "TemplateCreateRequestParam",
     "Clock",

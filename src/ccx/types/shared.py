@@ -13,7 +13,7 @@ from .._models import BaseModel, OpenEnum
 from .enums import Channel, MessageStatus, Priority, TemplateCategory, TemplateStatus
 
 __all__ = [
-    "UpstreamError",
+    "UpstreamErrorBody",
     "APIErrorBody",
     "ErrorResponse",
     "MessageTemplate",
@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 
-class UpstreamError(BaseModel):
+class UpstreamErrorBody(BaseModel):
     """An error reported by the carrier (WhatsApp/Meta Cloud API)."""
 
     code: int
@@ -94,7 +94,7 @@ or invalid), `parameter_invalid`, `invalid_json`, `invalid_encoding`,
     retryable: bool
     """Whether the same request may succeed if retried later (429, 503, `idempotency_key_in_use`, some 502s)."""
 
-    upstream: UpstreamError | None = None
+    upstream: UpstreamErrorBody | None = None
     """The carrier's own error, on `upstream_error`s."""
 
 

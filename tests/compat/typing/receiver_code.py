@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing_extensions import assert_type
 
-from ccx.pytest_plugin import WebhookReceiver
+from ccx.testing import WebhookReceiver
 from ccx.types import BroadcastCompletedEvent, Event, MessageReadEvent
 
 
