@@ -5,15 +5,20 @@ A page's blocks run in order in one namespace (later blocks use what earlier one
 with ``CCX_BASE_URL`` and ``CCX_API_KEY`` pointing at a fresh mock server, so the examples are
 exactly what a reader would paste. A block preceded by ``<!-- pytest -->`` is a test module: it
 runs on its own, in a fresh pytest process with the plugin's fixtures and the ini options the
-docs recommend, and every test in it must pass. A block that cannot run on its own (a web app
-waiting for requests) is preceded by ``<!-- not-run -->`` and is only compiled. The API
-reference is left out: its blocks are signatures, not code.
+docs recommend, and every test in it must pass. A block that sets up the whole process (a
+global tracer provider, logging) is preceded by ``<!-- own-process -->``: it runs alone in a
+fresh interpreter against the same mock, so what it sets up cannot leak into other tests. A
+block that cannot run here at all (one that needs a proxy on the network) is preceded by
+``<!-- not-run -->`` and is only compiled. The API reference is left out: its blocks are
+signatures, not code.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +38,7 @@ PAGES = [
     *sorted(page for page in (ROOT / "docs").rglob("*.md") if REFERENCE not in page.parents),
     ROOT / "README.md",
 ]
-MARKER = re.compile(r"^<!--\s*(not-run|pytest)\s*-->\s*$")
+MARKER = re.compile(r"^<!--\s*(not-run|pytest|own-process)\s*-->\s*$")
 TIME_SCALE = 10.0
 """The mock clock runs ten times faster than the wall, so lifecycle examples finish quickly."""
 CLOCK_START = "2026-11-20T00:00:00Z"
@@ -42,8 +47,8 @@ PYTEST_INI = f"[pytest]\nccx_mock_clock_start = {CLOCK_START}\n"
 """The ini the testing guide recommends, and nothing else: the examples run as a reader's do."""
 STRICT = ("-p", "no:cacheprovider", "-W", "error::pytest.PytestUnraisableExceptionWarning")
 
-How = Literal["run", "pytest", "compile"]
-_HOW: dict[str, How] = {"not-run": "compile", "pytest": "pytest"}
+How = Literal["run", "pytest", "process", "compile"]
+_HOW: dict[str, How] = {"not-run": "compile", "pytest": "pytest", "own-process": "process"}
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,11 @@ def test_page_examples_run(page: Path) -> None:
         code = compile(block.source, _where(page, block), "exec")
         if block.how == "run":
             exec(code, namespace)
+        elif block.how == "process":
+            run = subprocess.run(
+                [sys.executable, "-c", block.source], capture_output=True, text=True, check=False
+            )
+            assert (run.returncode, run.stderr) == (0, ""), _where(page, block)
 
 
 @pytest.mark.parametrize(("page", "block"), PYTEST_BLOCKS)
@@ -154,6 +164,11 @@ def test_markers_are_found_and_fences_are_recognised() -> None:
             "```python",
             "def test_it(): pass",
             "```",
+            "",
+            "<!-- own-process -->",
+            "```python",
+            "logging.basicConfig()",
+            "```",
         ]
     )
 
@@ -164,5 +179,6 @@ def test_markers_are_found_and_fences_are_recognised() -> None:
         Block("app.run()\n", 8, "compile"),
         Block("nested = True\n", 14, "run"),
         Block("def test_it(): pass\n", 23, "pytest"),
+        Block("logging.basicConfig()\n", 28, "process"),
     ]
-    assert [defines_tests(block.source) for block in blocks] == [False, False, False, True]
+    assert [defines_tests(block.source) for block in blocks] == [False, False, False, True, False]
