@@ -17,7 +17,14 @@ import ccx
 import ccx.types
 
 SPEC = yaml.safe_load((Path(__file__).parents[1] / "openapi/openapi.yaml").read_text())
-CALL_OPTIONS = {"extra_headers", "extra_query", "extra_body", "timeout", "max_retries"}
+CALL_OPTIONS = {
+    "extra_headers",
+    "extra_query",
+    "extra_body",
+    "timeout",
+    "max_retries",
+    "call_timeout",
+}
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
