@@ -55,9 +55,10 @@ def test_unknown_ids_are_not_found(ccx_client: CCX) -> None:
     assert str(raised.value).count("check the id") == 1
 
 
-def test_a_base_url_with_the_version_in_it_is_an_unknown_endpoint(ccx_mock: MockServer) -> None:
+def test_a_base_url_with_a_wrong_path_is_an_unknown_endpoint(ccx_mock: MockServer) -> None:
+    # (One ending in /v1 is refused before anything is sent: tests/core/test_misuse.py.)
     with (
-        ccx_mock.client(base_url=f"{ccx_mock.url}/v1") as client,  # requests /v1/v1/me
+        ccx_mock.client(base_url=f"{ccx_mock.url}/api") as client,  # requests /api/v1/me
         pytest.raises(NotFoundError) as raised,
     ):
         client.me.retrieve()
