@@ -545,15 +545,16 @@ def _finish(
 
 
 def _publish(workspace: Workspace, broadcast: BroadcastRecord, event_type: str) -> None:
-    """Append to the SSE stream and emit the webhook event of the same type."""
-    progress = {
+    """Emit the event, and append the same event (its id, its body) to the SSE stream."""
+    data: dict[str, Any] = {
         "broadcast_id": broadcast.id,
         "status": broadcast.status,
         "counts": broadcast.progress(),
+        "name": broadcast.name,
     }
-    frame = json.dumps({"event": event_type, "data": progress}, separators=(",", ":"))
-    broadcast.stream.append(event_type, frame)
-    data: dict[str, Any] = {**progress, "name": broadcast.name}
     if broadcast.completed_at is not None:
         data["completed_at"] = isoformat(broadcast.completed_at)
-    workspace.emit(event_type, data, trace_id=broadcast.trace_id)
+    position = workspace.emit(event_type, data, trace_id=broadcast.trace_id)
+    event = workspace.events.record(position)
+    frame = json.dumps(event.envelope(isoformat), separators=(",", ":"))
+    broadcast.stream.append(event_type, frame)
