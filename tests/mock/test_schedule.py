@@ -57,6 +57,8 @@ async def test_a_local_time_is_sent_at_that_time_in_its_zone(
         ("2027-11-07T01:30:00", "America/New_York", "2027-11-07T05:30:00Z"),
         # ... and an offset picks the second (EST, -05:00).
         ("2027-11-07T01:30:00-05:00", "America/New_York", "2027-11-07T06:30:00Z"),
+        # RFC 3339 lets the UTC designator be lowercase.
+        ("2027-11-07t06:30:00z", "UTC", "2027-11-07T06:30:00Z"),
         # A 30-minute DST shift (Lord Howe), in its overlap: 01:45 first at +11:00.
         ("2027-04-04T01:45:00", "Australia/Lord_Howe", "2027-04-03T14:45:00Z"),
     ],

@@ -37,8 +37,10 @@ def _invalid(code: str, message: str, param: str) -> MockAPIError:
 
 
 def _parse_datetime(value: str, param: str) -> datetime:
+    # RFC 3339 allows a lowercase "z"; fromisoformat takes neither case before Python 3.11.
+    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return datetime.fromisoformat(text)
     except ValueError:
         raise _invalid(
             "invalid_timestamp",
