@@ -18,7 +18,7 @@ def refusal(response: httpx.Response, status: int, code: str) -> dict[str, objec
     error = response.json()["error"]
     assert error["code"] == code
     assert error["request_id"] == response.headers["x-request-id"]
-    return error  # type: ignore[no-any-return]
+    return error
 
 
 def test_malformed_json(http: httpx.Client) -> None:
@@ -115,8 +115,8 @@ def test_body_on_an_operation_without_one(http: httpx.Client) -> None:
     ("query", "param"),
     [({"limit": 1_000_000}, "limit"), ({"limit": 0}, "limit"), ({"limit": "ten"}, "limit")],
 )
-def test_bad_query_parameters(http: httpx.Client, query: dict[str, object], param: str) -> None:
-    error = refusal(http.get("/v1/templates", params=query), 400, "invalid_request")  # type: ignore[arg-type]
+def test_bad_query_parameters(http: httpx.Client, query: dict[str, int | str], param: str) -> None:
+    error = refusal(http.get("/v1/templates", params=query), 400, "invalid_request")
     assert error["param"] == param
     assert "query parameter" in str(error["message"])
 
