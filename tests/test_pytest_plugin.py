@@ -414,4 +414,4 @@ def test_the_receiver_is_still_importable_from_the_plugin() -> None:
     assert ccx.pytest_plugin.WebhookReceiver is ccx.testing.WebhookReceiver
     assert ccx.pytest_plugin.WebhookDelivery is ccx.testing.WebhookDelivery
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
-        _ = ccx.pytest_plugin.Nope  # type: ignore[attr-defined]
+        _ = ccx.pytest_plugin.Nope
