@@ -4,15 +4,20 @@ Garbage, truncated, wrongly typed, deeply nested, oversized and non-UTF-8 bodies
 and junk in ids, absurd ``limit`` values and header injection. The operations are read from the
 spec, so new ones are attacked too. What the HTTP parser itself refuses (bare CR or LF in a
 header) never reaches the app: that is a plain 400 from uvicorn, and the server keeps serving.
+
+The client's side gets the same: whatever text a caller passes (control characters, lone
+surrogates, non-ASCII keys), a call is either sent or refused with ``InvalidArgumentError``
+before anything leaves the process; no other exception escapes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, cast
@@ -24,6 +29,7 @@ import yaml
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+import ccx
 from ccx.mock import FrozenClock, MockConfig, MockServer
 
 SPEC: dict[str, Any] = yaml.safe_load(
@@ -388,3 +394,54 @@ def test_a_body_cut_off_by_a_hang_up_runs_nothing_and_alarms_no_one(
         assert http.get("/v1/segments", params={"limit": 100}).status_code == 200
     assert len(http.get("/v1/segments", params={"limit": 100}).json()["data"]) == before
     assert [record for record in caplog.records if record.levelno >= logging.ERROR] == []
+
+
+@pytest.fixture(scope="module")
+def client(server: MockServer) -> Iterator[ccx.CCX]:
+    with server.client(max_retries=0) as sdk:
+        yield sdk
+
+
+def _sent_or_refused(call: Callable[[], object]) -> None:
+    """The call is sent (whatever the API answers, as its typed error) or refused before
+    sending; the server's side of the answer is the business of the tests above."""
+    with contextlib.suppress(ccx.InvalidArgumentError, ccx.APIStatusError):
+        call()
+
+
+any_text = st.text(max_size=150)
+
+
+@hypothesis_settings
+@given(key=any_text)
+def test_any_idempotency_key_is_sent_or_refused(client: ccx.CCX, key: str) -> None:
+    _sent_or_refused(
+        lambda: client.messages.send(
+            to="+15550000001", channel="sms", text="hi", idempotency_key=key
+        )
+    )
+
+
+@hypothesis_settings
+@given(text=any_text, note=any_text)
+def test_any_text_in_a_body_is_sent_or_refused(client: ccx.CCX, text: str, note: str) -> None:
+    _sent_or_refused(
+        lambda: client.messages.send(
+            to="+15550000001", channel="sms", text=text, metadata={"note": note}
+        )
+    )
+
+
+@hypothesis_settings
+@given(identifier=any_text, cursor=any_text)
+def test_any_id_or_query_value_is_sent_or_refused(
+    client: ccx.CCX, identifier: str, cursor: str
+) -> None:
+    _sent_or_refused(lambda: client.messages.retrieve(identifier))
+    _sent_or_refused(lambda: client.messages.list(extra_query={"starting_after": cursor}))
+
+
+@hypothesis_settings
+@given(value=any_text)
+def test_any_header_value_is_sent_or_refused(client: ccx.CCX, value: str) -> None:
+    _sent_or_refused(lambda: client.me.retrieve(extra_headers={"X-Note": value}))
