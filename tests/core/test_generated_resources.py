@@ -9,7 +9,7 @@ import pytest
 
 from ccx._client import CCX, AsyncCCX
 from ccx._exceptions import UnprocessableEntityError
-from ccx.types import BroadcastStreamEvent, UnknownBroadcastStreamEvent
+from ccx.types import BroadcastStreamEvent, UnknownEvent
 
 from ._server import Reply, ScriptedServer, Seen, error
 from .conftest import FakeClock
@@ -141,7 +141,7 @@ def progress(event_id: int, event: str, sent: int) -> bytes:
 
 def sent_count(event: BroadcastStreamEvent) -> int:
     """The count a progress event carries; an event this SDK does not know fails the test."""
-    assert not isinstance(event, UnknownBroadcastStreamEvent), event
+    assert not isinstance(event, UnknownEvent), event
     return event.data.counts.sent
 
 
