@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -191,12 +191,14 @@ def test_arbitrary_json_objects_never_cause_a_server_error(
 
 def _patterns(schema: object) -> Iterator[str]:
     if isinstance(schema, dict):
-        if isinstance(schema.get("pattern"), str):
-            yield schema["pattern"]
-        for value in schema.values():
+        node = cast("dict[str, object]", schema)
+        pattern = node.get("pattern")
+        if isinstance(pattern, str):
+            yield pattern
+        for value in node.values():
             yield from _patterns(value)
     elif isinstance(schema, list):
-        for value in schema:
+        for value in cast("list[object]", schema):
             yield from _patterns(value)
 
 
