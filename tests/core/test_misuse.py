@@ -173,7 +173,7 @@ def test_a_value_json_cannot_carry_is_named(server: ScriptedServer, client: CCX)
 )
 def test_bad_settings_are_configuration_errors(setting: str, value: object, message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
-        CCX(API_KEY, **{setting: value})  # type: ignore[arg-type]
+        CCX(API_KEY, **{setting: value})  # type: ignore[arg-type]  # wrong type on purpose: tests the runtime check
 
 
 @pytest.mark.parametrize("option", [{"max_retries": "3"}, {"timeout": "3"}])
@@ -181,7 +181,7 @@ def test_bad_call_options_are_argument_errors(
     server: ScriptedServer, messages: Messages, option: dict[str, object]
 ) -> None:
     with pytest.raises(InvalidArgumentError, match=f"messages.send: `{next(iter(option))}`"):
-        messages.send(to="+15550000001", **option)  # type: ignore[arg-type]
+        messages.send(to="+15550000001", **option)  # type: ignore[arg-type]  # wrong type on purpose: tests the runtime check
     assert server.requests == []
 
 
