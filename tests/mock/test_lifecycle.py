@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -102,7 +103,7 @@ async def test_undeliverable_without_fallback_just_fails(
 
 
 async def attempts_at(
-    asgi: httpx.AsyncClient, clock: FrozenClock, message_id: str, waits: list[float]
+    asgi: httpx.AsyncClient, clock: FrozenClock, message_id: str, waits: Sequence[float]
 ) -> None:
     """Step through ``waits``: each attempt comes exactly ``wait`` seconds after the previous."""
     for wait in waits:

@@ -10,10 +10,18 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from messaging_helpers import CUSTOMER, ORDER_TEMPLATE, message
+from messaging_helpers import CUSTOMER, message
 
 import ccx
 from ccx.mock import FrozenClock, MockServer
+from ccx.types import TemplateInputParam
+
+ORDER: TemplateInputParam = {
+    "name": "order_confirmation",
+    "language": "pt_BR",
+    "variables": {"1": "Maria", "2": "#A8492", "3": "R$ 349,90"},
+}
+"""The helpers' order template, typed for the SDK."""
 
 
 def instant(stamp: str) -> datetime:
@@ -175,7 +183,7 @@ def test_the_sdk_schedules_a_naive_datetime_in_its_zone(server: MockServer) -> N
         sent = client.messages.send(
             to="+5511999990000",
             channel="whatsapp",
-            template=ORDER_TEMPLATE,
+            template=ORDER,
             schedule_at=datetime(2026, 11, 28, 9, 0),
             timezone="America/Sao_Paulo",
         )
@@ -184,7 +192,7 @@ def test_the_sdk_schedules_a_naive_datetime_in_its_zone(server: MockServer) -> N
             client.messages.send(
                 to="+5511999990000",
                 channel="whatsapp",
-                template=ORDER_TEMPLATE,
+                template=ORDER,
                 schedule_at=datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc),
                 timezone="America/Sao_Paulo",
             )

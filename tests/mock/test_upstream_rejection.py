@@ -6,17 +6,25 @@ from typing import Any
 
 import httpx
 import pytest
-from messaging_helpers import ORDER_TEMPLATE, REJECTED, message
+from messaging_helpers import REJECTED, message
 
 import ccx
 from ccx.mock import FrozenClock, MockServer
+from ccx.types import TemplateInputParam
+
+ORDER: TemplateInputParam = {
+    "name": "order_confirmation",
+    "language": "pt_BR",
+    "variables": {"1": "Maria", "2": "#A8492", "3": "R$ 349,90"},
+}
+"""The helpers' order template, typed for the SDK."""
 
 
 def test_a_send_meta_rejects_is_a_502_with_metas_code_and_sends_nothing(
     server: MockServer, http: httpx.Client
 ) -> None:
     with server.client() as client, pytest.raises(ccx.UpstreamError) as raised:
-        client.messages.send(to=REJECTED, channel="whatsapp", template=ORDER_TEMPLATE)
+        client.messages.send(to=REJECTED, channel="whatsapp", template=ORDER)
     error = raised.value
     assert (error.status_code, error.code, error.retryable) == (502, "upstream_failure", False)
     assert (error.upstream_code, error.upstream_message) == (
