@@ -12,7 +12,6 @@ import os
 import random
 import sys
 import time
-import uuid
 import warnings
 from collections.abc import Awaitable, Callable, Mapping
 from functools import cached_property
@@ -20,10 +19,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
-from typing_extensions import Self, override
 
 from . import _checks
 from ._budget import CallBudget
+from ._compat import override
 from ._constants import (
     API_KEY_ENV,
     API_VERSION,
@@ -61,13 +60,15 @@ from ._request import (
 from ._response import APIResponse
 from ._retry import async_retrying, retrying, should_retry
 from ._telemetry import TelemetryHook, call_span, record_call, safe_url
-from ._transports._deadline import deadline, install, within
+from ._transports._deadline import deadline, within
 from ._transports._ssl import shared_ssl_context
 from ._types import NOT_GIVEN, Body, NotGiven, Query, Timeout
 from ._version import __version__
 from .resources._root import AsyncResources, SyncResources
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from .webhooks import AsyncWebhooks, Webhooks
 
 __all__ = ["CCX", "AsyncCCX"]
@@ -80,6 +81,8 @@ _PACKAGE = os.path.dirname(__file__) + os.sep
 
 
 def _new_idempotency_key() -> str:
+    import uuid  # loaded by the first call that needs a key (it loads `platform`, slow to load)
+
     return str(uuid.uuid4())
 
 
@@ -421,6 +424,8 @@ class CCX(_BaseClient[httpx.Client], SyncResources):
                 timeout=self.timeout,
             )
             if transport is None:
+                from ._transports._backend import install  # needs httpcore, loaded by now
+
                 install(client)
             return client
 

@@ -60,8 +60,10 @@ class Pool(Generic[C]):
         self._owned = owned
         self._reopenable = reopenable
         self._kind = kind
-        self._client: C = open()
+        self._client: C | None = None
+        """Opened by the first call: creating a client loads no connection machinery."""
         self._process = os.getpid()
+        """The process the pool belongs to, from its creation on, opened or not."""
         self._loop: Loop | None = None
         self.closed = False
 
@@ -72,23 +74,30 @@ class Pool(Generic[C]):
                 f"This {self._kind} was closed (close(), or the end of its with block): "
                 f"create a new {self._kind} to make more calls."
             )
-        if self._process == os.getpid() and (self._loop is loop or self._loop is None):
+        client = self._client
+        if (
+            client is not None
+            and self._process == os.getpid()
+            and (self._loop is loop or self._loop is None)
+        ):
             self._loop = loop
-            return self._client
+            return client
         with _reopening:
             if self._process != os.getpid():
-                self._reopen("was created in another process (before os.fork())", loop)
-            elif self._loop is not None and self._loop is not loop:
+                return self._reopen("was created in another process (before os.fork())", loop)
+            if self._loop is not None and self._loop is not loop:
                 if not self._loop.is_closed():
                     raise ConfigurationError(
                         f"This {self._kind} is in use on another event loop that is still "
                         f"running: create one {self._kind} per event loop (per thread)."
                     )
-                self._reopen("was used on an event loop that is now closed", loop)
+                return self._reopen("was used on an event loop that is now closed", loop)
+            client = self._client if self._client is not None else self._open()
+            self._client = client
             self._loop = loop
-            return self._client
+            return client
 
-    def _reopen(self, why: str, loop: Loop | None) -> None:
+    def _reopen(self, why: str, loop: Loop | None) -> C:
         if not self._reopenable:
             raise ConfigurationError(
                 f"This {self._kind} {why}, and its http_client= or transport= is yours: the "
@@ -96,15 +105,16 @@ class Pool(Generic[C]):
                 f"responses. Create the {self._kind} where it is used (after the fork, inside "
                 "the event loop), or let it build its own connection pool."
             )
-        self._client = self._open()
+        client = self._client = self._open()
         self._process = os.getpid()
         self._loop = loop
+        return client
 
     def close(self, loop: Loop | None = None) -> C | None:
         """Marks the pool closed; returns the httpx client for the caller to close, unless it
         is the user's, or belongs to another process or event loop (it cannot be closed here)."""
         self.closed = True
-        if not self._owned or self._process != os.getpid():
+        if self._client is None or not self._owned or self._process != os.getpid():
             return None
         if self._loop is not None and loop is not None and self._loop is not loop:
             return None

@@ -7,11 +7,11 @@ Nothing here loads pydantic: a call's ``APIResponse`` exists before its body is 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, cast
 
 import httpx
-from typing_extensions import ParamSpec, override
 
+from ._compat import override
 from ._ratelimit import RateLimit
 
 if TYPE_CHECKING:

@@ -27,15 +27,28 @@ print(json.dumps({"import": sorted(after_import), "call": sorted(sys.modules)}))
 
 CLIENT_PROBE = """
 import json, sys
+import httpx
+
+with_httpx = set(sys.modules)
 from ccx import CCX, AsyncCCX
 
 CCX(api_key="ccx_test_key").with_options(max_retries=0)
 AsyncCCX(api_key="ccx_test_key")
-print(json.dumps({"client": sorted(sys.modules)}))
+print(json.dumps({"client": sorted(set(sys.modules) - with_httpx)}))
 """
+"""What creating clients loads beyond httpx (whose own imports depend on what is installed)."""
 
-LOADED_ON_FIRST_USE = ("pydantic", "pydantic_core", "tenacity", "opentelemetry")
-"""Parsing a response, retrying, tracing: each loads its library when it first happens."""
+LOADED_ON_FIRST_USE = (
+    "pydantic",
+    "pydantic_core",
+    "tenacity",
+    "opentelemetry",
+    "typing_extensions",
+    "httpcore",
+    "uuid",
+)
+"""Parsing a response, retrying, tracing, the first call (its connection pool and idempotency
+key): each loads what it needs when it first happens."""
 
 
 def loaded(probe: str = PROBE) -> dict[str, list[str]]:
