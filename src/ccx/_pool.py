@@ -57,7 +57,8 @@ class Pool(Generic[C]):
         it. ``reopenable``: calling ``open`` again gives an independent one (not so for an
         ``http_client=`` or ``transport=`` of the user's)."""
         self._open = open
-        self._owned = owned
+        self.owned = owned
+        """The SDK built the httpx client: nobody else has hooks, auth or cookies on it."""
         self._reopenable = reopenable
         self._kind = kind
         self._client: C | None = None
@@ -114,7 +115,7 @@ class Pool(Generic[C]):
         """Marks the pool closed; returns the httpx client for the caller to close, unless it
         is the user's, or belongs to another process or event loop (it cannot be closed here)."""
         self.closed = True
-        if self._client is None or not self._owned or self._process != os.getpid():
+        if self._client is None or not self.owned or self._process != os.getpid():
             return None
         if self._loop is not None and loop is not None and self._loop is not loop:
             return None
