@@ -116,8 +116,8 @@ def test_the_headers_of_a_stream_are_bounded_too() -> None:
         DripServer("headers") as dripping,
         CCX(API_KEY, base_url=dripping.base_url, attempt_timeout=1.0, max_retries=0) as client,
     ):
-        with pytest.raises(APITimeoutError):
-            Messages(client).events("brd_1")
+        with pytest.raises(APITimeoutError), Messages(client).events("brd_1"):
+            pass  # entering the stream connects it
 
         assert bounded(dripping, start)
 
