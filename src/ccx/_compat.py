@@ -1,8 +1,7 @@
 """``override`` for the modules a new client loads, without loading typing_extensions.
 
-typing_extensions is the slowest import a client would add to httpx's own (a third of what the
-rest of ``from ccx import CCX`` costs), and ``override`` only marks a method. The type checkers
-read typing_extensions' declaration.
+typing_extensions is a large module that nothing else a new client loads needs, and
+``override`` only marks a method. The type checkers read typing_extensions' declaration.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A client created before ``os.fork()`` (gunicorn ``--preload``, Celery's prefork pool,
 ``multiprocessing`` with fork) must not share the parent's sockets: two processes reading one
-connection read each other's responses. So the pool remembers the process that opened it, and
+connection read each other's responses. So the pool remembers the process that created it, and
 a call from another process opens a fresh one. The inherited pool is left alone: closing it
 could end or corrupt connections the parent still uses (an event loop's selector, a TLS
 session), so its sockets are released when the child drops it.
