@@ -369,6 +369,25 @@ def test_list_operations_are_paginated() -> None:
         assert bool(operation.get("x-ccx-paginated")) == listing, operation["operationId"]
 
 
+def _with_patterns(node: object) -> Iterator[Mapping[str, Any]]:
+    if isinstance(node, Mapping):
+        mapping = cast("Mapping[str, Any]", node)
+        if "pattern" in mapping:
+            yield mapping
+        for value in mapping.values():
+            yield from _with_patterns(value)
+    elif isinstance(node, list):
+        for value in cast("list[object]", node):
+            yield from _with_patterns(value)
+
+
+def test_every_pattern_says_in_words_what_it_expects() -> None:
+    """``x-ccx-expected`` is what an error shows instead of the regular expression."""
+    found = list(_with_patterns(spec()))
+    assert len(found) > 10
+    assert [s["pattern"] for s in found if not s.get("x-ccx-expected")] == []
+
+
 def test_request_schemas_forbid_unknown_fields() -> None:
     for name in request_schemas():
         schema = schemas()[name]
@@ -544,10 +563,16 @@ def test_broadcast_events_is_a_resumable_stream_of_the_stream_union() -> None:
     data = schemas()["BroadcastStreamMessage"]["properties"]["data"]
     assert data["contentSchema"]["$ref"] == f"{SCHEMA_REF}BroadcastStreamEvent"
     assert "Last-Event-ID" in {p["name"] for p in parameters}
-    progress = {
+    progress = {  # the event webhook endpoints receive, the same envelope
+        "id": "evt_1",
+        "object": "event",
         "event": "broadcast.progress",
+        "created_at": "2026-11-28T12:00:00Z",
+        "api_version": "2026-11-01",
+        "trace_id": None,
         "data": {
             "broadcast_id": "brd_1",
+            "name": "Black Friday",
             "status": "running",
             "counts": dict.fromkeys(
                 ("total", "queued", "sent", "delivered", "read", "failed", "canceled"), 0
@@ -555,6 +580,10 @@ def test_broadcast_events_is_a_resumable_stream_of_the_stream_union() -> None:
         },
     }
     assert is_valid("BroadcastStreamEvent", progress)
+    assert is_valid("BroadcastProgressEvent", progress)
+    assert not is_valid(
+        "BroadcastStreamEvent", {"event": progress["event"], "data": progress["data"]}
+    )
     assert is_valid("BroadcastStreamEvent", {**progress, "event": "broadcast.completed"})
     assert not is_valid("BroadcastStreamEvent", {**progress, "event": "broadcast.paused"})
 

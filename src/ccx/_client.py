@@ -398,11 +398,34 @@ class CCX(_BaseClient[httpx.Client], SyncResources):
     ) -> None:
         """Reads ``CCX_API_KEY``, ``CCX_BASE_URL`` and ``CCX_WEBHOOK_SECRET`` when not given.
 
-        ``timeout`` bounds each network wait, ``attempt_timeout`` each attempt end to end
-        (default: twice the read timeout) and ``call_timeout`` the whole call, its retries and
-        their waits included. Responses are read leniently unless
-        ``strict_response_validation`` (see Errors in the docs). ``sleep`` and ``now`` replace
-        ``time.sleep`` and the clocks (for tests).
+        Args:
+            api_key: The token (``ccx_live_…``, ``ccx_test_…``); default ``$CCX_API_KEY``.
+            base_url: The API's address, without ``/v1``; default ``$CCX_BASE_URL``, else
+                ``https://api.ccx.co``.
+            timeout: Seconds for each network wait (connecting, each read, each write), or an
+                ``httpx.Timeout``; default 60 s, 5 s of it to connect. It applies to every
+                request, through ``http_client`` too.
+            max_retries: Retries of a failed call (default 2); each reuses its idempotency key.
+            attempt_timeout: Seconds for one attempt end to end, however slowly the bytes come;
+                default twice the read timeout (120 s). ``None`` removes the limit.
+            call_timeout: Seconds for the whole call: every attempt, the backoff and
+                ``Retry-After`` waits (default 300 s); past it, ``CallTimeoutError``.
+            default_headers: Headers sent with every request. They cannot replace
+                ``Authorization`` or ``CCX-Version``, which the SDK sets.
+            http_client: Your own ``httpx.Client``, used as given (a proxy, TLS settings,
+                event hooks, mounts); ``close()`` leaves it open. Not with ``transport``.
+            transport: An httpx transport for the client the SDK makes (``httpx.MockTransport``
+                in tests, say). Without one, that client honours the proxy variables
+                (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``); with one, not.
+            webhook_secret: The endpoint secret ``client.webhooks`` verifies with; default
+                ``$CCX_WEBHOOK_SECRET``.
+            throttle: Wait for the rate-limit window to reset instead of sending a request the
+                API would refuse with 429.
+            on_rate_limit_warning: Called when a window is nearly spent.
+            strict_response_validation: Refuse a response that breaks the spec, instead of
+                reading it leniently (for contract tests; see Errors in the docs).
+            sleep: Replaces ``time.sleep`` for retry waits (tests).
+            now: Replaces the clocks (tests).
         """
         self._configure(
             api_key,
@@ -590,11 +613,13 @@ class AsyncCCX(_BaseClient[httpx.AsyncClient], AsyncResources):
         sleep: Callable[[float], Awaitable[None]] | None = None,
         now: Callable[[], float] | None = None,
     ) -> None:
-        """Reads ``CCX_API_KEY``, ``CCX_BASE_URL`` and ``CCX_WEBHOOK_SECRET`` when not given.
+        """Takes what `CCX` takes, in async form.
 
-        ``transport`` accepts ``ccx.AiohttpTransport()`` for high concurrency. The timeouts are
-        those of ``CCX``; responses are read leniently unless ``strict_response_validation``.
-        ``sleep`` and ``now`` replace ``asyncio.sleep`` and the clocks (for tests).
+        ``http_client`` is an ``httpx.AsyncClient``; ``transport`` an
+        ``httpx.AsyncBaseTransport``, such as ``ccx.AiohttpTransport()`` for high concurrency
+        (the proxy variables apply only without one, as for `CCX`); ``sleep`` replaces
+        ``asyncio.sleep``. The timeouts are those of `CCX`. Reads ``CCX_API_KEY``,
+        ``CCX_BASE_URL`` and ``CCX_WEBHOOK_SECRET`` when not given.
         """
         self._configure(
             api_key,

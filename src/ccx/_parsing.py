@@ -11,13 +11,23 @@ from typing import Annotated, Any, cast, get_args, get_origin
 
 from ._exceptions import ResponseValidationError
 from ._lenient import Unreadable, is_model_class, read_json
-from ._models import BaseModel, EventModel, RawDocument, UnknownVariant, keep_raw
+from ._models import (
+    BaseModel,
+    EventModel,
+    RawDocument,
+    UnknownVariant,
+    keep_raw,
+    keep_request_id,
+)
 
 __all__ = ["parse_json", "parse_page"]
 
 
-def parse_json(content: bytes | str, cast_to: Any, *, strict: bool) -> Any:
-    """Reads a response body into ``cast_to`` (see ``ccx._lenient``), keeping events' raw JSON."""
+def parse_json(
+    content: bytes | str, cast_to: Any, *, strict: bool, request_id: str | None = None
+) -> Any:
+    """Reads a response body into ``cast_to`` (see ``ccx._lenient``), keeping events' raw JSON
+    and the response's ``request_id``."""
     try:
         value = read_json(content, cast_to, strict=strict)
     except Unreadable as unreadable:
@@ -32,20 +42,26 @@ def parse_json(content: bytes | str, cast_to: Any, *, strict: bool) -> Any:
             f"The response is not {f'a valid {name}' if name else 'valid'}: "
             f"{unreadable.reason}. {advice}."
         ) from None
-    if isinstance(value, EventModel):
-        keep_raw(value, RawDocument(content))
+    if isinstance(value, BaseModel):
+        keep_request_id(value, request_id)
+        if isinstance(value, EventModel):
+            keep_raw(value, RawDocument(content))
     return value
 
 
-def parse_page(content: bytes | str, page: type[BaseModel], *, strict: bool) -> Any:
-    """Reads one page of a list; events on it keep their raw JSON, as read from the page."""
-    body = parse_json(content, page, strict=strict)
+def parse_page(
+    content: bytes | str, page: type[BaseModel], *, strict: bool, request_id: str | None = None
+) -> Any:
+    """Reads one page of a list; each item keeps the request id, and events their raw JSON."""
+    body = parse_json(content, page, strict=strict, request_id=request_id)
     items: Any = body.data
-    if _holds_events(page) and isinstance(items, list):
-        document = RawDocument(content)
+    if isinstance(items, list):
+        document = RawDocument(content) if _holds_events(page) else None
         for index, item in enumerate(cast("list[object]", items)):
-            if isinstance(item, EventModel):
-                keep_raw(item, document, ("data", index))
+            if isinstance(item, BaseModel):
+                keep_request_id(item, request_id)
+                if document is not None and isinstance(item, EventModel):
+                    keep_raw(item, document, ("data", index))
     return body
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "async_paginator_raw_wrapper",
     "async_stream_raw_wrapper",
     "async_to_raw_response_wrapper",
+    "request_id_of",
     "to_raw_response_wrapper",
 ]
 
@@ -31,6 +32,11 @@ R = TypeVar("R")
 P = ParamSpec("P")
 
 _UNSET: Any = object()
+
+
+def request_id_of(response: httpx.Response) -> str | None:
+    request_id: str | None = response.headers.get("x-request-id")
+    return request_id
 
 
 class APIResponse(Generic[T]):
@@ -60,8 +66,7 @@ class APIResponse(Generic[T]):
 
     @property
     def request_id(self) -> str | None:
-        request_id: str | None = self.http_response.headers.get("x-request-id")
-        return request_id
+        return request_id_of(self.http_response)
 
     @property
     def idempotent_replayed(self) -> bool:

@@ -2,24 +2,24 @@
 
 Every view answers with what it received, so a test can tell the typed event reached it:
 ``/webhooks`` has the secret passed in, ``/configured`` reads it from the configuration, and
-``/async`` is an ``async def`` view with the secret passed in.
-"""
+``/async`` is an ``async def`` view with the secret passed in. ``CCX_WEBHOOK_SECRET`` must be
+set when an app is made (for Django, when its URLs load), as the helpers check it at startup.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: with it, FastAPI would read the alias local to
+``fastapi_app`` as a query parameter (it looks annotations up in the module's globals).
+"""
 
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends
 
-# At runtime, not under TYPE_CHECKING: FastAPI evaluates endpoint annotations in module scope.
 from ccx.types import Event
 from ccx.webhooks.fastapi import verified_event
 
 from ._servers import SECRET
 
 GivenSecretEvent = Annotated[Event, Depends(verified_event(secret=SECRET))]
-ConfiguredSecretEvent = Annotated[Event, Depends(verified_event())]
 
 
 def describe(event: Any) -> dict[str, Any]:
@@ -30,6 +30,7 @@ def fastapi_app() -> Any:
     from fastapi import FastAPI
 
     app = FastAPI()
+    ConfiguredSecretEvent = Annotated[Event, Depends(verified_event())]
 
     @app.post("/webhooks")
     async def receive(event: GivenSecretEvent) -> dict[str, Any]:

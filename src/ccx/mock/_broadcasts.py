@@ -295,14 +295,18 @@ class BroadcastRecord:
         self._publish("broadcast.completed")
 
     def _publish(self, event_type: str) -> None:
-        """Append to the SSE stream and emit the webhook event of the same type."""
-        progress = {"broadcast_id": self.id, "status": self.status, "counts": self.progress()}
-        frame = json.dumps({"event": event_type, "data": progress}, separators=(",", ":"))
-        self.stream.append(StreamEvent(len(self.stream) + 1, event_type, frame))
-        data: dict[str, Any] = {**progress, "name": self.name}
+        """Emit the event, and append the same event (its id, its body) to the SSE stream."""
+        data: dict[str, Any] = {
+            "broadcast_id": self.id,
+            "status": self.status,
+            "counts": self.progress(),
+            "name": self.name,
+        }
         if self.completed_at is not None:
             data["completed_at"] = isoformat(self.completed_at)
-        self.engine.emit(self.workspace_id, event_type, data, trace_id=self.trace_id)
+        event = self.engine.emit(self.workspace_id, event_type, data, trace_id=self.trace_id)
+        frame = json.dumps(event.envelope(isoformat), separators=(",", ":"))
+        self.stream.append(StreamEvent(len(self.stream) + 1, event_type, frame))
         if self._changed is not None:
             self._changed.set()
             self._changed = None

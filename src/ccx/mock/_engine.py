@@ -122,7 +122,7 @@ class Engine:
         trace_id: str | None,
         ordering_key: str | None = None,
         at: float | None = None,
-    ) -> None:
+    ) -> EventRecord:
         """Record an event and hand it to every enabled endpoint that subscribes to it.
 
         ``at`` (default: now) lets a record and its event share one timestamp object.
@@ -138,10 +138,10 @@ class Engine:
             for endpoint in domain.endpoints.values()
             if endpoint.status == "enabled" and endpoint.subscribes(event_type)
         ]
-        if listeners:
-            event = domain.events.record(position)
-            for endpoint in listeners:
-                self.deliverer.enqueue(endpoint, event)
+        event = domain.events.record(position)
+        for endpoint in listeners:
+            self.deliverer.enqueue(endpoint, event)
+        return event
 
     def test_event(
         self, endpoint: EndpointRecord, event_type: str, *, trace_id: str | None

@@ -200,6 +200,9 @@ class FaultMiddleware:
             except MockAPIError as refusal:
                 await self._answer(refusal, scope, receive, send)
                 return
+            if not faults.active:  # an opt-out (error_rate=0) draws nothing from a seed's stream
+                await self.app(scope, receive, send)
+                return
             draw = self._random
             if faults.seed is not None:
                 draw = self._seeded.setdefault(faults.seed, random.Random(faults.seed))

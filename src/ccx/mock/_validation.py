@@ -2,7 +2,9 @@
 
 The schemas come from the generated route table's pydantic models: this module only parses
 JSON defensively (size, encoding, depth) and translates pydantic's errors into the API's
-error envelope with ``param`` set to the offending field's dotted path.
+error envelope with ``param`` set to the offending field's dotted path. A value that does not
+match a ``pattern`` is described in the words the spec gives beside it (``x-ccx-expected``),
+never by the regular expression.
 """
 
 from __future__ import annotations
@@ -134,12 +136,36 @@ def _field_path(loc: Sequence[int | str], data: Any) -> str:
     return ".".join(parts)
 
 
+@functools.cache
+def expected_formats() -> dict[str, str]:
+    """Each ``pattern`` of the spec, mapped to the words its ``x-ccx-expected`` says it means."""
+    from ._spec import SPEC_JSON  # the route table, generated beside the spec; loaded once
+
+    found: dict[str, str] = {}
+    pending: list[object] = [json.loads(SPEC_JSON)]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            schema = cast("dict[str, object]", node)
+            pattern, words = schema.get("pattern"), schema.get("x-ccx-expected")
+            if isinstance(pattern, str) and isinstance(words, str):
+                found[pattern] = words
+            pending.extend(schema.values())
+        elif isinstance(node, list):
+            pending.extend(cast("list[object]", node))
+    return found
+
+
 def _describe(error: ErrorDetails, path: str, location: Location) -> str:
     where = "query parameter" if location == "query" else "field"
     if error["type"] == "extra_forbidden":
         return f"Unknown {where} '{path}': remove it; this operation does not accept it."
     if error["type"] == "missing":
         return f"Missing required {where} '{path}': add it to the request."
+    if error["type"] == "string_pattern_mismatch":
+        pattern = str(error.get("ctx", {}).get("pattern"))
+        expected = expected_formats().get(pattern, "the format the API's spec describes")
+        return f"Invalid {where} '{path}': expected {expected}."
     return f"Invalid {where} '{path}': {error['msg']}."
 
 

@@ -18,8 +18,9 @@ from .._response import (
 )
 from .._streaming import AsyncStream, Stream
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
-from ..types.broadcasts import Broadcast, BroadcastList, BroadcastStreamEvent
+from ..types.broadcasts import Broadcast, BroadcastList
 from ..types.enums import BroadcastStatus, Language, Priority
+from ..types.events import BroadcastStreamEvent
 
 __all__ = [
     "Broadcasts",
@@ -318,12 +319,13 @@ class Broadcasts(SyncAPIResource):
 
         Streams a broadcast's progress as Server-Sent Events: `broadcast.progress` whenever its
         counts change and a final `broadcast.completed`, after which the server closes the
-        stream. Each event is framed as
+        stream. They are the very events webhook endpoints receive (same `evt_…` id, same body),
+        so one handler serves both. Each event is framed as
 
         ```
         id: 42
         event: broadcast.progress
-        data: {"event": "broadcast.progress", "data": {"broadcast_id": "brd_…", "status": "running", "counts": {…}}}
+        data: {"id": "evt_…", "object": "event", "event": "broadcast.progress", "created_at": "…", "api_version": "2026-11-01", "trace_id": "…", "data": {"broadcast_id": "brd_…", "name": "…", "status": "running", "counts": {…}}}
         ```
 
         `id:` is a monotonically increasing integer (as a string); `event:` repeats the event
@@ -650,12 +652,13 @@ class AsyncBroadcasts(AsyncAPIResource):
 
         Streams a broadcast's progress as Server-Sent Events: `broadcast.progress` whenever its
         counts change and a final `broadcast.completed`, after which the server closes the
-        stream. Each event is framed as
+        stream. They are the very events webhook endpoints receive (same `evt_…` id, same body),
+        so one handler serves both. Each event is framed as
 
         ```
         id: 42
         event: broadcast.progress
-        data: {"event": "broadcast.progress", "data": {"broadcast_id": "brd_…", "status": "running", "counts": {…}}}
+        data: {"id": "evt_…", "object": "event", "event": "broadcast.progress", "created_at": "…", "api_version": "2026-11-01", "trace_id": "…", "data": {"broadcast_id": "brd_…", "name": "…", "status": "running", "counts": {…}}}
         ```
 
         `id:` is a monotonically increasing integer (as a string); `event:` repeats the event
