@@ -149,13 +149,15 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             raise _translate(error, request) from error
         finally:
             response.release()
-        return httpx.Response(
+        whole = httpx.Response(
             response.status,
             headers=response.raw_headers,
-            content=content,
+            stream=httpx.ByteStream(content),  # not content=: that would add a Content-Length
             request=request,
             extensions={"http_version": b"HTTP/1.1"},
         )
+        whole.read()  # decodes any Content-Encoding, as reading the stream would
+        return whole
 
     async def _send(self, request: httpx.Request) -> aiohttp.ClientResponse:
         session = self._open_session()
