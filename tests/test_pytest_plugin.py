@@ -500,7 +500,7 @@ def test_the_receiver_is_still_importable_from_the_plugin() -> None:
     assert ccx.pytest_plugin.WebhookReceiver is ccx.testing.WebhookReceiver
     assert ccx.pytest_plugin.WebhookDelivery is ccx.testing.WebhookDelivery
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
-        _ = ccx.pytest_plugin.Nope  # type: ignore[attr-defined]
+        _ = ccx.pytest_plugin.Nope
 
 
 def test_wait_for_has_an_overload_for_every_event_type_giving_its_class() -> None:

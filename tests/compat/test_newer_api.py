@@ -22,7 +22,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ccx
-import ccx.types
 import ccx.webhooks
 from ccx._lenient import read_leniently
 from ccx._models import EventModel
@@ -42,7 +41,7 @@ SECRET = "whsec_newer_api_0a1b2c3d"
 API_KEY = "ccx_test_newer_api"
 REQUEST_ID = "req_newer_api"
 OPERATIONS = operations()
-EMPTY_PAGE = {"object": "list", "data": [], "has_more": False, "next_cursor": None}
+EMPTY_PAGE: dict[str, Any] = {"object": "list", "data": [], "has_more": False, "next_cursor": None}
 Body = Any
 
 
@@ -76,7 +75,7 @@ def _method(client: Any, operation: Operation) -> Callable[..., Any]:
     target = client
     for part in operation.id.split("."):
         target = getattr(target, part)
-    return target  # type: ignore[no-any-return]
+    return target
 
 
 def _call(client: Any, operation: Operation) -> Any:
@@ -127,7 +126,7 @@ def cases(operation: Operation) -> Iterator[tuple[Variant, str, Body]]:
 def check_read(operation: Operation, variant: Variant, sent: Body, result: Any) -> str | None:
     """Why ``result`` is not what a lenient read of ``sent`` must give, or None."""
     if operation.kind == "page":
-        items = sent.get("data") if isinstance(sent.get("data"), list) else []
+        items: list[Any] = sent.get("data") if isinstance(sent.get("data"), list) else []
         got = [dumped(item) for item in result]
         if got != items:
             return f"read {got!r}, sent {items!r}"

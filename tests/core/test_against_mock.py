@@ -9,9 +9,10 @@ from typing_extensions import override
 from ccx._client import CCX, AsyncCCX
 from ccx._exceptions import NotFoundError
 from ccx.mock import MockServer
+from ccx.types import TemplateInputParam
 
 
-def template(client: CCX) -> dict[str, object]:
+def template(client: CCX) -> TemplateInputParam:
     chosen = next(t for t in client.templates.list() if t.status == "approved")
     variables = {str(n): f"value {n}" for n in range(1, chosen.body.count("{{") + 1)}
     return {"name": chosen.name, "language": chosen.language, "variables": variables}

@@ -179,7 +179,7 @@ def test_a_stream_may_outlive_its_limit_while_frames_keep_coming(server: Scripte
 def test_time_spent_between_events_is_the_callers(server: ScriptedServer) -> None:
     steady_stream(server, gap=0.0)
     with CCX(API_KEY, base_url=server.base_url, attempt_timeout=1.0) as client:
-        events = []
+        events: list[object] = []
         for event in Messages(client).events("brd_1"):
             events.append(event)
             if len(events) <= 2:

@@ -68,6 +68,7 @@ def test_the_request_id_is_no_part_of_the_data(ccx_client: CCX) -> None:
 
     assert first.x_request_id != second.x_request_id
     assert first == second
+    assert first.x_request_id is not None
     assert first.x_request_id not in repr(first)
     assert first.x_request_id not in first.to_json()
     assert first.x_request_id not in json.dumps(first.model_dump(mode="json"))

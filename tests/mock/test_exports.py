@@ -19,7 +19,7 @@ def create_ready(server: MockServer, http: httpx.Client, body: dict[str, str]) -
     assert created.status_code == 202, created.text
     assert created.json()["status"] == "pending"
     server.advance(1)
-    return created.json()  # type: ignore[no-any-return]
+    return created.json()
 
 
 def test_audit_log_export_as_csv(server: MockServer, http: httpx.Client) -> None:

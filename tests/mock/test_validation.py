@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -22,7 +22,7 @@ def refusal(response: httpx.Response, status: int, code: str) -> dict[str, objec
     error = response.json()["error"]
     assert error["code"] == code
     assert error["request_id"] == response.headers["x-request-id"]
-    return error  # type: ignore[no-any-return]
+    return error
 
 
 def test_malformed_json(http: httpx.Client) -> None:
@@ -119,8 +119,8 @@ def test_body_on_an_operation_without_one(http: httpx.Client) -> None:
     ("query", "param"),
     [({"limit": 1_000_000}, "limit"), ({"limit": 0}, "limit"), ({"limit": "ten"}, "limit")],
 )
-def test_bad_query_parameters(http: httpx.Client, query: dict[str, object], param: str) -> None:
-    error = refusal(http.get("/v1/templates", params=query), 400, "invalid_request")  # type: ignore[arg-type]
+def test_bad_query_parameters(http: httpx.Client, query: dict[str, int | str], param: str) -> None:
+    error = refusal(http.get("/v1/templates", params=query), 400, "invalid_request")
     assert error["param"] == param
     assert "query parameter" in str(error["message"])
 
@@ -191,12 +191,14 @@ def test_arbitrary_json_objects_never_cause_a_server_error(
 
 def _patterns(schema: object) -> Iterator[str]:
     if isinstance(schema, dict):
-        if isinstance(schema.get("pattern"), str):
-            yield schema["pattern"]
-        for value in schema.values():
+        node = cast("dict[str, object]", schema)
+        pattern = node.get("pattern")
+        if isinstance(pattern, str):
+            yield pattern
+        for value in node.values():
             yield from _patterns(value)
     elif isinstance(schema, list):
-        for value in schema:
+        for value in cast("list[object]", schema):
             yield from _patterns(value)
 
 

@@ -25,8 +25,8 @@ def factory_with_a_local_alias() -> FastAPI:
     LocalEvent = Annotated[Event, Depends(verified_event(secret=SECRET))]
 
     @app.post("/webhooks")
-    async def receive(event: LocalEvent) -> str:
-        return event.event
+    async def receive(event: LocalEvent) -> str:  # pyright: ignore[reportInvalidTypeForm, reportUnknownParameterType]  # the pitfall under test: a local alias
+        return event.event  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]  # typed by the local alias, so unknown
 
     return app
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -21,6 +21,11 @@ from ccx.webhooks.django import verify_webhook as django_verify_webhook
 
 from ._apps import django_app, fastapi_app, flask_app
 from ._servers import SECRET, event_body, serve_asgi, serve_wsgi
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from ccx.types import Event
 
 OLD_SECRET = "whsec_before_rotation_77aa01"
 
@@ -186,10 +191,14 @@ def test_a_secret_removed_after_startup_fails_requests_rather_than_accepting_the
     assert post(client, body, sign(body, SECRET), "/configured").status_code == 500
 
 
+def django_view(request: HttpRequest, event: Event) -> None:
+    """Never served: decorating it is the startup under test."""
+
+
 STARTUPS: dict[str, Callable[[], object]] = {
     "fastapi": fastapi_app,
     "flask": flask_app,
-    "django": lambda: django_verify_webhook()(lambda request, event: None),
+    "django": lambda: django_verify_webhook()(django_view),
 }
 
 
