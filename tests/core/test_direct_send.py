@@ -101,9 +101,12 @@ async def test_an_async_response_says_how_long_it_took(
 def test_your_http_client_runs_its_own_hooks(server: ScriptedServer) -> None:
     server.script("POST", "/v1/messages", Reply(202, MESSAGE))
     seen: list[int] = []
-    hooks = {"response": [lambda response: seen.append(response.status_code)]}
+
+    def record(response: httpx.Response) -> None:
+        seen.append(response.status_code)
+
     with (
-        httpx.Client(event_hooks=hooks) as http,
+        httpx.Client(event_hooks={"response": [record]}) as http,
         CCX(API_KEY, base_url=server.base_url, http_client=http) as client,
     ):
         Messages(client).send(to="+15550000001")
