@@ -9,8 +9,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any, cast
 
 import httpx
-from typing_extensions import override
 
+from ._compat import override
 from ._constants import API_KEY_ENV, BASE_URL_ENV
 from ._ratelimit import parse_retry_after
 

@@ -12,7 +12,8 @@ from typing_extensions import Self
 from ._models import BaseModel
 from ._operation import CallOptions, Operation
 from ._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
-from ._response import APIResponse, parse_json, parse_page, request_id_of
+from ._parsing import parse_json, parse_page
+from ._response import APIResponse, request_id_of
 from ._streaming import AsyncStream, Stream
 from ._types import Body, Query
 

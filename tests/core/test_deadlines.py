@@ -17,7 +17,7 @@ from ccx._client import CCX, AsyncCCX
 from ccx._constants import STREAM_MAX_RECONNECTS
 from ccx._exceptions import APIConnectionError, APITimeoutError
 from ccx._transports import AiohttpTransport
-from ccx._transports._deadline import DeadlineBackend
+from ccx._transports._backend import DeadlineBackend
 
 from ._drip import DripServer, Phase
 from ._resources import AsyncMessages, Messages, Progress

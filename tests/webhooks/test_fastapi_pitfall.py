@@ -3,7 +3,8 @@
 This module has ``from __future__ import annotations``, as many applications do: FastAPI then
 looks an endpoint's annotations up in the module's globals. An ``Annotated`` alias local to an
 app factory is not found there, so FastAPI takes the event for a query parameter and answers
-every delivery 422; the annotation written out in full works.
+every delivery 422 (older FastAPI and pydantic refuse to declare the route at all); the
+annotation written out in full works.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Annotated
 
 import httpx
 from fastapi import Depends, FastAPI
+from pydantic.errors import PydanticUndefinedAnnotation
 
 from ccx.types import Event
 from ccx.webhooks import SIGNATURE_HEADER, sign
@@ -52,10 +54,16 @@ def delivered(app: FastAPI) -> httpx.Response:
 
 
 def test_a_local_alias_turns_the_event_into_a_query_parameter() -> None:
-    response = delivered(factory_with_a_local_alias())
-
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["query", "event"]
+    try:
+        app = factory_with_a_local_alias()
+    except PydanticUndefinedAnnotation as error:  # older FastAPI and pydantic: at declaration
+        refusal = str(error)
+    else:
+        response = delivered(app)
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["query", "event"]
+        return
+    assert "LocalEvent" in refusal
 
 
 def test_the_annotation_in_full_works_inside_a_factory() -> None:
