@@ -58,8 +58,7 @@ from ._request import (
     AttemptHook,
     RequestPlan,
     attempt_limit,
-    build_request,
-    limit_timeouts,
+    attempt_request,
     plan_request,
     run_after,
     run_before,
@@ -72,6 +71,7 @@ from ._transports._direct import send, send_async
 from ._transports._ssl import shared_ssl_context
 from ._types import NOT_GIVEN, Body, NotGiven, Query, Timeout
 from ._version import __version__
+from ._wire import HttpxResponse, WireRequest, WireResponse, WireTransport
 from .resources._root import AsyncResources, SyncResources
 
 if TYPE_CHECKING:
@@ -88,10 +88,19 @@ _HOOKS: tuple[AttemptHook, ...] = (TelemetryHook(), LoggingHook())
 _PACKAGE = os.path.dirname(__file__) + os.sep
 
 
-def _new_idempotency_key() -> str:
-    import uuid  # loaded by the first call that needs a key (it loads `platform`, slow to load)
+_UUID4_CLEARED = ~(0xF000 << 64 | 0xC000 << 48)
+_UUID4_SET = 0x4000 << 64 | 0x8000 << 48
+"""The version (4) and variant (RFC 9562) bits of a random UUID."""
 
-    return str(uuid.uuid4())
+
+def _new_idempotency_key() -> str:
+    """A random UUID, as ``str(uuid.uuid4())`` writes it, from the same 16 random bytes.
+
+    Written out because every mutating call makes one: ``uuid4()`` takes twice as long, and
+    importing ``uuid`` loads ``platform``, slow to load.
+    """
+    digits = f"{int.from_bytes(os.urandom(16), 'big') & _UUID4_CLEARED | _UUID4_SET:032x}"
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
 def _check_transport(http_client: object, transport: object) -> None:
@@ -145,6 +154,8 @@ class _BaseClient(Generic[HttpClient]):
     _sleep: Callable[[float], Any]
     _owns_pool: bool
     """False for copies made by ``with_options``: they share the pool but do not close it."""
+    _wire_transport: WireTransport | None = None
+    """The pool's transport, when it sends the SDK's requests without httpx objects."""
 
     def _configure(
         self,
@@ -259,10 +270,10 @@ class _BaseClient(Generic[HttpClient]):
             timeout = _checks.timeout(options.timeout, InvalidArgumentError)
         return attempt_limit(timeout, self._attempt_timeout)
 
-    def _check(self, budget: CallBudget, attempt: Attempt, response: httpx.Response) -> Attempt:
+    def _check(self, budget: CallBudget, attempt: Attempt, response: WireResponse) -> Attempt:
         """Records the rate limit, then raises the typed error of an error response."""
         now = self._now()
-        rate_limit = parse_rate_limit(rate_limit_headers(response.headers.raw), now)
+        rate_limit = parse_rate_limit(rate_limit_headers(response.raw_headers), now)
         attempt.rate_limit = rate_limit
         if rate_limit is not None and self._rate_limit_state.update(rate_limit, now):
             logger.warning(
@@ -275,13 +286,13 @@ class _BaseClient(Generic[HttpClient]):
             if self.on_rate_limit_warning is not None:
                 self.on_rate_limit_warning(rate_limit)
         if response.status_code >= 300:  # the API never redirects: a 3xx is a wrong base_url
-            raise budget.record(error_from_response(response, now))
+            raise budget.record(error_from_response(response.to_httpx(), now))
         return attempt
 
     def _connection_error(
         self, budget: CallBudget, error: httpx.TransportError, attempt: Attempt
     ) -> APIError:
-        request = attempt.request
+        request = attempt.request.to_httpx()
         failure = connection_error(
             error,
             request=request,
@@ -292,7 +303,7 @@ class _BaseClient(Generic[HttpClient]):
         attempt.error = failure
         return budget.record(failure)
 
-    def _result(self, attempt: Attempt, parser: Callable[[httpx.Response], T]) -> APIResponse[T]:
+    def _result(self, attempt: Attempt, parser: Callable[[WireResponse], T]) -> APIResponse[T]:
         assert attempt.response is not None
         return APIResponse(
             attempt.response,
@@ -347,6 +358,7 @@ class _BaseClient(Generic[HttpClient]):
         """Takes ``source``'s connection pool and sleep, without owning the pool."""
         self._pool = source._pool
         self._sleep = source._sleep
+        self._wire_transport = source._wire_transport
         self._owns_pool = False
 
     def _copy_arguments(self) -> dict[str, Any]:
@@ -478,7 +490,7 @@ class CCX(_BaseClient[httpx.Client], SyncResources):
         self,
         operation: Operation,
         *,
-        parser: Callable[[httpx.Response], T],
+        parser: Callable[[WireResponse], T],
         path: Mapping[str, object] | None = None,
         query: Query | None = None,
         body: Body | None = None,
@@ -499,9 +511,8 @@ class CCX(_BaseClient[httpx.Client], SyncResources):
 
     def _send(self, http: httpx.Client, plan: RequestPlan, stream: bool) -> Attempt:
         budget = CallBudget(plan, self._clock)
-        request = build_request(plan)
         try:
-            return self._attempt(http, budget, request, 0, stream)
+            return self._attempt(http, budget, 0, stream)
         except APIError as error:
             if plan.max_retries == 0 or not should_retry(error):
                 raise budget.failure(error)  # noqa: B904 - the error itself, or the budget's
@@ -512,7 +523,7 @@ class CCX(_BaseClient[httpx.Client], SyncResources):
             number = next(numbers)
             if number == 0:
                 raise first_error  # replayed, so tenacity decides the first wait from it
-            return self._attempt(http, budget, request, number, stream)
+            return self._attempt(http, budget, number, stream)
 
         policy = retrying(
             plan.operation.id,
@@ -528,12 +539,7 @@ class CCX(_BaseClient[httpx.Client], SyncResources):
             raise budget.failure(error)  # noqa: B904 - the error itself, or the budget's
 
     def _attempt(
-        self,
-        http: httpx.Client,
-        budget: CallBudget,
-        request: httpx.Request,
-        number: int,
-        stream: bool,
+        self, http: httpx.Client, budget: CallBudget, number: int, stream: bool
     ) -> Attempt:
         delay = self._throttle_delay()
         if delay > 0:
@@ -541,32 +547,29 @@ class CCX(_BaseClient[httpx.Client], SyncResources):
             self._sleep(delay)
         plan = budget.plan
         limit = budget.start_attempt()
+        request = attempt_request(plan, number, limit)
         attempt = Attempt(plan.operation, request, number, plan.idempotency_key)
-        limit_timeouts(request, plan, limit)
         run_before(_HOOKS, attempt)
         try:
             with deadline(limit):
-                response = attempt.response = self._receive(http, request, stream, self._pool.owned)
+                response = attempt.response = self._receive(http, request, stream)
         except httpx.TransportError as error:
             raise self._connection_error(budget, error, attempt) from error
         finally:
             run_after(_HOOKS, attempt)
         return self._check(budget, attempt, response)
 
-    @staticmethod
-    def _receive(
-        http: httpx.Client, request: httpx.Request, stream: bool, direct: bool
-    ) -> httpx.Response:
+    def _receive(self, http: httpx.Client, request: WireRequest, stream: bool) -> WireResponse:
         """The response, read whole unless streamed (an error response always is).
 
-        ``direct``: the SDK built ``http``, so it may skip the client layer (``_direct``).
+        A client the SDK built is sent whole-body calls without its client layer (``_direct``).
         """
-        if direct and not stream:
-            return send(http, request)
-        response = http.send(request, stream=stream)
+        if not stream and self._pool.owned:
+            return HttpxResponse(send(http, request.to_httpx()))
+        response = http.send(request.to_httpx(), stream=stream)
         if stream and response.status_code >= 300:
             response.read()
-        return response
+        return HttpxResponse(response)
 
     def close(self) -> None:
         """Closes the connection pool (unless it was passed in as ``http_client``).
@@ -642,6 +645,8 @@ class AsyncCCX(_BaseClient[httpx.AsyncClient], AsyncResources):
         self._sleep = sleep
         _check_transport(http_client, transport)
         self._owns_pool = True
+        if isinstance(transport, WireTransport):
+            self._wire_transport = transport
 
         def open_pool() -> httpx.AsyncClient:
             if http_client is not None:
@@ -671,7 +676,7 @@ class AsyncCCX(_BaseClient[httpx.AsyncClient], AsyncResources):
         self,
         operation: Operation,
         *,
-        parser: Callable[[httpx.Response], T],
+        parser: Callable[[WireResponse], T],
         path: Mapping[str, object] | None = None,
         query: Query | None = None,
         body: Body | None = None,
@@ -691,9 +696,8 @@ class AsyncCCX(_BaseClient[httpx.AsyncClient], AsyncResources):
 
     async def _send(self, http: httpx.AsyncClient, plan: RequestPlan, stream: bool) -> Attempt:
         budget = CallBudget(plan, self._clock)
-        request = build_request(plan)
         try:
-            return await self._attempt(http, budget, request, 0, stream)
+            return await self._attempt(http, budget, 0, stream)
         except APIError as error:
             if plan.max_retries == 0 or not should_retry(error):
                 raise budget.failure(error)  # noqa: B904 - the error itself, or the budget's
@@ -704,7 +708,7 @@ class AsyncCCX(_BaseClient[httpx.AsyncClient], AsyncResources):
             number = next(numbers)
             if number == 0:
                 raise first_error  # replayed, so tenacity decides the first wait from it
-            return await self._attempt(http, budget, request, number, stream)
+            return await self._attempt(http, budget, number, stream)
 
         policy = async_retrying(
             plan.operation.id,
@@ -720,12 +724,7 @@ class AsyncCCX(_BaseClient[httpx.AsyncClient], AsyncResources):
             raise budget.failure(error)  # noqa: B904 - the error itself, or the budget's
 
     async def _attempt(
-        self,
-        http: httpx.AsyncClient,
-        budget: CallBudget,
-        request: httpx.Request,
-        number: int,
-        stream: bool,
+        self, http: httpx.AsyncClient, budget: CallBudget, number: int, stream: bool
     ) -> Attempt:
         delay = self._throttle_delay()
         if delay > 0:
@@ -733,12 +732,12 @@ class AsyncCCX(_BaseClient[httpx.AsyncClient], AsyncResources):
             await self._sleep(delay)
         plan = budget.plan
         limit = budget.start_attempt()
+        request = attempt_request(plan, number, limit)
         attempt = Attempt(plan.operation, request, number, plan.idempotency_key)
-        limit_timeouts(request, plan, limit)
         run_before(_HOOKS, attempt)
         try:
             response = attempt.response = await within(
-                limit, self._receive(http, request, stream, self._pool.owned), request
+                limit, self._receive(http, request, stream), request
             )
         except httpx.TransportError as error:
             raise self._connection_error(budget, error, attempt) from error
@@ -746,17 +745,19 @@ class AsyncCCX(_BaseClient[httpx.AsyncClient], AsyncResources):
             run_after(_HOOKS, attempt)
         return self._check(budget, attempt, response)
 
-    @staticmethod
     async def _receive(
-        http: httpx.AsyncClient, request: httpx.Request, stream: bool, direct: bool
-    ) -> httpx.Response:
-        """The twin of ``CCX._receive``."""
-        if direct and not stream:
-            return await send_async(http, request)
-        response = await http.send(request, stream=stream)
+        self, http: httpx.AsyncClient, request: WireRequest, stream: bool
+    ) -> WireResponse:
+        """The twin of ``CCX._receive``; a ``WireTransport`` is sent the request as it is."""
+        if not stream:
+            if self._wire_transport is not None:
+                return await self._wire_transport.handle_wire_request(request)
+            if self._pool.owned:
+                return HttpxResponse(await send_async(http, request.to_httpx()))
+        response = await http.send(request.to_httpx(), stream=stream)
         if stream and response.status_code >= 300:
             await response.aread()
-        return response
+        return HttpxResponse(response)
 
     async def close(self) -> None:
         """Closes the connection pool (unless it was passed in as ``http_client``).

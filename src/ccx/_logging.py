@@ -7,9 +7,12 @@ import os
 import re
 from collections.abc import Iterable
 
+import httpx
+
 from ._compat import override
 from ._constants import LOG_ENV, REDACTED
 from ._request import Attempt
+from ._wire import WireRequest
 
 __all__ = ["LoggingHook", "RedactingFilter", "configure_from_env", "logger", "redact_headers"]
 
@@ -70,6 +73,15 @@ def configure_from_env() -> None:
         logger.addHandler(handler)
 
 
+def _as_sent(request: WireRequest) -> httpx.Headers:
+    """The request's headers as httpx lists them: lower-case, with the ``Host`` and
+    ``Content-Length`` every transport adds. Made apart from ``request.to_httpx()``, which
+    must wait until no hook adds a header any more."""
+    return httpx.Request(
+        request.method, request.parsed_url, headers=request.headers, content=request.content
+    ).headers
+
+
 class LoggingHook:
     """Logs each attempt at debug level; costs one level check when debug is off."""
 
@@ -82,7 +94,7 @@ class LoggingHook:
                 request.url,
                 attempt.operation.id,
                 attempt.number + 1,
-                redact_headers(request.headers.items()),
+                redact_headers(_as_sent(request).items()),
             )
 
     def after(self, attempt: Attempt) -> None:
@@ -94,7 +106,7 @@ class LoggingHook:
                 "Response %s %d (request_id=%s)",
                 attempt.operation.id,
                 response.status_code,
-                response.headers.get("x-request-id"),
+                response.header("x-request-id"),
             )
         elif attempt.error is not None:
             logger.debug("Attempt of %s failed: %r", attempt.operation.id, attempt.error)

@@ -1,9 +1,9 @@
-"""Pure request planning (URL, headers, body, idempotency key) and the per-attempt hook chain."""
+"""Pure request planning (URL, headers, body, idempotency key), each attempt's request, and the
+per-attempt hook chain."""
 
 from __future__ import annotations
 
 import datetime
-import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, cast
@@ -17,14 +17,14 @@ from ._exceptions import InvalidArgumentError
 from ._operation import CallOptions, Operation
 from ._ratelimit import RateLimit
 from ._types import Body, NotGiven, Query
+from ._wire import WireRequest, WireResponse, endpoint
 
 __all__ = [
     "Attempt",
     "AttemptHook",
     "RequestPlan",
     "attempt_limit",
-    "build_request",
-    "limit_timeouts",
+    "attempt_request",
     "plan_request",
     "run_after",
     "run_before",
@@ -38,12 +38,13 @@ class RequestPlan:
     operation: Operation
     method: str
     url: str
-    params: dict[str, str | list[str]]
+    """As sent, with the query: httpx's normal form of ``parsed_url``."""
+    parsed_url: httpx.URL
     headers: dict[str, str]
     content: bytes | None
     timeout: httpx.Timeout
     waits: dict[str, float | None]
-    """``timeout`` as httpx's request extension wants it."""
+    """``timeout`` as httpx's request extension names it."""
     max_retries: int
     attempt_timeout: float | None
     """Wall-clock seconds one attempt may take, end to end (``None``: no limit)."""
@@ -129,7 +130,7 @@ def plan_request(
     if options.extra_headers:
         _checks.header_values(options.extra_headers, "extra_headers", refuse)
         request_headers.update(options.extra_headers)
-    # The SDK's own count, whatever the caller sent: later attempts overwrite it (``Attempt``).
+    # The SDK's own count, whatever the caller sent: later attempts set theirs (``attempt_request``).
     for name in [name for name in request_headers if name.lower() == "ccx-retry-count"]:
         del request_headers[name]
     request_headers[RETRY_COUNT_HEADER] = "0"
@@ -164,11 +165,14 @@ def plan_request(
     if not isinstance(options.call_timeout, NotGiven):
         call_timeout = _checks.seconds(options.call_timeout, "call_timeout", refuse)
 
+    parsed_url, url = _target(
+        base_url + _expand_path(operation, path), _query(query, options.extra_query, operation_id)
+    )
     return RequestPlan(
         operation=operation,
         method=operation.method,
-        url=base_url + _expand_path(operation, path),
-        params=_query(query, options.extra_query, operation_id),
+        url=url,
+        parsed_url=parsed_url,
         headers=request_headers,
         content=content,
         timeout=timeout,
@@ -190,32 +194,34 @@ class _Refusal:
         return InvalidArgumentError(f"{self.operation_id}: {problem}")
 
 
-_parsed_url = functools.lru_cache(maxsize=1024)(httpx.URL)
-"""``httpx.URL`` is immutable, and parsing one costs more than the rest of a request: calls to
-the same endpoint share it."""
+def _target(url: str, params: dict[str, str | list[str]]) -> tuple[httpx.URL, str]:
+    """The URL with its query, parsed and as text, as ``httpx.Request`` would make it."""
+    if not params:
+        return endpoint(url)
+    parsed = httpx.URL(url, params=params)
+    return parsed, str(parsed)
 
 
-def build_request(plan: RequestPlan) -> httpx.Request:
-    """The ``httpx.Request`` for a plan; attempts only change its retry-count header."""
-    return httpx.Request(
-        plan.method,
-        _parsed_url(plan.url),
-        params=plan.params or None,
-        headers=plan.headers,
-        content=plan.content,
-        extensions={"timeout": plan.waits},
-    )
-
-
-def limit_timeouts(request: httpx.Request, plan: RequestPlan, limit: float | None) -> None:
-    """Sets the request's network waits for one attempt, none longer than its ``limit``."""
-    waits = plan.waits
+def attempt_request(plan: RequestPlan, number: int, limit: float | None) -> WireRequest:
+    """The request of attempt ``number`` (0 for the first): the plan's, with its retry count,
+    and network waits none longer than the attempt's ``limit``."""
+    headers = dict(plan.headers)  # the attempt's own: hooks add to it
+    if number:  # the plan says 0 already
+        headers[RETRY_COUNT_HEADER] = str(number)
+    waits: dict[str, float | None] = plan.waits
     if limit is not None:
         for wait in waits.values():  # a loop, not any(): this runs on every attempt
             if wait is None or wait > limit:
                 waits = {name: limit if w is None else min(w, limit) for name, w in waits.items()}
                 break
-    request.extensions["timeout"] = waits
+    return WireRequest(
+        plan.method,
+        plan.url,
+        parsed_url=plan.parsed_url,
+        headers=headers,
+        content=plan.content,
+        timeouts=waits,
+    )
 
 
 @dataclass(slots=True)
@@ -223,19 +229,15 @@ class Attempt:
     """One HTTP attempt of a call, as the per-attempt hooks see it."""
 
     operation: Operation
-    request: httpx.Request
+    request: WireRequest
     number: int
     """0 for the first attempt, n for the n-th retry (sent as ``CCX-Retry-Count``)."""
     idempotency_key: str | None
-    response: httpx.Response | None = None
+    response: WireResponse | None = None
     error: BaseException | None = None
     rate_limit: RateLimit | None = None
     state: dict[object, object] = field(default_factory=dict[object, object])
     """Scratch space hooks use to carry their own values from ``before`` to ``after``."""
-
-    def __post_init__(self) -> None:
-        if self.number:  # the plan's headers say 0 already
-            self.request.headers[RETRY_COUNT_HEADER] = str(self.number)
 
 
 class AttemptHook(Protocol):

@@ -16,6 +16,7 @@ from ._parsing import parse_json, parse_page
 from ._response import APIResponse, request_id_of
 from ._streaming import AsyncStream, Stream
 from ._types import Body, Query
+from ._wire import WireResponse
 
 if TYPE_CHECKING:
     from ._client import CCX, AsyncCCX
@@ -27,7 +28,7 @@ T = TypeVar("T")
 _STREAM_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
 
 
-def _result_parser(cast_to: Any, strict: bool) -> Callable[[httpx.Response], Any]:
+def _result_parser(cast_to: Any, strict: bool) -> Callable[[WireResponse], Any]:
     if cast_to is None:
         return lambda response: None
     if cast_to is bytes:
@@ -161,7 +162,7 @@ class SyncAPIResource(_Resource):
             return client._request(
                 operation,
                 parser=lambda response: Stream(
-                    response,
+                    response.to_httpx(),
                     connect=reconnect,
                     parse=parse,
                     sleep=client._sleep,
@@ -298,7 +299,7 @@ class AsyncAPIResource(_Resource):
             return await client._request(
                 operation,
                 parser=lambda response: AsyncStream(
-                    response,
+                    response.to_httpx(),
                     connect=reconnect,
                     parse=parse,
                     sleep=client._sleep,

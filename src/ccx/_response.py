@@ -13,6 +13,7 @@ import httpx
 
 from ._compat import override
 from ._ratelimit import RateLimit
+from ._wire import WireResponse
 
 if TYPE_CHECKING:
     from ._pagination import AsyncCursorPage, AsyncPaginator
@@ -34,9 +35,8 @@ P = ParamSpec("P")
 _UNSET: Any = object()
 
 
-def request_id_of(response: httpx.Response) -> str | None:
-    request_id: str | None = response.headers.get("x-request-id")
-    return request_id
+def request_id_of(response: WireResponse) -> str | None:
+    return response.header("x-request-id")
 
 
 class APIResponse(Generic[T]):
@@ -44,21 +44,26 @@ class APIResponse(Generic[T]):
 
     def __init__(
         self,
-        http_response: httpx.Response,
+        response: WireResponse,
         *,
-        parser: Callable[[httpx.Response], T],
+        parser: Callable[[WireResponse], T],
         rate_limit: RateLimit | None,
         retries_taken: int,
     ) -> None:
-        self.http_response = http_response
+        self._response = response
         self.rate_limit = rate_limit
         self.retries_taken = retries_taken
         self._parser = parser
         self._parsed: T = _UNSET
 
     @property
+    def http_response(self) -> httpx.Response:
+        """The response as httpx represents it, its ``request`` included."""
+        return self._response.to_httpx()
+
+    @property
     def status_code(self) -> int:
-        return self.http_response.status_code
+        return self._response.status_code
 
     @property
     def headers(self) -> httpx.Headers:
@@ -66,18 +71,18 @@ class APIResponse(Generic[T]):
 
     @property
     def request_id(self) -> str | None:
-        return request_id_of(self.http_response)
+        return request_id_of(self._response)
 
     @property
     def idempotent_replayed(self) -> bool:
         """True when the server answered from its idempotency cache instead of acting again."""
-        replayed: str = self.http_response.headers.get("idempotent-replayed", "")
+        replayed = self._response.header("idempotent-replayed") or ""
         return replayed.lower() == "true"
 
     def parse(self) -> T:
         """The body as its declared type; parsed once, then cached."""
         if self._parsed is _UNSET:
-            self._parsed = self._parser(self.http_response)
+            self._parsed = self._parser(self._response)
         return self._parsed
 
     @override

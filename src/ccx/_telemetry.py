@@ -16,6 +16,7 @@ import httpx
 from ._constants import REDACTED
 from ._request import Attempt
 from ._version import __version__
+from ._wire import WireResponse
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Span, Tracer
@@ -54,13 +55,24 @@ def safe_url(url: httpx.URL) -> str:
     return str(url.copy_with(username=None, password=None, params=params or None))
 
 
-@contextlib.contextmanager
-def call_span(operation_id: str, idempotency_key: str | None) -> Generator[Span | None, None, None]:
-    """The parent span of one SDK call, current while its attempts run."""
+_NO_SPAN: contextlib.nullcontext[None] = contextlib.nullcontext()
+
+
+def call_span(
+    operation_id: str, idempotency_key: str | None
+) -> contextlib.AbstractContextManager[Span | None]:
+    """The parent span of one SDK call, current while its attempts run (nothing to enter,
+    without a tracer)."""
     active = tracer()
     if active is None:
-        yield None
-        return
+        return _NO_SPAN
+    return _call_span(active, operation_id, idempotency_key)
+
+
+@contextlib.contextmanager
+def _call_span(
+    active: Tracer, operation_id: str, idempotency_key: str | None
+) -> Generator[Span, None, None]:
     from opentelemetry.trace import SpanKind
 
     attributes: dict[str, str] = {"ccx.operation": operation_id}
@@ -72,13 +84,13 @@ def call_span(operation_id: str, idempotency_key: str | None) -> Generator[Span 
         yield span
 
 
-def record_call(span: Span | None, response: httpx.Response, retries_taken: int) -> None:
+def record_call(span: Span | None, response: WireResponse, retries_taken: int) -> None:
     """Adds the outcome of a finished call to its span."""
     if span is None:
         return
     span.set_attribute("ccx.retry_count", retries_taken)
     span.set_attribute("http.response.status_code", response.status_code)
-    request_id = response.headers.get("x-request-id")
+    request_id = response.header("x-request-id")
     if request_id is not None:
         span.set_attribute("ccx.request_id", request_id)
 
@@ -94,7 +106,7 @@ class TelemetryHook:
         from opentelemetry.trace import SpanKind, set_span_in_context
 
         request = attempt.request
-        url = request.url
+        url = request.parsed_url
         attributes: dict[str, str | int] = {
             "http.request.method": request.method,
             "server.address": url.host,
@@ -125,7 +137,7 @@ class TelemetryHook:
         response = attempt.response
         if response is not None:
             span.set_attribute("http.response.status_code", response.status_code)
-            request_id = response.headers.get("x-request-id")
+            request_id = response.header("x-request-id")
             if request_id is not None:
                 span.set_attribute("ccx.request_id", request_id)
             if response.status_code >= 400:

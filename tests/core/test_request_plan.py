@@ -1,4 +1,5 @@
-"""Request planning as a pure function: URL, query, body, headers and the idempotency key."""
+"""Request planning as a pure function: URL, query, body, headers and the idempotency key; and
+each attempt's request, as sent and as httpx shows it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from ccx._exceptions import InvalidArgumentError
 from ccx._operation import CallOptions, Operation
-from ccx._request import RequestPlan, build_request, plan_request
+from ccx._request import RequestPlan, attempt_request, plan_request
 from ccx._types import NOT_GIVEN, Body, Query
 
 SEND = Operation("messages.send", "POST", "/v1/messages", idempotency="body")
@@ -84,12 +85,35 @@ def test_reads_carry_no_key_and_drop_unset_query_values() -> None:
 
     assert planned.idempotency_key is None
     assert "Idempotency-Key" not in planned.headers
-    assert planned.params == {
-        "limit": "10",
-        "created_after": "2026-11-01T00:00:00+00:00",
-        "flag": "true",
-        "beta": "1",
-    }
+    assert planned.parsed_url.params == httpx.QueryParams(
+        {
+            "limit": "10",
+            "created_after": "2026-11-01T00:00:00+00:00",
+            "flag": "true",
+            "beta": "1",
+        }
+    )
+    assert planned.url == str(planned.parsed_url)
+
+
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=8),
+        st.one_of(st.text(max_size=12), st.lists(st.text(max_size=6), min_size=1, max_size=3)),
+        max_size=4,
+    )
+)
+def test_the_url_sent_is_the_one_httpx_shows(query: dict[str, str | list[str]]) -> None:
+    """A transport that takes the SDK's own request sends ``url``; the ``httpx.Request`` users
+    see is made from it: both must be what httpx makes of the same call."""
+    try:
+        planned = plan(LIST, query=query)
+    except InvalidArgumentError:
+        return  # text that is no valid Unicode is refused before anything is built
+    expected = httpx.Request("GET", "https://api.ccx.co/v1/messages", params=query or None).url
+
+    assert planned.url == str(expected)
+    assert attempt_request(planned, 0, None).to_httpx().url == expected
 
 
 def test_per_call_options() -> None:
@@ -147,15 +171,46 @@ def test_missing_path_parameter() -> None:
 @example("..")
 @example("a/../b")
 def test_any_id_stays_inside_its_path_segment(id: str) -> None:
-    request = build_request(plan(CANCEL, path={"id": id}))
+    planned = plan(CANCEL, path={"id": id})
+    request = attempt_request(planned, 0, None).to_httpx()
 
+    assert str(request.url) == planned.url
     segments = request.url.raw_path.decode().split("/")
     assert segments[:3] == ["", "v1", "messages"]
     assert segments[4:] == ["cancel"]
     assert request.headers["Idempotency-Key"] == "generated-key"
 
 
-def test_build_request_carries_the_timeout() -> None:
-    request = build_request(plan(LIST, options=CallOptions(timeout=2.5)))
+def test_an_attempt_carries_the_timeout() -> None:
+    request = attempt_request(plan(LIST, options=CallOptions(timeout=2.5)), 0, None).to_httpx()
 
     assert request.extensions["timeout"] == httpx.Timeout(2.5).as_dict()
+
+
+def test_no_wait_of_an_attempt_outlasts_its_limit() -> None:
+    planned = plan(LIST, options=CallOptions(timeout=httpx.Timeout(2.5, connect=None)))
+
+    request = attempt_request(planned, 0, 1.0)
+
+    assert request.timeouts == {"connect": 1.0, "read": 1.0, "write": 1.0, "pool": 1.0}
+    assert request.to_httpx().extensions["timeout"] == request.timeouts
+    assert attempt_request(planned, 0, 5.0).timeouts == {
+        "connect": 5.0,
+        "read": 2.5,
+        "write": 2.5,
+        "pool": 2.5,
+    }
+
+
+def test_each_attempt_sends_its_own_retry_count() -> None:
+    planned = plan(SEND, body={"to": "+1"}, options=CallOptions(extra_headers={"X-Extra": "1"}))
+
+    first, second = attempt_request(planned, 0, None), attempt_request(planned, 1, None)
+    second.headers["traceparent"] = "00-1-2-01"  # as the attempt hooks add it
+
+    assert first.to_httpx().headers["CCX-Retry-Count"] == "0"
+    assert second.to_httpx().headers["CCX-Retry-Count"] == "1"
+    assert "traceparent" not in first.headers
+    assert "traceparent" not in planned.headers
+    assert second.to_httpx().headers["X-Extra"] == "1"
+    assert second.to_httpx().content == planned.content

@@ -24,13 +24,14 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from typing_extensions import override
 
 import ccx
 from ccx import AiohttpTransport
+from ccx._wire import WireRequest, WireResponse
 from ccx.mock import FrozenClock, MockConfig, MockServer
 from ccx.mock._demo import DEMO_WORKSPACE_ID
 from ccx.mock._faults import FAULT_HEADER
@@ -55,6 +56,8 @@ _FAULT_SPECS: tuple[str | None, ...] = (None, FAILING_500, SLOW, BURSTY)
 """Each call's own faults (None: the server-wide ones), drawn with `_FAULT_WEIGHTS`."""
 _FAULT_WEIGHTS = (0.70, 0.25, 0.03, 0.02)
 START = 1_795_248_000.0
+
+Answer = TypeVar("Answer", httpx.Response, WireResponse)
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,7 @@ class AsyncCountingTransport(httpx.AsyncBaseTransport):
 
 class AiohttpCountingTransport(AiohttpTransport):
     """``AiohttpTransport`` counting as ``AsyncCountingTransport`` does, through both of the
-    ways the SDK sends with it (streamed, and read whole)."""
+    ways the SDK sends with it (streamed through httpx, and its own requests read whole)."""
 
     def __init__(self, tally: Tally) -> None:
         super().__init__()
@@ -185,10 +188,10 @@ class AiohttpCountingTransport(AiohttpTransport):
         return await self._counted(super().handle_async_request(request))
 
     @override
-    async def handle_whole_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self._counted(super().handle_whole_async_request(request))
+    async def handle_wire_request(self, request: WireRequest) -> WireResponse:
+        return await self._counted(super().handle_wire_request(request))
 
-    async def _counted(self, sending: Awaitable[httpx.Response]) -> httpx.Response:
+    async def _counted(self, sending: Awaitable[Answer]) -> Answer:
         try:
             response = await sending
         except httpx.TransportError as error:

@@ -3,19 +3,27 @@
 httpx 0.28's async connection pool spends quadratic time assigning requests to connections
 (httpcore's ``_assign_requests_to_connections``) once dozens of requests are in flight; aiohttp's
 connector does not. Use it as ``AsyncCCX(transport=AiohttpTransport())``.
+
+``AsyncCCX`` sends every call that is not a stream through ``handle_wire_request``, which
+builds no httpx object (see ``ccx._wire``); streams, and an ``httpx.AsyncClient`` given this
+transport, go through ``handle_async_request``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime
+import functools
 import os
 import ssl
+import time
 from collections.abc import AsyncIterator
 from typing import ClassVar
 
 import httpx
 from typing_extensions import override
 
+from .._wire import HttpxResponse, WireRequest, WireResponse
 from ._ssl import shared_ssl_context
 
 try:
@@ -35,7 +43,7 @@ _CONNECT_TIMEOUTS: tuple[type[BaseException], ...] = (
 
 
 _SKIPPED_AUTO_HEADERS = ("User-Agent", "Accept-Encoding", "Content-Type")
-"""httpx set the request's headers already; aiohttp must not add its own."""
+"""The request carries the headers it needs already; aiohttp must not add its own."""
 
 
 def _translate(error: Exception, request: httpx.Request) -> httpx.TransportError:
@@ -52,13 +60,14 @@ def _translate(error: Exception, request: httpx.Request) -> httpx.TransportError
     return httpx.ReadError(message, request=request)
 
 
-def _client_timeout(request: httpx.Request) -> aiohttp.ClientTimeout:
-    timeout: dict[str, float | None] = request.extensions.get("timeout", {})
-    return aiohttp.ClientTimeout(
-        total=None,
-        sock_connect=timeout.get("connect"),
-        sock_read=timeout.get("read"),
-    )
+@functools.lru_cache(maxsize=64)
+def _timeout(connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
+    """aiohttp's form of httpx's connect and read timeouts (immutable, so shared)."""
+    return aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=read)
+
+
+def _client_timeout(timeouts: dict[str, float | None]) -> aiohttp.ClientTimeout:
+    return _timeout(timeouts.get("connect"), timeouts.get("read"))
 
 
 class _ResponseStream(httpx.AsyncByteStream):
@@ -79,8 +88,56 @@ class _ResponseStream(httpx.AsyncByteStream):
         self._response.release()
 
 
+class _WholeResponse:
+    """An aiohttp response read whole, as a ``WireResponse``: its ``httpx.Response`` is made
+    on first use, from the same status, headers and body."""
+
+    __slots__ = (
+        "_elapsed",
+        "_headers",
+        "_httpx",
+        "_request",
+        "content",
+        "raw_headers",
+        "status_code",
+    )
+
+    def __init__(
+        self,
+        response: aiohttp.ClientResponse,
+        content: bytes,
+        request: WireRequest,
+        elapsed: float,
+    ) -> None:
+        self.status_code = response.status
+        self.content = content
+        self.raw_headers = response.raw_headers
+        self._headers = response.headers
+        self._request = request
+        self._elapsed = elapsed
+        self._httpx: httpx.Response | None = None
+
+    def header(self, name: str) -> str | None:
+        values = self._headers.getall(name, None)
+        return None if values is None else ", ".join(values)
+
+    def to_httpx(self) -> httpx.Response:
+        if self._httpx is None:
+            response = httpx.Response(
+                self.status_code,
+                headers=self.raw_headers,  # bytes, as httpx keeps them: nothing to convert
+                stream=httpx.ByteStream(self.content),  # not content=: it adds a Content-Length
+                request=self._request.to_httpx(),
+                extensions={"http_version": b"HTTP/1.1"},
+            )
+            response.read()  # decodes any Content-Encoding, as reading the stream would
+            response.elapsed = datetime.timedelta(seconds=self._elapsed)
+            self._httpx = response
+        return self._httpx
+
+
 class AiohttpTransport(httpx.AsyncBaseTransport):
-    """Sends httpx requests through an aiohttp session of the running loop and process.
+    """Sends requests through an aiohttp session of the running loop and process.
 
     A new process (after ``os.fork()``) or a new event loop gets a session of its own: an
     aiohttp session belongs to the loop that created it, and sockets must not be shared with a
@@ -129,40 +186,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     @override
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self._send(request)
-        return httpx.Response(
-            response.status,
-            headers=response.raw_headers,  # bytes, as httpx keeps them: nothing to convert
-            stream=_ResponseStream(response, request),
-            request=request,
-            extensions={"http_version": b"HTTP/1.1"},
-        )
-
-    async def handle_whole_async_request(self, request: httpx.Request) -> httpx.Response:
-        """The response with its body read: ``handle_async_request`` and ``aread()`` in one,
-        without passing the body through httpx's stream machinery (``ccx._transports._direct``
-        calls it for every call that is not a stream)."""
-        response = await self._send(request)
         try:
-            content = await response.read()
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-            raise _translate(error, request) from error
-        finally:
-            response.release()
-        whole = httpx.Response(
-            response.status,
-            headers=response.raw_headers,
-            stream=httpx.ByteStream(content),  # not content=: that would add a Content-Length
-            request=request,
-            extensions={"http_version": b"HTTP/1.1"},
-        )
-        whole.read()  # decodes any Content-Encoding, as reading the stream would
-        return whole
-
-    async def _send(self, request: httpx.Request) -> aiohttp.ClientResponse:
-        session = self._open_session()
-        try:
-            return await session.request(
+            response = await self._open_session().request(
                 request.method,
                 str(request.url),
                 headers=[
@@ -171,10 +196,41 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 ],
                 data=await request.aread() or None,
                 allow_redirects=False,
-                timeout=_client_timeout(request),
+                timeout=_client_timeout(request.extensions.get("timeout", {})),
             )
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             raise _translate(error, request) from error
+        return httpx.Response(
+            response.status,
+            headers=response.raw_headers,
+            stream=_ResponseStream(response, request),
+            request=request,
+            extensions={"http_version": b"HTTP/1.1"},
+        )
+
+    async def handle_wire_request(self, request: WireRequest) -> WireResponse:
+        """The response to one of the SDK's own requests, its body read: ``AsyncCCX`` sends
+        every call that is not a stream this way."""
+        started = time.perf_counter()
+        try:
+            response = await self._open_session().request(
+                request.method,
+                request.url,
+                headers=request.headers,
+                data=request.content,
+                allow_redirects=False,
+                timeout=_client_timeout(request.timeouts),
+            )
+            try:
+                content = await response.read()
+            finally:
+                response.release()
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            raise _translate(error, request.to_httpx()) from error
+        whole = _WholeResponse(response, content, request, time.perf_counter() - started)
+        if "Content-Encoding" in response.headers:
+            return HttpxResponse(whole.to_httpx())  # httpx decodes the body, as it always has
+        return whole
 
     @override
     async def aclose(self) -> None:

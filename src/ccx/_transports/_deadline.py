@@ -25,6 +25,8 @@ from typing import TypeVar
 
 import httpx
 
+from .._wire import WireRequest
+
 __all__ = ["AttemptTimeout", "deadline", "time_left", "within"]
 
 T = TypeVar("T")
@@ -68,8 +70,11 @@ def time_left(timeout: float | None, error: type[Exception]) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
-async def within(seconds: float | None, awaitable: Awaitable[T], request: httpx.Request) -> T:
-    """``await awaitable`` in this task, cut off after ``seconds`` with ``AttemptTimeout``.
+async def within(
+    seconds: float | None, awaitable: Awaitable[T], request: httpx.Request | WireRequest
+) -> T:
+    """``await awaitable`` in this task, cut off after ``seconds`` with ``AttemptTimeout`` (its
+    ``request`` the httpx form of ``request``, made only then).
 
     Python 3.10 has no ``asyncio.timeout``, and ``asyncio.wait_for`` would move the await to
     another task (aiohttp then drops data it buffered before a connection closed): there, the
@@ -89,4 +94,5 @@ async def within(seconds: float | None, awaitable: Awaitable[T], request: httpx.
             with anyio.fail_after(seconds):
                 return await awaitable
     except TimeoutError:
-        raise AttemptTimeout("the attempt's deadline passed", request=request) from None
+        sent = request.to_httpx() if isinstance(request, WireRequest) else request
+        raise AttemptTimeout("the attempt's deadline passed", request=sent) from None

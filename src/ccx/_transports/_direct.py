@@ -9,20 +9,18 @@ of what ``send`` does: the request on the response and on transport errors, the 
 closed on failure), and ``elapsed``.
 
 A client passed as ``http_client=``, and every streamed response, still go through ``send``:
-the former may have auth, hooks or cookies of its owner, the latter is read over minutes.
+the former may have auth, hooks or cookies of its owner, the latter is read over minutes. A
+transport that takes the SDK's own requests (``ccx._wire.WireTransport``) is not called here.
 """
 
 from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Awaitable, Callable
 
 import httpx
 
 __all__ = ["send", "send_async"]
-
-WholeRequest = Callable[[httpx.Request], Awaitable[httpx.Response]]
 
 
 def _elapsed(started: float) -> datetime.timedelta:
@@ -54,11 +52,6 @@ async def send_async(http: httpx.AsyncClient, request: httpx.Request) -> httpx.R
     """The async twin of ``send``."""
     transport = http._transport_for_url(request.url)
     started = time.perf_counter()
-    whole: WholeRequest | None = getattr(transport, "handle_whole_async_request", None)
-    if whole is not None:  # AiohttpTransport reads the body without httpx's streams
-        response = await whole(request)
-        response.elapsed = _elapsed(started)
-        return response
     try:
         response = await transport.handle_async_request(request)
     except httpx.RequestError as error:
