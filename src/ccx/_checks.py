@@ -189,12 +189,13 @@ def _not_unicode(operation_id: str, name: str, value: str, error: UnicodeEncodeE
 def json_body(payload: Mapping[str, object], operation_id: str) -> bytes:
     """``payload`` as JSON; a value that cannot be sent is named by its path in the body."""
     # Loaded by the first call with a body, not with the client (pydantic-core is the fastest
-    # serialiser at hand, and knows datetimes, UUIDs and decimals).
-    from pydantic_core import PydanticSerializationError, to_json
+    # serialiser at hand, and knows datetimes, UUIDs and decimals). A plain import: importing
+    # names from a package runs importlib's Python code on every call.
+    import pydantic_core
 
     try:
-        return to_json(payload)
-    except PydanticSerializationError:
+        return pydantic_core.to_json(payload)
+    except pydantic_core.PydanticSerializationError:
         raise InvalidArgumentError(_unsendable(payload, (), operation_id)) from None
 
 
