@@ -239,6 +239,44 @@ def test_analytics_audit_log_exports_and_clock(client: ccx.CCX) -> None:
     assert export.id in {listed.id for listed in client.exports.list(limit=100)}
 
 
+async def test_aiohttp_transport_requests_and_responses_keep_the_contract(
+    gateway: Gateway, server: MockServer
+) -> None:
+    """``AsyncCCX`` + ``AiohttpTransport`` builds its requests without httpx: each kind of
+    request (a query, a JSON body, a key in a header and no body, PATCH, DELETE, an event
+    stream, an error answer) goes through Prism, which checks it and its answer."""
+    async with ccx.AsyncCCX(
+        api_key=server.token, base_url=gateway.url, transport=ccx.AiohttpTransport(), timeout=30
+    ) as client:
+        assert (await client.me.retrieve()).workspace.id == "wks_demo"
+        contact = f"+1555{_unique():0>7}"[:12]
+        sent = await client.messages.send(
+            to=contact, channel="sms", text="Hi", schedule_at=TOMORROW
+        )
+        assert (await client.messages.cancel(sent.id)).status == "canceled"
+        assert sent.id in {message.id async for message in client.messages.list(limit=100)}
+        with pytest.raises(ccx.NotFoundError):
+            await client.messages.retrieve("msg_missing")
+        template = await client.templates.create(
+            name=f"contract_aiohttp_{_unique()}", language="en", category="utility", body="Hi"
+        )
+        await client.templates.delete(template.name)
+        endpoint = await client.webhook_endpoints.create(url="http://127.0.0.1:9/h", events=["*"])
+        updated = await client.webhook_endpoints.update(endpoint.id, description="aiohttp")
+        assert updated.description == "aiohttp"
+        segment = await client.segments.create(name="Aiohttp", recipients=["+15557300001"])
+        running = await client.broadcasts.create(
+            name="Aiohttp",
+            template="order_confirmation",
+            language="pt_BR",
+            segment_id=segment.id,
+            variables={"1": "Ana", "2": "#8", "3": "R$ 1"},
+        )
+        await client.test_helpers.clock.advance(seconds=600)
+        events = [event async for event in client.broadcasts.events(running.id)]
+        assert events[-1].event == "broadcast.completed"
+
+
 def test_every_operation_was_called_and_prism_saw_no_violation(gateway: Gateway) -> None:
     assert sorted(set(OPERATIONS.values()) - gateway.called) == []
     if gateway.prism_log is not None:

@@ -43,7 +43,9 @@ class Reply:
 
     ``events`` streams SSE chunks, ``gap`` seconds apart; ``drop`` then cuts the connection
     instead of ending the body cleanly. ``hold`` delays the answer by that many seconds (server
-    side) to provoke client timeouts.
+    side) to provoke client timeouts. ``body`` is sent as it is, instead of ``json`` (a
+    compressed body, say). ``repeated`` headers follow ``headers``, a name more than once if
+    need be.
     """
 
     status: int = 200
@@ -53,6 +55,8 @@ class Reply:
     drop: bool = False
     hold: float = 0.0
     gap: float = 0.0
+    body: bytes | None = None
+    repeated: tuple[tuple[str, str], ...] = ()
 
 
 def error(status: int, code: str, message: str = "failed", **extra: Any) -> Reply:
@@ -144,13 +148,23 @@ class ScriptedServer:
                 headers=reply.headers,
                 media_type="text/event-stream",
             )
-        content = b"" if reply.json is None else json.dumps(reply.json).encode()
-        return Response(
-            content,
+        response = Response(
+            _content(reply),
             status_code=reply.status,
             headers=reply.headers,
             media_type="application/json" if reply.json is not None else None,
         )
+        response.raw_headers.extend(
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in reply.repeated
+        )
+        return response
+
+
+def _content(reply: Reply) -> bytes:
+    if reply.body is not None:
+        return reply.body
+    return b"" if reply.json is None else json.dumps(reply.json).encode()
 
 
 async def _stream(chunks: list[bytes], drop: bool, gap: float) -> AsyncIterator[bytes]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -50,6 +51,14 @@ def server(_running_server: ScriptedServer) -> Iterator[ScriptedServer]:
     _running_server.reset()
     yield _running_server
     _running_server.reset()
+
+
+@pytest.fixture
+def free_port() -> int:
+    with socket.socket() as probe:  # free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @pytest.fixture

@@ -21,14 +21,6 @@ MESSAGE = {"id": "msg_1", "status": "queued"}
 
 
 @pytest.fixture
-def free_port() -> int:
-    with socket.socket() as probe:  # free a moment ago: nothing listens there
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@pytest.fixture
 def plain_http_port() -> Iterator[int]:
     """A server that answers plain HTTP, whatever it is sent (a TLS hello included)."""
     listener = socket.socket()

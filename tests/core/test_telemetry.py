@@ -12,12 +12,14 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
+from ccx._client import AsyncCCX
 from ccx._exceptions import NotFoundError
 from ccx._telemetry import safe_url
+from ccx._transports import AiohttpTransport
 
 from ._resources import AsyncMessages, Messages
 from ._server import Reply, ScriptedServer, error
-from .conftest import API_KEY
+from .conftest import API_KEY, FakeClock
 
 _EXPORTER = InMemorySpanExporter()
 
@@ -149,19 +151,51 @@ def test_safe_url(url: str, expected: str) -> None:
     assert safe_url(httpx.URL(url)) == expected
 
 
+@pytest.mark.parametrize("transport", [None, AiohttpTransport], ids=["httpx", "aiohttp"])
 async def test_async_calls_record_the_same_spans(
-    server: ScriptedServer, async_messages: AsyncMessages, spans: InMemorySpanExporter
+    server: ScriptedServer,
+    clock: FakeClock,
+    spans: InMemorySpanExporter,
+    transport: type[AiohttpTransport] | None,
 ) -> None:
     server.script(
-        "POST", "/v1/messages", Reply(500), Reply(202, {"id": "msg_1", "status": "queued"})
+        "POST",
+        "/v1/messages",
+        Reply(500),
+        Reply(202, {"id": "msg_1", "status": "queued"}, headers={"X-Request-Id": "req_b"}),
     )
 
-    await async_messages.send(to="+15550000001")
+    async with AsyncCCX(
+        API_KEY,
+        base_url=server.base_url,
+        transport=transport and transport(),
+        sleep=clock.async_sleep,
+        now=clock.now,
+    ) as client:
+        await AsyncMessages(client).send(to="+15550000001")
 
     finished = spans.get_finished_spans()
     (call,) = by_name(finished, "ccx messages.send")
-    attempts = by_name(finished, "POST /v1/messages")
+    attempts = sorted(by_name(finished, "POST /v1/messages"), key=lambda span: span.start_time or 0)
     assert call.context is not None
     assert [a.parent.span_id for a in attempts if a.parent] == [call.context.span_id] * 2
     seen = server.seen("POST", "/v1/messages")
-    assert seen[0].headers["traceparent"] != seen[1].headers["traceparent"]
+    for attempt, request in zip(attempts, seen, strict=True):
+        assert attempt.context is not None
+        _, _, span_id, _ = request.headers["traceparent"].split("-")
+        assert int(span_id, 16) == attempt.context.span_id
+    assert attempts[1].attributes is not None
+    assert dict(attempts[1].attributes) == {
+        "http.request.method": "POST",
+        "server.address": "127.0.0.1",
+        "server.port": int(server.base_url.rsplit(":", 1)[1]),
+        "url.full": f"{server.base_url}/v1/messages",
+        "ccx.operation": "messages.send",
+        "ccx.retry_count": 1,
+        "http.request.resend_count": 1,
+        "ccx.idempotency_key": seen[0].headers["idempotency-key"],
+        "http.response.status_code": 202,
+        "ccx.request_id": "req_b",
+    }
+    assert call.attributes is not None
+    assert call.attributes["ccx.request_id"] == "req_b"

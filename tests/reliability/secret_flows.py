@@ -9,6 +9,7 @@ it and checks that no secret appears anywhere.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -16,7 +17,7 @@ import socket
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from opentelemetry import trace
@@ -50,13 +51,25 @@ class Surfaces:
         try:
             call()
         except (ccx.CCXError, webhooks.WebhookVerificationError) as error:
-            self.errors.append("".join(traceback.format_exception(error)))
-            for link in _chain(error):
-                self.errors.extend([type(link).__name__, str(link), repr(link), repr(link.args)])
-                for part in ("message", "request", "response", "last_error"):
-                    self.errors.append(repr(getattr(link, part, None)))
+            self._keep_error(error)
         else:
             raise AssertionError(f"{call} did not raise")
+
+    async def fail_async(self, call: Callable[[], Awaitable[object]]) -> None:
+        """``fail`` for a coroutine."""
+        try:
+            await call()
+        except ccx.CCXError as error:
+            self._keep_error(error)
+        else:
+            raise AssertionError(f"{call} did not raise")
+
+    def _keep_error(self, error: BaseException) -> None:
+        self.errors.append("".join(traceback.format_exception(error)))
+        for link in _chain(error):
+            self.errors.extend([type(link).__name__, str(link), repr(link), repr(link.args)])
+            for part in ("message", "request", "response", "last_error"):
+                self.errors.append(repr(getattr(link, part, None)))
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:
@@ -112,6 +125,39 @@ def flows(server: MockServer, surfaces: Surfaces) -> None:
         surfaces.keep(endpoint.secret, rotated_endpoint.secret)
         surfaces.show(endpoint, rotated_endpoint, client.webhook_endpoints.retrieve(endpoint.id))
         _webhook_failures(client, surfaces, endpoint.secret, rotated_endpoint.secret)
+    asyncio.run(_async_aiohttp_flows(server, surfaces))
+
+
+async def _async_aiohttp_flows(server: MockServer, surfaces: Surfaces) -> None:
+    """``AsyncCCX`` + ``AiohttpTransport``, whose httpx objects are made only when asked for:
+    the raw response and its request, errors with a response, dropped and refused
+    connections, an attempt cut at its limit."""
+    async with server.async_client(transport=ccx.AiohttpTransport()) as client:
+        raw = await client.messages.with_raw_response.send(
+            to="+15550000001", channel="sms", text="hi"
+        )
+        surfaces.show(client, raw, raw.http_response, raw.http_response.request, raw.parse())
+        surfaces.show(raw.headers, raw.http_response.request.headers)
+        stranger = client.with_options(api_key="ccx_test_async0123456789abcdefghijkl")
+        surfaces.keep(stranger.api_key)
+        await surfaces.fail_async(stranger.me.retrieve)
+        faults = {FAULT_HEADER: "status=503,retry_after=0"}
+        await surfaces.fail_async(lambda: client.me.retrieve(extra_headers=faults, max_retries=1))
+        dropped = {FAULT_HEADER: "drop=after"}
+        await surfaces.fail_async(
+            lambda: client.messages.send(
+                to="+15550000001", channel="sms", text="hi", extra_headers=dropped, max_retries=0
+            )
+        )
+        slow = {FAULT_HEADER: "latency=2s"}
+        await surfaces.fail_async(
+            lambda: client.me.retrieve(extra_headers=slow, timeout=0.2, max_retries=0)
+        )
+        await surfaces.fail_async(lambda: client.me.retrieve(extra_headers=slow, call_timeout=0.3))
+    async with ccx.AsyncCCX(
+        server.token, base_url=_refused_url(), max_retries=0, transport=ccx.AiohttpTransport()
+    ) as unreachable:
+        await surfaces.fail_async(unreachable.me.retrieve)
 
 
 def _misuse_and_slow_servers(server: MockServer, client: ccx.CCX, surfaces: Surfaces) -> None:

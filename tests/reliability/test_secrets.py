@@ -40,7 +40,7 @@ def flow_report() -> dict[str, Any]:
 def test_the_flows_exercised_every_surface() -> None:
     report = flow_report()
     surfaces = report["surfaces"]
-    assert len(report["secrets"]) == 7
+    assert len(report["secrets"]) == 8
     assert "Request POST" in surfaces["logs"]  # the SDK's debug log of each attempt
     assert "Retrying me.retrieve" in surfaces["logs"]
     assert "ccx.idempotency_key" in surfaces["spans"]
@@ -55,6 +55,8 @@ def test_the_flows_exercised_every_surface() -> None:
     assert "SignatureMismatchError" in surfaces["errors"]
     assert "InvalidPayloadError" in surfaces["errors"]
     assert "TokenWithSecret" in surfaces["reprs"]
+    assert "<Response [202 Accepted]>" in surfaces["reprs"]  # AiohttpTransport's, made on demand
+    assert "ServerDisconnectedError" in surfaces["errors"]  # aiohttp's own, under httpx's
 
 
 @pytest.mark.parametrize("surface", ["logs", "stderr", "spans", "reprs", "errors"])
