@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from ccx._client import CCX
+from ccx._client import CCX, _new_idempotency_key
 from ccx._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -59,6 +59,15 @@ def test_retryable_failures_are_retried_with_the_same_idempotency_key(
     assert len(keys) == 1
     assert keys == body_keys
     assert uuid.UUID(keys.pop()).version == 4
+
+
+def test_generated_keys_are_random_uuids_in_their_usual_form() -> None:
+    keys = [_new_idempotency_key() for _ in range(2000)]
+
+    assert len(set(keys)) == len(keys)
+    for key in keys:
+        parsed = uuid.UUID(key)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, key)
 
 
 def test_the_callers_idempotency_key_is_the_body_field_and_the_header(
