@@ -21,6 +21,7 @@ from ccx._exceptions import (
     ConfigurationError,
     InvalidArgumentError,
 )
+from ccx._transports import AiohttpTransport
 
 from ._resources import AsyncMessages, Messages
 from ._server import Reply, ScriptedServer
@@ -234,10 +235,13 @@ async def test_a_closed_async_client_says_so(server: ScriptedServer) -> None:
     assert server.requests == []
 
 
-def test_an_async_client_moves_to_a_new_event_loop(server: ScriptedServer) -> None:
+@pytest.mark.parametrize("transport", [None, AiohttpTransport], ids=["httpx", "aiohttp"])
+def test_an_async_client_moves_to_a_new_event_loop(
+    server: ScriptedServer, transport: type[AiohttpTransport] | None
+) -> None:
     """``asyncio.run()`` twice, or a loop per test: the closed loop's pool is replaced."""
     server.script("POST", "/v1/messages", Reply(202, MESSAGE), Reply(202, MESSAGE))
-    client = AsyncCCX(API_KEY, base_url=server.base_url)
+    client = AsyncCCX(API_KEY, base_url=server.base_url, transport=transport and transport())
     messages = AsyncMessages(client)
 
     first = asyncio.run(messages.send(to="+15550000001"))
@@ -247,9 +251,12 @@ def test_an_async_client_moves_to_a_new_event_loop(server: ScriptedServer) -> No
     asyncio.run(client.close())
 
 
-def test_an_async_client_is_not_shared_by_two_running_loops(server: ScriptedServer) -> None:
+@pytest.mark.parametrize("transport", [None, AiohttpTransport], ids=["httpx", "aiohttp"])
+def test_an_async_client_is_not_shared_by_two_running_loops(
+    server: ScriptedServer, transport: type[AiohttpTransport] | None
+) -> None:
     server.script("POST", "/v1/messages", Reply(202, MESSAGE))
-    client = AsyncCCX(API_KEY, base_url=server.base_url)
+    client = AsyncCCX(API_KEY, base_url=server.base_url, transport=transport and transport())
     in_use, release = threading.Event(), threading.Event()
 
     def other_loop() -> None:
