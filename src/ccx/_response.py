@@ -58,7 +58,9 @@ class APIResponse(Generic[T]):
 
     @property
     def http_response(self) -> httpx.Response:
-        """The response as httpx represents it, its ``request`` included."""
+        """The response as httpx represents it, its ``request`` included: made on first use
+        when the transport read the response without httpx (``AiohttpTransport``), then the
+        same object every time."""
         return self._response.to_httpx()
 
     @property

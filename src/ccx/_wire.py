@@ -100,7 +100,7 @@ class WireResponse(Protocol):
 
 @runtime_checkable
 class WireTransport(Protocol):
-    """An httpx transport that can also send a ``WireRequest`` and read its body whole."""
+    """An httpx transport that can also send a ``WireRequest``, reading the answer whole."""
 
     async def handle_wire_request(self, request: WireRequest) -> WireResponse: ...
 
