@@ -8,15 +8,25 @@ messages on WhatsApp. A template can be sent any time and is how a business star
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ._clock import isoformat
 from ._transaction import journal
 
-__all__ = ["WINDOW_SECONDS", "ConversationRecord", "window_applies"]
+__all__ = ["WINDOW_SECONDS", "ConversationRecord", "most_recent_first", "window_applies"]
 
 WINDOW_SECONDS = 24 * 3600.0
+
+
+def most_recent_first(conversations: Iterable[ConversationRecord]) -> list[ConversationRecord]:
+    """Most recently active first; creation order (``conversations`` is oldest first) breaks ties."""
+    return sorted(
+        reversed(list(conversations)),
+        key=lambda item: item.last_message_at or item.created_at,
+        reverse=True,
+    )
 
 
 def window_applies(channel: str) -> bool:

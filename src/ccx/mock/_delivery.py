@@ -35,11 +35,13 @@ from ccx.webhooks import sign
 from ._clock import Clock, isoformat
 from ._errors import json_bytes
 from ._events import EventRecord
+from ._signal import Signal
 from ._transaction import after_commit, journaled
 
 __all__ = [
     "ACK_TIMEOUT_SECONDS",
     "REDELIVERY_WINDOW_SECONDS",
+    "RESPONSE_SNIPPET_CHARACTERS",
     "DeliveryAttempt",
     "DeliveryPool",
     "EndpointRecord",
@@ -52,6 +54,8 @@ ACK_TIMEOUT_SECONDS = 10.0
 """Real seconds a receiver has to answer 2xx before the attempt counts as failed."""
 FIRST_REDELIVERY_SECONDS = 10.0
 REDELIVERY_WINDOW_SECONDS = 24 * 3600.0
+RESPONSE_SNIPPET_CHARACTERS = 300
+"""How much of a receiver's answer an attempt keeps: enough to read an error, bounded."""
 
 _ATTEMPT_ORDER = itertools.count()
 """Numbers the attempts of every pool, so a server can list them all in the order they were made."""
@@ -134,6 +138,10 @@ class DeliveryAttempt:
     workspace_id: str = ""
     order: int = field(default=0, repr=False)
     """Where this attempt stands among every workspace's attempts, in the order they were made."""
+    signature: str = field(default="", repr=False)
+    """The ``CCX-Signature`` header sent (an HMAC, not the secret)."""
+    response: str = field(default="", repr=False)
+    """The start of the receiver's answer (`RESPONSE_SNIPPET_CHARACTERS`), for the inbox."""
 
     @property
     def acknowledged(self) -> bool:
@@ -150,10 +158,17 @@ class DeliveryPool:
     """One workspace's deliveries on its clock: one ordered chain per endpoint and ordering key."""
 
     def __init__(
-        self, workspace_id: str, clock: Clock, *, concurrency: int, attempts_kept: int
+        self,
+        workspace_id: str,
+        clock: Clock,
+        *,
+        concurrency: int,
+        attempts_kept: int,
+        changed: Signal | None = None,
     ) -> None:
         self._workspace_id = workspace_id
         self._clock = clock
+        self._changed = changed or Signal()
         self._concurrency = concurrency
         self._chains: dict[tuple[str, str], _Chain] = {}
         self._client: httpx.AsyncClient | None = None
@@ -238,10 +253,12 @@ class DeliveryPool:
         headers = signed_headers(event.id, event.type, body, endpoint.signing_secrets(now))
         status: int | None = None
         error: str | None = None
+        answer = ""
         async with slots:
             try:
                 response = await client.post(endpoint.url, content=body, headers=headers)
                 status = response.status_code
+                answer = response.text[:RESPONSE_SNIPPET_CHARACTERS]
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}"
         self.attempts.append(
@@ -255,8 +272,11 @@ class DeliveryPool:
                 now,
                 self._workspace_id,
                 next(_ATTEMPT_ORDER),
+                headers["CCX-Signature"],
+                answer,
             )
         )
+        self._changed.notify()
         return status
 
     def _connection(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:

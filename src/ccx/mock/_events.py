@@ -195,6 +195,11 @@ class EventLog:
         types = self._types
         return EventView(self, [position for position in newest if types[position] == event_type])
 
+    def since(self, point: int) -> Iterator[EventRecord]:
+        """The kept events from sequence ``point`` (a `rollback_point`) on, oldest first."""
+        first = max(0, point - self._first_sequence)
+        return (self.record(position) for position in range(first, len(self._types)))
+
     def between(self, start: float, end: float) -> Iterator[EventRecord]:
         """Events with ``start <= created_at < end``, oldest first."""
         first = bisect.bisect_left(self._times, start)

@@ -69,7 +69,7 @@ __all__ = [
 
 FAULT_HEADER = "CCX-Mock-Fault"
 _FAULT_HEADER_KEY = FAULT_HEADER.lower().encode()
-_EXEMPT_PREFIXES = ("/v1/test_helpers/", "/v1/openapi.json")
+_EXEMPT_PREFIXES = ("/v1/test_helpers/", "/v1/openapi.json", "/inbox")
 # h11 and httptools both refuse this header name after uvicorn has marked the response started,
 # so uvicorn closes the socket instead of answering 500: the only way to drop from inside ASGI.
 _UNSENDABLE_START: Message = {

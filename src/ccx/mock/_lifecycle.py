@@ -137,6 +137,7 @@ def create_message(
     category: BillingCategory,
     priority: str = "default",
     trace_id: str | None,
+    request_id: str | None = None,
     metadata: Mapping[str, Any] | None = None,
     fallback: tuple[str, ...] = (),
     fallback_from: str | None = None,
@@ -151,6 +152,7 @@ def create_message(
         channel=channel,
         inbound=False,
         trace_id=trace_id,
+        request_id=request_id,
         kind=kind,
         content=content,
         priority=priority,
@@ -171,7 +173,13 @@ def create_message(
 
 
 def receive_inbound(
-    workspace: Workspace, *, contact: str, channel: str, text: str, trace_id: str | None
+    workspace: Workspace,
+    *,
+    contact: str,
+    channel: str,
+    text: str,
+    trace_id: str | None,
+    request_id: str | None = None,
 ) -> MessageRecord:
     """A message from a contact: opens the 24 h window and emits ``message.reply``."""
     message = _new_message(
@@ -180,6 +188,7 @@ def receive_inbound(
         channel=channel,
         inbound=True,
         trace_id=trace_id,
+        request_id=request_id,
         kind="text",
         content=text,
         priority="default",
@@ -367,6 +376,7 @@ def _fail(
             category=message.category,
             priority=message.priority,
             trace_id=message.trace_id,
+            request_id=message.request_id,
             metadata=message.metadata,
             fallback=message.fallback[1:],
             fallback_from=message.id,

@@ -134,6 +134,8 @@ class MessageRecord:
     category: BillingCategory
     created_at: float
     trace_id: str | None = None
+    request_id: str | None = None
+    """The API request that made it (the inbox shows it); a broadcast's messages have none."""
     conversation_id: str | None = None
     broadcast_id: str | None = None
     metadata: Mapping[str, Any] | None = None

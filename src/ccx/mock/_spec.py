@@ -226,6 +226,12 @@ class EventReplayRequest(_Closed):
     to: AwareDatetime
 
 
+class EventRedeliverRequest(_Closed):
+    """Where to redeliver an event."""
+
+    endpoint_id: str
+
+
 class AIReplyRequest(_Closed):
     """A customer message to answer, and what to ground the answer in; give exactly one of `context` or `url`."""
 
@@ -823,6 +829,18 @@ ROUTES: tuple[Route, ...] = (
         idempotency="header",
         paginated=False,
         body_model=EventReplayRequest,
+        query_model=None,
+        success_status=202,
+    ),
+    Route(
+        operation_id="events.redeliver",
+        method="POST",
+        path="/v1/events/{id}/redeliver",
+        scope="webhooks:manage",
+        sandbox_only=False,
+        idempotency="header",
+        paginated=False,
+        body_model=EventRedeliverRequest,
         query_model=None,
         success_status=202,
     ),

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         ConversationEventData,
         Event,
         EventList,
+        EventRedelivery,
         EventReplay,
         MessageDeliveredEvent,
         MessageEventData,
@@ -62,7 +63,7 @@ if TYPE_CHECKING:
         TemplateRejectedEvent,
         UnknownEvent,
     )
-    from .events_params import EventReplayRequestParam
+    from .events_params import EventRedeliverRequestParam, EventReplayRequestParam
     from .exports import Export, ExportList
     from .exports_params import ExportCreateRequestParam
     from .me import Me, Workspace
@@ -157,6 +158,7 @@ _MODULE_OF = {
     "EVENT_TYPES": "events",
     "Event": "events",
     "EventList": "events",
+    "EventRedelivery": "events",
     "EventReplay": "events",
     "MessageDeliveredEvent": "events",
     "MessageEventData": "events",
@@ -169,6 +171,7 @@ _MODULE_OF = {
     "TemplateEventData": "events",
     "TemplateRejectedEvent": "events",
     "UnknownEvent": "events",
+    "EventRedeliverRequestParam": "events_params",
     "EventReplayRequestParam": "events_params",
     "Export": "exports",
     "ExportList": "exports",
@@ -264,6 +267,7 @@ __all__ = [
     "EVENT_TYPES",
     "Event",
     "EventList",
+    "EventRedelivery",
     "EventReplay",
     "MessageDeliveredEvent",
     "MessageEventData",
@@ -276,6 +280,7 @@ __all__ = [
     "TemplateEventData",
     "TemplateRejectedEvent",
     "UnknownEvent",
+    "EventRedeliverRequestParam",
     "EventReplayRequestParam",
     "Export",
     "ExportList",

@@ -27,6 +27,7 @@ __all__ = [
     "ConversationEventData",
     "ContactEventData",
     "EventReplay",
+    "EventRedelivery",
     "MessageQueuedEvent",
     "MessageSentEvent",
     "MessageDeliveredEvent",
@@ -220,6 +221,19 @@ class EventReplay(BaseModel):
 
     event_count: int
     """How many events were queued for redelivery."""
+
+
+class EventRedelivery(BaseModel):
+    """A queued redelivery of one event."""
+
+    object: Literal["event_redelivery"] | None = None
+    """Always `event_redelivery`."""
+
+    event_id: str
+    """The event queued for delivery, with its original id."""
+
+    endpoint_id: str
+    """The webhook endpoint it goes to."""
 
 
 class MessageQueuedEvent(EventModel):

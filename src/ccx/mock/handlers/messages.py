@@ -82,6 +82,7 @@ def send_message(ctx: RequestContext, body: Mapping[str, Any], *, priority: str)
         category=category,
         priority=priority,
         trace_id=ctx.trace_id,
+        request_id=ctx.request_id,
         metadata=body.get("metadata"),
         fallback=fallback,
         schedule_at=schedule_at,

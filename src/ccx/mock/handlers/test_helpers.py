@@ -52,6 +52,7 @@ def simulate_inbound(ctx: RequestContext) -> HandlerResult:
         channel=body["channel"],
         text=body["text"],
         trace_id=ctx.trace_id,
+        request_id=ctx.request_id,
     )
     return ctx.success_status, message.payload()
 

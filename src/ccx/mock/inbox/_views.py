@@ -1,0 +1,234 @@
+"""What the inbox shows, read from the workspace's own records with the API's own renderers.
+
+Nothing here changes the state; each function turns records into the plain values a template
+prints (a message's bubble, an endpoint's deliveries, a broadcast's progress).
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from .._broadcasts import BroadcastRecord
+from .._clock import isoformat
+from .._conversations import ConversationRecord, most_recent_first
+from .._delivery import DeliveryAttempt, EndpointRecord
+from .._events import EventRecord
+from .._messages import MessageRecord
+from .._pricing import CURRENCY, price
+from .._spec import InboundMessageSimulateRequest
+from .._workspace import Workspace
+
+__all__ = [
+    "REPLY_KINDS",
+    "Bubble",
+    "Delivery",
+    "ReplyField",
+    "ReplyKind",
+    "bubbles",
+    "conversations",
+    "deliveries",
+    "progress_percent",
+    "reply_kinds",
+]
+
+MESSAGES_SHOWN = 200
+"""The newest messages of a conversation the thread shows."""
+EVENTS_SHOWN = 50
+"""The newest delivered events per endpoint the webhooks page shows."""
+
+_TICKS: Mapping[str, str] = {
+    "scheduled": "🕓",
+    "queued": "🕓",
+    "sent": "✓",
+    "delivered": "✓✓",
+    "read": "✓✓",
+    "failed": "⚠",
+    "canceled": "⊘",
+    "received": "",
+}
+
+
+@dataclass(frozen=True)
+class Bubble:
+    message: MessageRecord
+    title: str
+    """The template's name, the media type or the kind, above the text."""
+    text: str
+    choices: Sequence[str]
+    """Reply buttons or list rows the customer can tap."""
+    ticks: str
+    error: str | None
+    charge: str | None
+    """Billing category and price (what delivery costs, or cost)."""
+    at: str
+
+
+def conversations(workspace: Workspace) -> list[ConversationRecord]:
+    """Most recently active first, as ``conversations.list`` orders them."""
+    return most_recent_first(workspace.conversations.values())
+
+
+def bubbles(workspace: Workspace, conversation: ConversationRecord) -> list[Bubble]:
+    """The conversation's newest messages, oldest first (chat order)."""
+    newest = workspace.messages_in(conversation.id)[:MESSAGES_SHOWN]
+    return [_bubble(workspace, message) for message in reversed(newest)]
+
+
+def _bubble(workspace: Workspace, message: MessageRecord) -> Bubble:
+    title, text, choices = _content(workspace, message)
+    error = None
+    if message.status == "failed" and message.error:
+        code = message.error.get("upstream_code")
+        error = f"{message.error.get('code')}" + (f" (upstream {code})" if code else "")
+        error += f": {message.error.get('message', '')}"
+    charge = None
+    if message.direction == "outbound":
+        cost = price(message.category, message.channel)
+        billed = message.status in ("delivered", "read")
+        charge = f"{message.category} · {CURRENCY} {cost:.4g}" + ("" if billed else " on delivery")
+    return Bubble(
+        message=message,
+        title=title,
+        text=text,
+        choices=choices,
+        ticks=_TICKS.get(message.status, ""),
+        error=error,
+        charge=charge,
+        at=isoformat(message.created_at),
+    )
+
+
+def _content(workspace: Workspace, message: MessageRecord) -> tuple[str, str, list[str]]:
+    content: Any = message.content
+    if message.kind == "template":
+        variables = {str(name): str(value) for name, value in dict(content["variables"]).items()}
+        template = workspace.templates.get(content["name"])
+        if template is None:  # deleted since: show what was sent
+            return content["name"], ", ".join(f"{{{{{k}}}}}={v}" for k, v in variables.items()), []
+        return content["name"], template.render(variables), []
+    if message.kind == "media":
+        text = content.get("caption") or ""
+        return content["type"], f"{content['url']}\n{text}".strip(), []
+    if message.kind == "interactive":
+        if content.get("buttons"):
+            return "buttons", content["body"], [button["title"] for button in content["buttons"]]
+        menu = content.get("list") or {}
+        rows = [row["title"] for section in menu.get("sections", ()) for row in section["rows"]]
+        return f"list · {menu.get('button', '')}", content["body"], rows
+    if isinstance(content, str):
+        return "", content, []
+    return message.kind, _describe(content), []
+
+
+def _describe(content: Any) -> str:
+    """A kind of content this page does not know yet, shown as its fields."""
+    if isinstance(content, Mapping):
+        return " · ".join(f"{name}: {value}" for name, value in content.items())
+    return str(content)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    event: EventRecord | None
+    event_id: str
+    event_type: str
+    attempts: Sequence[DeliveryAttempt]
+
+    @property
+    def acknowledged(self) -> bool:
+        return any(attempt.acknowledged for attempt in self.attempts)
+
+
+def deliveries(workspace: Workspace, endpoint: EndpointRecord) -> list[Delivery]:
+    """The events POSTed to ``endpoint``, newest first, each with its attempts in order."""
+    by_event: dict[str, list[DeliveryAttempt]] = {}
+    for attempt in reversed(workspace.deliveries.attempts):
+        if attempt.endpoint_id == endpoint.id:
+            if attempt.event_id not in by_event and len(by_event) == EVENTS_SHOWN:
+                break
+            by_event.setdefault(attempt.event_id, []).append(attempt)
+    return [
+        Delivery(
+            workspace.events.get(event_id), event_id, attempts[0].event_type, attempts[::-1]
+        )
+        for event_id, attempts in by_event.items()
+    ]
+
+
+def progress_percent(broadcast: BroadcastRecord) -> int:
+    """How much of the audience the broadcast is done with: no longer queued."""
+    counts = broadcast.progress()
+    total = counts["total"]
+    return 100 if total == 0 else round(100 * (total - counts["queued"]) / total)
+
+
+@dataclass(frozen=True)
+class ReplyField:
+    name: str
+    """The form field's name: the request body path, dotted (``button.text``)."""
+    label: str
+    description: str
+    required: bool
+    long: bool
+
+
+@dataclass(frozen=True)
+class ReplyKind:
+    kind: str
+    fields: Sequence[ReplyField]
+
+
+_ADDRESSING = frozenset({"from", "channel"})
+"""Fields of the inbound request that the conversation fills in, not the customer."""
+
+
+def reply_kinds(model: type[BaseModel] = InboundMessageSimulateRequest) -> list[ReplyKind]:
+    """The kinds of message a customer can send, read from the request model the API validates
+    inbound simulations with: a new kind in the spec shows up in the reply box by itself."""
+    kinds: list[ReplyKind] = []
+    for name, info in model.model_fields.items():
+        wire = info.alias or name
+        if wire in _ADDRESSING:
+            continue
+        nested = _model_in(info.annotation)
+        if nested is None:
+            kinds.append(ReplyKind(wire, [_field(wire, wire, info, long=True)]))
+        else:
+            kinds.append(
+                ReplyKind(
+                    wire,
+                    [
+                        _field(f"{wire}.{inner.alias or key}", inner.alias or key, inner)
+                        for key, inner in nested.model_fields.items()
+                    ],
+                )
+            )
+    return kinds
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    for candidate in (annotation, *typing.get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+        inner = _model_in(candidate) if typing.get_args(candidate) else None
+        if inner is not None:
+            return inner
+    return None
+
+
+def _field(name: str, label: str, info: Any, *, long: bool = False) -> ReplyField:
+    return ReplyField(
+        name=name,
+        label=label.replace("_", " "),
+        description=info.description or "",
+        required=info.is_required(),
+        long=long,
+    )
+
+
+REPLY_KINDS: Sequence[ReplyKind] = reply_kinds()
