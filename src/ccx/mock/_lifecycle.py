@@ -177,11 +177,13 @@ def receive_inbound(
     *,
     contact: str,
     channel: str,
-    text: str,
+    kind: str,
+    content: Any,
     trace_id: str | None,
     request_id: str | None = None,
 ) -> MessageRecord:
-    """A message from a contact: opens the 24 h window and emits ``message.reply``."""
+    """A message from a contact (``kind``: one of `INBOUND_KINDS`): opens the 24 h window and
+    emits ``message.reply``."""
     message = _new_message(
         workspace,
         contact=contact,
@@ -189,8 +191,8 @@ def receive_inbound(
         inbound=True,
         trace_id=trace_id,
         request_id=request_id,
-        kind="text",
-        content=text,
+        kind=kind,
+        content=content,
         priority="default",
         status="received",
         category="service",

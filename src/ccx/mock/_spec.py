@@ -254,8 +254,15 @@ class MessageSetStatusRequest(_Closed):
     error_code: Annotated[int | None, _NOT_NULL] = None
 
 
+class InboundButton(_Closed):
+    """A button a contact tapped (a template's quick reply, or an interactive reply button)."""
+
+    text: str = Field(min_length=1, max_length=256)
+    payload: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=256)
+
+
 class InboundMessageSimulateRequest(_Closed):
-    """A message a contact sends to the workspace."""
+    """A message a contact sends to the workspace; give exactly one of `text` or `button`."""
 
     from_: str = Field(
         alias="from",
@@ -263,7 +270,8 @@ class InboundMessageSimulateRequest(_Closed):
         pattern="^(\\+[1-9][0-9]{6,14}|[^@\\x00-\\x20\\x7f]+@[^@\\x00-\\x20\\x7f]+\\.[^@\\x00-\\x20\\x7f]+)$",
     )
     channel: Channel
-    text: str = Field(min_length=1, max_length=4096)
+    text: Annotated[str | None, _NOT_NULL] = Field(default=None, min_length=1, max_length=4096)
+    button: Annotated[InboundButton | None, _NOT_NULL] = None
 
 
 class TemplateRejectRequest(_Closed):

@@ -13,6 +13,7 @@ from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..types.enums import Channel
 from ..types.shared import Message, Template
 from ..types.test_helpers import Clock
+from ..types.test_helpers_params import InboundButtonParam
 
 __all__ = [
     "TestHelpersMessages",
@@ -112,7 +113,8 @@ class TestHelpersMessages(SyncAPIResource):
         *,
         from_: str,
         channel: Channel,
-        text: str,
+        text: str | NotGiven = NOT_GIVEN,
+        button: InboundButtonParam | NotGiven = NOT_GIVEN,
         idempotency_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -131,6 +133,7 @@ class TestHelpersMessages(SyncAPIResource):
           from_: The contact, an E.164 phone number or email address.
           channel: The channel it arrives on.
           text: The message text.
+          button: A button the contact tapped, instead of typing.
         """
         return self._call(
             _MESSAGES_SIMULATE_INBOUND,
@@ -139,6 +142,7 @@ class TestHelpersMessages(SyncAPIResource):
                 "from": from_,
                 "channel": channel,
                 "text": text,
+                "button": button,
             },
             options=CallOptions(
                 idempotency_key=idempotency_key,
@@ -217,7 +221,8 @@ class AsyncTestHelpersMessages(AsyncAPIResource):
         *,
         from_: str,
         channel: Channel,
-        text: str,
+        text: str | NotGiven = NOT_GIVEN,
+        button: InboundButtonParam | NotGiven = NOT_GIVEN,
         idempotency_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -236,6 +241,7 @@ class AsyncTestHelpersMessages(AsyncAPIResource):
           from_: The contact, an E.164 phone number or email address.
           channel: The channel it arrives on.
           text: The message text.
+          button: A button the contact tapped, instead of typing.
         """
         return await self._call(
             _MESSAGES_SIMULATE_INBOUND,
@@ -244,6 +250,7 @@ class AsyncTestHelpersMessages(AsyncAPIResource):
                 "from": from_,
                 "channel": channel,
                 "text": text,
+                "button": button,
             },
             options=CallOptions(
                 idempotency_key=idempotency_key,

@@ -17,7 +17,7 @@ from .enums import (
     TemplateCategory,
     TemplateStatus,
 )
-from .shared import Billable, BroadcastCounts, MessageError
+from .shared import Billable, BroadcastCounts, InboundButton, MessageError
 
 __all__ = [
     "Event",
@@ -84,6 +84,9 @@ class MessageEventData(BaseModel):
 
     text: str | None = None
     """The text, for text and inbound messages."""
+
+    button: InboundButton | None = None
+    """The button the contact tapped, for inbound button replies."""
 
     fallback_from: str | None = None
     """The id of the message this one falls back from."""

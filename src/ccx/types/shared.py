@@ -23,6 +23,7 @@ __all__ = [
     "MessageInteractiveListSection",
     "MessageInteractiveList",
     "MessageInteractive",
+    "InboundButton",
     "MessageError",
     "Billable",
     "Message",
@@ -187,6 +188,16 @@ class MessageInteractive(BaseModel):
     """The list of options."""
 
 
+class InboundButton(BaseModel):
+    """A button a contact tapped (a template's quick reply, or an interactive reply button)."""
+
+    text: str
+    """The button's label, as the contact saw it."""
+
+    payload: str | None = None
+    """What the button carries back, such as the `id` of an interactive reply button."""
+
+
 class MessageError(BaseModel):
     """Why a message failed."""
 
@@ -251,6 +262,9 @@ class Message(BaseModel):
 
     interactive: MessageInteractive | None = None
     """The buttons or list, for interactive messages."""
+
+    button: InboundButton | None = None
+    """The button the contact tapped, on inbound button replies."""
 
     fallback: builtins.list[OpenEnum[Channel]]
     """The fallback channels requested, in order (empty when none)."""

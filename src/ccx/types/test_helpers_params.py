@@ -12,6 +12,7 @@ from .enums import Channel
 __all__ = [
     "TemplateRejectRequestParam",
     "MessageSetStatusRequestParam",
+    "InboundButtonParam",
     "InboundMessageSimulateRequestParam",
     "ClockAdvanceRequestParam",
 ]
@@ -34,16 +35,27 @@ class MessageSetStatusRequestParam(TypedDict, total=False):
     """For `failed`, the carrier error code to record (such as `131026`, which triggers `fallback`)."""
 
 
+class InboundButtonParam(TypedDict, total=False):
+    """A button a contact tapped (a template's quick reply, or an interactive reply button)."""
+
+    text: Required[str]
+    """The button's label, as the contact saw it."""
+
+    payload: str
+    """What the button carries back, such as the `id` of an interactive reply button."""
+
+
 InboundMessageSimulateRequestParam = TypedDict(
     "InboundMessageSimulateRequestParam",
     {
         "from": Required[str],
         "channel": Required[Channel],
-        "text": Required[str],
+        "text": str,
+        "button": InboundButtonParam,
     },
     total=False,
 )
-"""A message a contact sends to the workspace."""
+"""A message a contact sends to the workspace; give exactly one of `text` or `button`."""
 
 
 class ClockAdvanceRequestParam(TypedDict, total=False):

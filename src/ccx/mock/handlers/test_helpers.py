@@ -12,7 +12,7 @@ from typing import Any
 from ccx.mock._clock import LATEST, Clock, isoformat
 from ccx.mock._errors import MockAPIError
 from ccx.mock._lifecycle import force_status, receive_inbound
-from ccx.mock._messages import forced_failure_error
+from ccx.mock._messages import INBOUND_KINDS, content_kind, forced_failure_error
 from ccx.mock._registry import HandlerResult, RequestContext, handles
 
 from .messages import lookup_message
@@ -46,11 +46,13 @@ def set_status(ctx: RequestContext) -> HandlerResult:
 @handles("test_helpers.messages.simulate_inbound")
 def simulate_inbound(ctx: RequestContext) -> HandlerResult:
     body = ctx.body
+    kind = content_kind(body, INBOUND_KINDS)
     message = receive_inbound(
         ctx.workspace,
         contact=body["from"],
         channel=body["channel"],
-        text=body["text"],
+        kind=kind,
+        content=body[kind],
         trace_id=ctx.trace_id,
         request_id=ctx.request_id,
     )

@@ -18,7 +18,7 @@ from .._clock import isoformat
 from .._conversations import ConversationRecord, most_recent_first
 from .._delivery import DeliveryAttempt, EndpointRecord
 from .._events import EventRecord
-from .._messages import MessageRecord
+from .._messages import INBOUND_KINDS, MessageRecord
 from .._pricing import CURRENCY, price
 from .._spec import InboundMessageSimulateRequest
 from .._workspace import Workspace
@@ -59,8 +59,8 @@ class Bubble:
     title: str
     """The template's name, the media type or the kind, above the text."""
     text: str
-    choices: Sequence[str]
-    """Reply buttons or list rows the customer can tap."""
+    choices: Sequence[tuple[str, str]]
+    """Reply buttons or list rows the customer can tap: (title, id)."""
     ticks: str
     error: str | None
     charge: str | None
@@ -103,7 +103,9 @@ def _bubble(workspace: Workspace, message: MessageRecord) -> Bubble:
     )
 
 
-def _content(workspace: Workspace, message: MessageRecord) -> tuple[str, str, list[str]]:
+def _content(
+    workspace: Workspace, message: MessageRecord
+) -> tuple[str, str, list[tuple[str, str]]]:
     content: Any = message.content
     if message.kind == "template":
         variables = {str(name): str(value) for name, value in dict(content["variables"]).items()}
@@ -116,9 +118,12 @@ def _content(workspace: Workspace, message: MessageRecord) -> tuple[str, str, li
         return content["type"], f"{content['url']}\n{text}".strip(), []
     if message.kind == "interactive":
         if content.get("buttons"):
-            return "buttons", content["body"], [button["title"] for button in content["buttons"]]
+            buttons = [(button["title"], button["id"]) for button in content["buttons"]]
+            return "buttons", content["body"], buttons
         menu = content.get("list") or {}
-        rows = [row["title"] for section in menu.get("sections", ()) for row in section["rows"]]
+        rows = [
+            (row["title"], row["id"]) for section in menu.get("sections", ()) for row in section["rows"]
+        ]
         return f"list · {menu.get('button', '')}", content["body"], rows
     if isinstance(content, str):
         return "", content, []
@@ -172,7 +177,6 @@ class ReplyField:
     name: str
     """The form field's name: the request body path, dotted (``button.text``)."""
     label: str
-    description: str
     required: bool
     long: bool
 
@@ -183,52 +187,40 @@ class ReplyKind:
     fields: Sequence[ReplyField]
 
 
-_ADDRESSING = frozenset({"from", "channel"})
-"""Fields of the inbound request that the conversation fills in, not the customer."""
-
-
 def reply_kinds(model: type[BaseModel] = InboundMessageSimulateRequest) -> list[ReplyKind]:
-    """The kinds of message a customer can send, read from the request model the API validates
-    inbound simulations with: a new kind in the spec shows up in the reply box by itself."""
+    """The kinds of message a customer can send (`INBOUND_KINDS`, from the spec), each with the
+    fields of its request body: a new kind in the spec shows up in the reply box by itself."""
+    fields = {info.alias or name: info for name, info in model.model_fields.items()}
     kinds: list[ReplyKind] = []
-    for name, info in model.model_fields.items():
-        wire = info.alias or name
-        if wire in _ADDRESSING:
-            continue
+    for kind in INBOUND_KINDS:
+        info = fields[kind]
         nested = _model_in(info.annotation)
         if nested is None:
-            kinds.append(ReplyKind(wire, [_field(wire, wire, info, long=True)]))
-        else:
-            kinds.append(
-                ReplyKind(
-                    wire,
-                    [
-                        _field(f"{wire}.{inner.alias or key}", inner.alias or key, inner)
-                        for key, inner in nested.model_fields.items()
-                    ],
-                )
+            # The kind's own text: required once the kind is chosen.
+            kinds.append(ReplyKind(kind, [ReplyField(kind, kind, required=True, long=True)]))
+            continue
+        parts = [
+            ReplyField(
+                f"{kind}.{inner.alias or key}",
+                (inner.alias or key).replace("_", " "),
+                required=inner.is_required(),
+                long=False,
             )
+            for key, inner in nested.model_fields.items()
+        ]
+        kinds.append(ReplyKind(kind, parts))
     return kinds
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
-    for candidate in (annotation, *typing.get_args(annotation)):
-        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-            return candidate
-        inner = _model_in(candidate) if typing.get_args(candidate) else None
-        if inner is not None:
-            return inner
+    """The model a field holds, through ``Optional``/``Annotated`` wrappers; None for a value."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in typing.get_args(annotation):
+        found = _model_in(argument)
+        if found is not None:
+            return found
     return None
-
-
-def _field(name: str, label: str, info: Any, *, long: bool = False) -> ReplyField:
-    return ReplyField(
-        name=name,
-        label=label.replace("_", " "),
-        description=info.description or "",
-        required=info.is_required(),
-        long=long,
-    )
 
 
 REPLY_KINDS: Sequence[ReplyKind] = reply_kinds()
