@@ -155,6 +155,8 @@ class _Operation:
                 request_id=request_id,
             )
             workspace.expire_at(now + RETENTION_SECONDS)
+            if request.method != "GET":
+                workspace.changed.notify()  # the inbox shows what a call changed, events or not
         return response
 
     async def _run(

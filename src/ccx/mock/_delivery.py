@@ -175,6 +175,10 @@ class DeliveryPool:
         self._slots: asyncio.Semaphore | None = None
         self.attempts: deque[DeliveryAttempt] = deque(maxlen=attempts_kept)
         """The latest attempts, oldest first."""
+        self._waiting: set[tuple[str, str]] = set()
+        """(endpoint id, event id) of the events waiting for their next automatic retry."""
+        self._redelivered: set[tuple[str, str]] = set()
+        """Those of them a redelivery got acknowledged meanwhile: their retries stop."""
 
     def enqueue(
         self, endpoint: EndpointRecord, event: EventRecord, *, subscribed_only: bool = True
@@ -184,6 +188,14 @@ class DeliveryPool:
         Inside a request, the delivery is queued when the request commits.
         """
         after_commit(self._enqueue, endpoint, event, subscribed_only)
+
+    def redeliver(self, endpoint: EndpointRecord, event: EventRecord) -> None:
+        """POST ``event`` to ``endpoint`` once more, now (once the request commits).
+
+        A repeat of an event already sent, so it does not wait behind the per-message order; if
+        it is acknowledged, the event's pending automatic retries stop.
+        """
+        self._clock.spawn(self._post_again(endpoint, event))
 
     def drop_endpoint(self, endpoint_id: str) -> None:
         """Forget everything pending for an endpoint (disabled or deleted), once committed."""
@@ -232,18 +244,43 @@ class DeliveryPool:
         attempt = 1
         while endpoint.status == "enabled":
             status = await self._post(endpoint, event, body, attempt)
-            if status is not None and 200 <= status < 300:
-                return
-            if status == 410:
-                endpoint.status = "disabled"
-                endpoint.disabled_reason = "The endpoint answered 410 Gone."
-                self._drop(endpoint.id)
+            if self._settled(endpoint, status):
                 return
             delay = redelivery_delay(attempt)
             if delay is None:
                 return
-            await self._clock.sleep(delay)
+            key = (endpoint.id, event.id)
+            self._waiting.add(key)
+            try:
+                await self._clock.sleep(delay)
+            finally:
+                self._waiting.discard(key)
+            if key in self._redelivered:
+                self._redelivered.discard(key)
+                return
             attempt += 1
+
+    async def _post_again(self, endpoint: EndpointRecord, event: EventRecord) -> None:
+        attempt = 1 + sum(
+            1
+            for made in self.attempts
+            if made.endpoint_id == endpoint.id and made.event_id == event.id
+        )
+        status = await self._post(endpoint, event, json_bytes(event.envelope(isoformat)), attempt)
+        key = (endpoint.id, event.id)
+        if self._settled(endpoint, status) and key in self._waiting:
+            self._redelivered.add(key)
+
+    def _settled(self, endpoint: EndpointRecord, status: int | None) -> bool:
+        """Whether an answer ends an event's delivery: acknowledged, or 410 (which disables)."""
+        if status is not None and 200 <= status < 300:
+            return True
+        if status == 410:
+            endpoint.status = "disabled"
+            endpoint.disabled_reason = "The endpoint answered 410 Gone."
+            self._drop(endpoint.id)
+            return True
+        return False
 
     async def _post(
         self, endpoint: EndpointRecord, event: EventRecord, body: bytes, attempt: int

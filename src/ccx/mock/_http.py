@@ -93,6 +93,20 @@ class _GuardedHttpProtocol(HttpToolsProtocol):
 
     # -- connection events -------------------------------------------------------------------
 
+    def shutdown(self) -> None:
+        """Server shutdown: end a response that is still streaming, let the others finish.
+
+        A Server-Sent Events stream (a broadcast's, the inbox's feed) never completes by itself,
+        so uvicorn would wait out its whole graceful-shutdown timeout, then cancel it with an
+        error in the log. Closing the connection ends it at once, as a dropped link would; its
+        client reconnects to the next server.
+        """
+        cycle = self.cycle
+        if cycle is not None and cycle.response_started and not cycle.response_complete:
+            self.transport.close()
+            return
+        super().shutdown()
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm_head_timer()

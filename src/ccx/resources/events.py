@@ -177,9 +177,11 @@ class Events(SyncAPIResource):
     ) -> EventRedelivery:
         """Redeliver one event to a webhook endpoint.
 
-        Queues one more delivery of one event to one endpoint, with the event's original `id`,
+        Delivers one event to one endpoint once more, at once, with the event's original `id`,
         whether or not earlier attempts succeeded (a receiver that was down, a handler that was
-        fixed). The endpoint must be enabled and subscribed to the event's type
+        fixed). A repeat of an event already sent, it does not wait behind the message's other
+        events; if it is acknowledged while the event waits for an automatic retry, those
+        retries stop. The endpoint must be enabled and subscribed to the event's type
         (409 `endpoint_not_subscribed` otherwise); events older than 30 days are gone (410
         `event_expired`). To redeliver every event of a period, use `events.replay`.
 
@@ -363,9 +365,11 @@ class AsyncEvents(AsyncAPIResource):
     ) -> EventRedelivery:
         """Redeliver one event to a webhook endpoint.
 
-        Queues one more delivery of one event to one endpoint, with the event's original `id`,
+        Delivers one event to one endpoint once more, at once, with the event's original `id`,
         whether or not earlier attempts succeeded (a receiver that was down, a handler that was
-        fixed). The endpoint must be enabled and subscribed to the event's type
+        fixed). A repeat of an event already sent, it does not wait behind the message's other
+        events; if it is acknowledged while the event waits for an automatic retry, those
+        retries stop. The endpoint must be enabled and subscribed to the event's type
         (409 `endpoint_not_subscribed` otherwise); events older than 30 days are gone (410
         `event_expired`). To redeliver every event of a period, use `events.replay`.
 

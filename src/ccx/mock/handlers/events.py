@@ -85,7 +85,7 @@ def redeliver(ctx: RequestContext) -> HandlerResult:
             f"Webhook endpoint {endpoint.id} {reason}.",
             param="endpoint_id",
         )
-    ctx.workspace.deliveries.enqueue(endpoint, event)
+    ctx.workspace.deliveries.redeliver(endpoint, event)
     return ctx.success_status, {
         "object": "event_redelivery",
         "event_id": event.id,

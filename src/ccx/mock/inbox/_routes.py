@@ -39,7 +39,7 @@ from .._state import MockState
 from .._workspace import Workspace
 from . import _views
 from ._actions import ACTIONS, FormError
-from ._feed import changes
+from ._feed import Position, changes
 from ._operations import Endpoint, Operations
 from ._sessions import COOKIE, LoginRefused, Sessions
 
@@ -100,6 +100,7 @@ class Inbox:
             ],
             "current": values.pop("current", ""),
             "now": None if workspace is None else workspace.clock.now(),
+            "position": None if workspace is None else Position.of(workspace),
             "clock": None if workspace is None else workspace.clock,
             "server_faults": self.state.config.faults,
             "error": None,
@@ -286,8 +287,10 @@ class Inbox:
         session = self.sessions.resolve(request.cookies.get(COOKIE))
         if session is None:
             return Response("Log in to the inbox first.", status_code=401)
+        workspace = session[0]
+        since = Position.parse(request.query_params, workspace)
         return StreamingResponse(
-            changes(session[0]),
+            changes(workspace, since),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )

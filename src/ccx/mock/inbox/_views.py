@@ -202,7 +202,7 @@ def reply_kinds(model: type[BaseModel] = InboundMessageSimulateRequest) -> list[
         parts = [
             ReplyField(
                 f"{kind}.{inner.alias or key}",
-                (inner.alias or key).replace("_", " "),
+                f"{kind} {inner.alias or key}".replace("_", " "),
                 required=inner.is_required(),
                 long=False,
             )
