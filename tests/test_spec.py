@@ -118,6 +118,7 @@ OPERATIONS = {
     "events.list": ("GET", "/v1/events", "webhooks:manage"),
     "events.retrieve": ("GET", "/v1/events/{id}", "webhooks:manage"),
     "events.replay": ("POST", "/v1/events/replay", "webhooks:manage"),
+    "events.redeliver": ("POST", "/v1/events/{id}/redeliver", "webhooks:manage"),
     "analytics.messages": ("GET", "/v1/analytics/messages", "analytics:read"),
     "ai.reply": ("POST", "/v1/ai/reply", "ai:reply"),
     "audit_logs.list": ("GET", "/v1/audit_logs", "audit:read"),

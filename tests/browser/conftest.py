@@ -34,7 +34,9 @@ def _browser_required() -> bool:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
-        reason = f"the inbox's browser tests need Debian's chromium at {CHROMIUM}: make system-tools"
+        reason = (
+            f"the inbox's browser tests need Debian's chromium at {CHROMIUM}: make system-tools"
+        )
         if _browser_required():
             pytest.fail(reason)
         pytest.skip(reason)

@@ -37,7 +37,9 @@ def test_a_sent_message_appears_and_its_ticks_move_without_a_reload(
     _open_conversation(page, "+15550000001")
     page.evaluate("window.loadedOnce = true")
     bubble = page.locator(f"#{message.id}")
-    expect(bubble).to_contain_text("Olá Ana, seu pedido #4821 no valor de R$ 129,90 foi confirmado.")
+    expect(bubble).to_contain_text(
+        "Olá Ana, seu pedido #4821 no valor de R$ 129,90 foi confirmado."
+    )
     expect(bubble).to_have_attribute("data-status", "sent")
 
     mock.advance(1)
@@ -92,7 +94,10 @@ def test_tapping_an_interactive_button_sends_a_button_reply(page: Page, mock: Mo
         channel="whatsapp",
         interactive={
             "body": "It ships today. Want tracking updates?",
-            "buttons": [{"id": "track_yes", "title": "Yes please"}, {"id": "track_no", "title": "No"}],
+            "buttons": [
+                {"id": "track_yes", "title": "Yes please"},
+                {"id": "track_no", "title": "No"},
+            ],
         },
     )
     with WebhookReceiver(mock=mock) as receiver:
@@ -125,9 +130,7 @@ def test_a_failed_delivery_is_redelivered_from_the_page(page: Page, mock: MockSe
     screenshot(page, "inbox-webhooks")
 
 
-def test_a_broadcast_bar_fills_live_and_the_buttons_drive_it(
-    page: Page, mock: MockServer
-) -> None:
+def test_a_broadcast_bar_fills_live_and_the_buttons_drive_it(page: Page, mock: MockServer) -> None:
     client = mock.client()
     page.get_by_role("link", name="Broadcasts").click()
     broadcast = client.broadcasts.create(
@@ -175,7 +178,11 @@ def test_a_pending_template_is_approved_from_the_page(page: Page, mock: MockServ
     client.messages.send(
         to="+15550000001",
         channel="whatsapp",
-        template={"name": "delivery_update", "language": "en", "variables": {"1": "Ana", "2": "#1"}},
+        template={
+            "name": "delivery_update",
+            "language": "en",
+            "variables": {"1": "Ana", "2": "#1"},
+        },
     )
 
 

@@ -221,6 +221,8 @@ def test_webhook_endpoints_and_events(client: ccx.CCX) -> None:
         endpoint_id=endpoint.id, from_=START, to=now + timedelta(seconds=1)
     )
     assert replay.event_count >= 1
+    redelivery = client.events.redeliver(logged.id, endpoint_id=endpoint.id)
+    assert (redelivery.event_id, redelivery.endpoint_id) == (logged.id, endpoint.id)
     client.webhook_endpoints.delete(endpoint.id)
     with pytest.raises(ccx.NotFoundError):
         client.webhook_endpoints.retrieve(endpoint.id)

@@ -48,6 +48,7 @@ BODIES: dict[str, dict[str, Any]] = {
         "language": "en",
         "segment_id": "{segment_id}",
     },
+    "events.redeliver": {"endpoint_id": "{endpoint_id}"},
     "events.replay": {
         "endpoint_id": "{endpoint_id}",
         "from": "2026-11-21T00:00:00Z",

@@ -102,6 +102,11 @@ def _endpoint(http: httpx.Client, url: str) -> str:
     )
 
 
+def _event(http: httpx.Client) -> str:
+    _message(http)
+    return str(http.get("/v1/events", params={"limit": 1}).json()["data"][0]["id"])
+
+
 def _paused(http: httpx.Client) -> str:
     broadcast = _broadcast(http)
     _created(http.post(f"/v1/broadcasts/{broadcast}/pause"))
@@ -175,6 +180,9 @@ SETUPS: dict[str, Callable[[httpx.Client, str], Call]] = {
             "from": "2026-11-21T07:00:00Z",
             "to": "2026-11-21T09:00:00Z",
         },
+    ),
+    "events.redeliver": lambda http, url: Call(
+        "POST", f"/v1/events/{_event(http)}/redeliver", {"endpoint_id": _endpoint(http, url)}
     ),
     "ai.reply": lambda http, url: Call(
         "POST",

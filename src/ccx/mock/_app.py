@@ -462,8 +462,7 @@ def create_app(
     endpoints = {route.operation_id: _Operation(route, state).handle for route in ROUTES}
     routes: list[BaseRoute] = [Route("/v1/openapi.json", serve_spec, methods=["GET"])]
     routes += [
-        Route(route.path, endpoints[route.operation_id], methods=[route.method])
-        for route in ROUTES
+        Route(route.path, endpoints[route.operation_id], methods=[route.method]) for route in ROUTES
     ]
     if config.inbox:
         from .inbox import inbox_routes  # Jinja2 is imported only when the inbox is served

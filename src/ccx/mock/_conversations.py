@@ -23,7 +23,7 @@ WINDOW_SECONDS = 24 * 3600.0
 def most_recent_first(conversations: Iterable[ConversationRecord]) -> list[ConversationRecord]:
     """Most recently active first; creation order (``conversations`` is oldest first) breaks ties."""
     return sorted(
-        reversed(list(conversations)),
+        conversations,
         key=lambda item: item.last_message_at or item.created_at,
         reverse=True,
     )

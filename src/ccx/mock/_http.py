@@ -24,10 +24,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import (
+    STATUS_LINE,
+    HttpToolsProtocol,
+    RequestResponseCycle,
+)
 
 from ._config import MockConfig
 from ._errors import MockAPIError, json_bytes
@@ -101,7 +105,7 @@ class _GuardedHttpProtocol(HttpToolsProtocol):
         error in the log. Closing the connection ends it at once, as a dropped link would; its
         client reconnects to the next server.
         """
-        cycle = self.cycle
+        cycle = cast("RequestResponseCycle | None", self.cycle)  # None between requests
         if cycle is not None and cycle.response_started and not cycle.response_complete:
             self.transport.close()
             return

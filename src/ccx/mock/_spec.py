@@ -254,8 +254,8 @@ class MessageSetStatusRequest(_Closed):
     error_code: Annotated[int | None, _NOT_NULL] = None
 
 
-class InboundButton(_Closed):
-    """A button a contact tapped (a template's quick reply, or an interactive reply button)."""
+class InboundButtonInput(_Closed):
+    """A button a contact taps (a template's quick reply, or an interactive reply button)."""
 
     text: str = Field(min_length=1, max_length=256)
     payload: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=256)
@@ -271,7 +271,7 @@ class InboundMessageSimulateRequest(_Closed):
     )
     channel: Channel
     text: Annotated[str | None, _NOT_NULL] = Field(default=None, min_length=1, max_length=4096)
-    button: Annotated[InboundButton | None, _NOT_NULL] = None
+    button: Annotated[InboundButtonInput | None, _NOT_NULL] = None
 
 
 class TemplateRejectRequest(_Closed):

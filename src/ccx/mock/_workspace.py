@@ -32,8 +32,8 @@ from ._faults import FaultState
 from ._idempotency import IdempotencyStore
 from ._messages import MessageRecord, Outbox
 from ._ratelimit import RateLimiter
-from ._signal import Signal
 from ._records import ExportRecord, SegmentRecord, TemplateRecord, TokenRecord
+from ._signal import Signal
 from ._transaction import Table, after_commit
 
 __all__ = ["SWEEP_INTERVAL_SECONDS", "Workspace"]

@@ -13,7 +13,7 @@ from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..types.enums import Channel
 from ..types.shared import Message, Template
 from ..types.test_helpers import Clock
-from ..types.test_helpers_params import InboundButtonParam
+from ..types.test_helpers_params import InboundButtonInputParam
 
 __all__ = [
     "TestHelpersMessages",
@@ -114,7 +114,7 @@ class TestHelpersMessages(SyncAPIResource):
         from_: str,
         channel: Channel,
         text: str | NotGiven = NOT_GIVEN,
-        button: InboundButtonParam | NotGiven = NOT_GIVEN,
+        button: InboundButtonInputParam | NotGiven = NOT_GIVEN,
         idempotency_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -222,7 +222,7 @@ class AsyncTestHelpersMessages(AsyncAPIResource):
         from_: str,
         channel: Channel,
         text: str | NotGiven = NOT_GIVEN,
-        button: InboundButtonParam | NotGiven = NOT_GIVEN,
+        button: InboundButtonInputParam | NotGiven = NOT_GIVEN,
         idempotency_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,

@@ -104,7 +104,7 @@ if TYPE_CHECKING:
     from .test_helpers import Clock
     from .test_helpers_params import (
         ClockAdvanceRequestParam,
-        InboundButtonParam,
+        InboundButtonInputParam,
         InboundMessageSimulateRequestParam,
         MessageSetStatusRequestParam,
         TemplateRejectRequestParam,
@@ -213,7 +213,7 @@ _MODULE_OF = {
     "TemplateCreateRequestParam": "templates_params",
     "Clock": "test_helpers",
     "ClockAdvanceRequestParam": "test_helpers_params",
-    "InboundButtonParam": "test_helpers_params",
+    "InboundButtonInputParam": "test_helpers_params",
     "InboundMessageSimulateRequestParam": "test_helpers_params",
     "MessageSetStatusRequestParam": "test_helpers_params",
     "TemplateRejectRequestParam": "test_helpers_params",
@@ -324,7 +324,7 @@ __all__ = [
     "TemplateCreateRequestParam",
     "Clock",
     "ClockAdvanceRequestParam",
-    "InboundButtonParam",
+    "InboundButtonInputParam",
     "InboundMessageSimulateRequestParam",
     "MessageSetStatusRequestParam",
     "TemplateRejectRequestParam",

@@ -195,7 +195,7 @@ class InboundButton(BaseModel):
     """The button's label, as the contact saw it."""
 
     payload: str | None = None
-    """What the button carries back, such as the `id` of an interactive reply button."""
+    """What the button carried back, such as the `id` of an interactive reply button."""
 
 
 class MessageError(BaseModel):

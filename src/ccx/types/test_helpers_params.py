@@ -12,7 +12,7 @@ from .enums import Channel
 __all__ = [
     "TemplateRejectRequestParam",
     "MessageSetStatusRequestParam",
-    "InboundButtonParam",
+    "InboundButtonInputParam",
     "InboundMessageSimulateRequestParam",
     "ClockAdvanceRequestParam",
 ]
@@ -35,8 +35,8 @@ class MessageSetStatusRequestParam(TypedDict, total=False):
     """For `failed`, the carrier error code to record (such as `131026`, which triggers `fallback`)."""
 
 
-class InboundButtonParam(TypedDict, total=False):
-    """A button a contact tapped (a template's quick reply, or an interactive reply button)."""
+class InboundButtonInputParam(TypedDict, total=False):
+    """A button a contact taps (a template's quick reply, or an interactive reply button)."""
 
     text: Required[str]
     """The button's label, as the contact saw it."""
@@ -51,7 +51,7 @@ InboundMessageSimulateRequestParam = TypedDict(
         "from": Required[str],
         "channel": Required[Channel],
         "text": str,
-        "button": InboundButtonParam,
+        "button": InboundButtonInputParam,
     },
     total=False,
 )

@@ -91,9 +91,7 @@ async def changes(workspace: Workspace, since: Position) -> AsyncIterator[bytes]
     yield f"retry: {SSE_RETRY_MILLISECONDS}\n: connected\n\n".encode()
     seen = since
     while True:
-        if seen == Position.of(workspace) and not await workspace.changed.wait(
-            KEEP_ALIVE_SECONDS
-        ):
+        if seen == Position.of(workspace) and not await workspace.changed.wait(KEEP_ALIVE_SECONDS):
             yield b": keep-alive\n\n"
             continue
         await asyncio.sleep(COALESCE_SECONDS)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -46,8 +46,10 @@ class OperationResult:
     @property
     def error_message(self) -> str:
         """The API's own words for a refusal (its error envelope's ``message``)."""
-        if isinstance(self.body, dict) and isinstance(self.body.get("error"), dict):
-            return str(self.body["error"].get("message", ""))
+        body: object = self.body
+        error = cast("dict[str, object]", body).get("error") if isinstance(body, dict) else None
+        if isinstance(error, dict):
+            return str(cast("dict[str, object]", error).get("message", ""))
         return f"The operation answered {self.status}."
 
 

@@ -68,7 +68,6 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     environment.filters["clock"] = isoformat
-    environment.globals["new_key"] = lambda: secrets.token_hex(16)
     return environment
 
 
@@ -104,13 +103,16 @@ class Inbox:
             "clock": None if workspace is None else workspace.clock,
             "server_faults": self.state.config.faults,
             "error": None,
+            "new_key": _new_key,
             **values,
         }
         html = self.templates.get_template(name).render(context)
         headers = {"Cache-Control": "no-store", "X-Frame-Options": "DENY"}
         return HTMLResponse(html, status_code=status, headers=headers)
 
-    def page(self, section: str, scope: str, view: Page) -> Callable[[Request], Awaitable[Response]]:
+    def page(
+        self, section: str, scope: str, view: Page
+    ) -> Callable[[Request], Awaitable[Response]]:
         """A page of ``section``: logged in, and shown only with the scope the API would want."""
 
         async def endpoint(request: Request) -> Response:
@@ -160,9 +162,7 @@ class Inbox:
             return self.render(request, "login.html", 401, error=str(refusal))
         # Redirect, so the token leaves the address bar and the history.
         response = RedirectResponse(f"{INBOX_PATH}/conversations", status_code=303)
-        response.set_cookie(
-            COOKIE, session, httponly=True, samesite="strict", path=INBOX_PATH
-        )
+        response.set_cookie(COOKIE, session, httponly=True, samesite="strict", path=INBOX_PATH)
         return response
 
     async def logout(self, request: Request) -> Response:
@@ -205,7 +205,9 @@ class Inbox:
             tap_kinds=INBOUND_KINDS,
         )
 
-    async def webhooks(self, request: Request, workspace: Workspace, token: TokenRecord) -> Response:
+    async def webhooks(
+        self, request: Request, workspace: Workspace, token: TokenRecord
+    ) -> Response:
         endpoints = list(reversed(workspace.endpoints.values()))
         return self.render(
             request,
@@ -214,7 +216,9 @@ class Inbox:
             workspace,
             token,
             current="webhooks",
-            endpoints=[(endpoint, _views.deliveries(workspace, endpoint)) for endpoint in endpoints],
+            endpoints=[
+                (endpoint, _views.deliveries(workspace, endpoint)) for endpoint in endpoints
+            ],
         )
 
     async def broadcasts(
@@ -296,6 +300,11 @@ class Inbox:
         )
 
 
+def _new_key() -> str:
+    """A fresh idempotency key for a form: sent twice, it acts once."""
+    return secrets.token_hex(16)
+
+
 _BAD_FORM = (
     f"The inbox takes URL-encoded forms (application/x-www-form-urlencoded) of at most "
     f"{_FORM_LIMIT // 1024} KiB."
@@ -316,7 +325,10 @@ async def _read_form(request: Request) -> dict[str, str] | None:
         chunks.append(chunk)
     try:
         pairs = parse_qsl(
-            b"".join(chunks).decode(), keep_blank_values=True, max_num_fields=100, strict_parsing=False
+            b"".join(chunks).decode(),
+            keep_blank_values=True,
+            max_num_fields=100,
+            strict_parsing=False,
         )
     except (UnicodeDecodeError, ValueError):
         return None
@@ -344,7 +356,7 @@ def _outcome(
                 "status": status,
                 "message": message,
                 "request_id": request_id,
-                "next_key": secrets.token_hex(16),
+                "next_key": _new_key(),
             },
             status_code=200 if status < 500 else 502,
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 
@@ -120,9 +120,10 @@ def _content(
         if content.get("buttons"):
             buttons = [(button["title"], button["id"]) for button in content["buttons"]]
             return "buttons", content["body"], buttons
-        menu = content.get("list") or {}
+        menu: Mapping[str, Any] = content.get("list") or {}
+        sections: list[Mapping[str, Any]] = menu.get("sections", [])
         rows = [
-            (row["title"], row["id"]) for section in menu.get("sections", ()) for row in section["rows"]
+            (str(row["title"]), str(row["id"])) for section in sections for row in section["rows"]
         ]
         return f"list · {menu.get('button', '')}", content["body"], rows
     if isinstance(content, str):
@@ -133,7 +134,8 @@ def _content(
 def _describe(content: Any) -> str:
     """A kind of content this page does not know yet, shown as its fields."""
     if isinstance(content, Mapping):
-        return " · ".join(f"{name}: {value}" for name, value in content.items())
+        fields = cast("Mapping[str, object]", content)
+        return " · ".join(f"{name}: {value}" for name, value in fields.items())
     return str(content)
 
 
@@ -158,9 +160,7 @@ def deliveries(workspace: Workspace, endpoint: EndpointRecord) -> list[Delivery]
                 break
             by_event.setdefault(attempt.event_id, []).append(attempt)
     return [
-        Delivery(
-            workspace.events.get(event_id), event_id, attempts[0].event_type, attempts[::-1]
-        )
+        Delivery(workspace.events.get(event_id), event_id, attempts[0].event_type, attempts[::-1])
         for event_id, attempts in by_event.items()
     ]
 
