@@ -93,6 +93,9 @@ def screenshot(page: playwright_api.Page, name: str) -> None:
     """Save the page as ``<name>.png`` for the docs, when screenshots were asked for."""
     if not SCREENSHOTS:
         return
+    # Let the last live refresh land (the clock is frozen: nothing else is on its way), so the
+    # stand-ins below are not swapped out again before the picture is taken.
+    page.wait_for_timeout(800)
     page.evaluate(_STABILIZE)
     directory = Path(SCREENSHOTS)
     directory.mkdir(parents=True, exist_ok=True)
