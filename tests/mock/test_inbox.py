@@ -354,3 +354,14 @@ def test_the_feed_reports_what_changed_since_the_page_was_rendered(
                 break
     assert '"messages"' in frames[0]
     assert '"templates"' in frames[0]
+
+
+def test_server_faults_do_not_touch_the_inbox() -> None:
+    with (
+        MockServer(MockConfig(faults="error_rate=1,status=503")) as server,
+        _inbox(server) as browser,
+    ):
+        api = httpx.get(f"{server.url}/v1/me", headers={"Authorization": f"Bearer {server.token}"})
+        assert api.status_code == 503  # the API misbehaves as configured
+        assert browser.get("/inbox/templates").status_code == 200
+        assert _act(browser, "advance", seconds="60")["ok"]

@@ -3,8 +3,8 @@
 Faults come from two places, with one syntax (comma-separated ``key=value``):
 
 - server-wide: ``MockConfig.faults`` / ``ccx-mock --faults "..."``, applied to every API
-  request except ``/v1/test_helpers/*`` and ``/v1/openapi.json`` (so a test can still drive
-  the clock while the API misbehaves);
+  request except ``/v1/test_helpers/*``, ``/v1/openapi.json`` and the inbox's pages (so a
+  test, or a developer at the inbox, can still drive the clock while the API misbehaves);
 - per request: the ``CCX-Mock-Fault`` header, honoured for valid sandbox (``ccx_test_…``)
   tokens only; a live or staging token sending it gets 403, and without a valid token it is
   ignored (the request is a 401 whatever it asks for).
