@@ -102,15 +102,26 @@ def _endpoint(http: httpx.Client, url: str) -> str:
     )
 
 
-def _event(http: httpx.Client) -> str:
-    _message(http)
-    return str(http.get("/v1/events", params={"limit": 1}).json()["data"][0]["id"])
-
-
 def _paused(http: httpx.Client) -> str:
     broadcast = _broadcast(http)
     _created(http.post(f"/v1/broadcasts/{broadcast}/pause"))
     return broadcast
+
+
+def _replay(http: httpx.Client, url: str) -> Call:
+    """A replay to a new endpoint of a window that holds a message's events."""
+    endpoint = _endpoint(http, url)
+    _message(http)
+    window = {"from": "2026-11-21T07:00:00Z", "to": "2026-11-21T09:00:00Z"}
+    return Call("POST", "/v1/events/replay", {"endpoint_id": endpoint, **window})
+
+
+def _redeliver(http: httpx.Client, url: str) -> Call:
+    """A redelivery to a new endpoint (subscribed to everything) of a message's latest event."""
+    endpoint = _endpoint(http, url)
+    _message(http)
+    event = http.get("/v1/events", params={"limit": 1}).json()["data"][0]["id"]
+    return Call("POST", f"/v1/events/{event}/redeliver", {"endpoint_id": endpoint})
 
 
 SETUPS: dict[str, Callable[[httpx.Client, str], Call]] = {
@@ -172,18 +183,8 @@ SETUPS: dict[str, Callable[[httpx.Client, str], Call]] = {
     "webhook_endpoints.test": lambda http, url: Call(
         "POST", f"/v1/webhook_endpoints/{_endpoint(http, url)}/test", {}
     ),
-    "events.replay": lambda http, url: Call(
-        "POST",
-        "/v1/events/replay",
-        {
-            "endpoint_id": _endpoint(http, url) if _message(http) else "",
-            "from": "2026-11-21T07:00:00Z",
-            "to": "2026-11-21T09:00:00Z",
-        },
-    ),
-    "events.redeliver": lambda http, url: Call(
-        "POST", f"/v1/events/{_event(http)}/redeliver", {"endpoint_id": _endpoint(http, url)}
-    ),
+    "events.replay": _replay,
+    "events.redeliver": _redeliver,
     "ai.reply": lambda http, url: Call(
         "POST",
         "/v1/ai/reply",
