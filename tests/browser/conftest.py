@@ -31,8 +31,10 @@ def _browser_required() -> bool:
     return bool(os.environ.get("CI") or os.environ.get("CCX_REQUIRE_BROWSER"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Module-scoped: Playwright's sync API runs an event loop on this thread while it is
+    started, so it must stop before the suite's asyncio tests run."""
     if not Path(CHROMIUM).exists():
         reason = (
             f"the inbox's browser tests need Debian's chromium at {CHROMIUM}: make system-tools"

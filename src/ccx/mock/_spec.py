@@ -262,7 +262,9 @@ class InboundButtonInput(_Closed):
 
 
 class InboundMessageSimulateRequest(_Closed):
-    """A message a contact sends to the workspace; give exactly one of `text` or `button`."""
+    """A message a contact sends to the workspace. Give exactly one of `text` or `button`
+    (400 `missing_content` or `ambiguous_content` otherwise).
+    """
 
     from_: str = Field(
         alias="from",

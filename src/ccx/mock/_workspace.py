@@ -93,7 +93,8 @@ class Workspace:
             clock, server_seed=server_fault_seed, seed_limit=config.fault_seed_limit
         )
         self.changed = Signal()
-        """Wakes whoever watches the workspace live (the inbox): an event, a delivery attempt."""
+        """Wakes whoever watches the workspace live (the inbox): an event, a delivery attempt, an
+        API call that changed something."""
         self.deliveries = DeliveryPool(
             id,
             clock,

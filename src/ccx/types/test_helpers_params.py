@@ -55,7 +55,9 @@ InboundMessageSimulateRequestParam = TypedDict(
     },
     total=False,
 )
-"""A message a contact sends to the workspace; give exactly one of `text` or `button`."""
+"""A message a contact sends to the workspace. Give exactly one of `text` or `button`
+(400 `missing_content` or `ambiguous_content` otherwise).
+"""
 
 
 class ClockAdvanceRequestParam(TypedDict, total=False):

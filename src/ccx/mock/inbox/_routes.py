@@ -82,7 +82,6 @@ class Inbox:
 
     def render(
         self,
-        request: Request,
         name: str,
         status: int = 200,
         workspace: Workspace | None = None,
@@ -92,7 +91,6 @@ class Inbox:
         context: dict[str, Any] = {
             "root": INBOX_PATH,
             "workspace": workspace,
-            "token": token,
             "sections": [
                 (section, title, token is not None and scope in token.scopes)
                 for section, title, scope in _SECTIONS
@@ -124,7 +122,6 @@ class Inbox:
                 check_scope(token, scope)
             except MockAPIError as refusal:
                 return self.render(
-                    request,
                     "denied.html",
                     403,
                     workspace,
@@ -141,25 +138,26 @@ class Inbox:
     async def home(self, request: Request) -> Response:
         secret = request.query_params.get("token")
         if secret is not None:
-            return self._login(request, secret)
+            return self._login(secret)
         if self.sessions.resolve(request.cookies.get(COOKIE)) is None:
             return RedirectResponse(f"{INBOX_PATH}/login", status_code=303)
         return RedirectResponse(f"{INBOX_PATH}/conversations", status_code=303)
 
     async def login_form(self, request: Request) -> Response:
-        return self.render(request, "login.html")
+        del request
+        return self.render("login.html")
 
     async def login(self, request: Request) -> Response:
         if not _same_origin(request):
-            return self.render(request, "login.html", 403, error=_CROSS_SITE)
+            return self.render("login.html", 403, error=_CROSS_SITE)
         form = await _read_form(request)
-        return self._login(request, "" if form is None else form.get("token", ""))
+        return self._login("" if form is None else form.get("token", ""))
 
-    def _login(self, request: Request, secret: str) -> Response:
+    def _login(self, secret: str) -> Response:
         try:
             session = self.sessions.login(secret)
         except LoginRefused as refusal:
-            return self.render(request, "login.html", 401, error=str(refusal))
+            return self.render("login.html", 401, error=str(refusal))
         # Redirect, so the token leaves the address bar and the history.
         response = RedirectResponse(f"{INBOX_PATH}/conversations", status_code=303)
         response.set_cookie(COOKIE, session, httponly=True, samesite="strict", path=INBOX_PATH)
@@ -183,7 +181,6 @@ class Inbox:
             selected = workspace.conversations.get(conversation_id)
             if selected is None:
                 return self.render(
-                    request,
                     "denied.html",
                     404,
                     workspace,
@@ -192,7 +189,6 @@ class Inbox:
                     error=f"No conversation {conversation_id[:60]} in this workspace.",
                 )
         return self.render(
-            request,
             "conversations.html",
             200,
             workspace,
@@ -210,7 +206,6 @@ class Inbox:
     ) -> Response:
         endpoints = list(reversed(workspace.endpoints.values()))
         return self.render(
-            request,
             "webhooks.html",
             200,
             workspace,
@@ -225,7 +220,6 @@ class Inbox:
         self, request: Request, workspace: Workspace, token: TokenRecord
     ) -> Response:
         return self.render(
-            request,
             "broadcasts.html",
             200,
             workspace,
@@ -239,7 +233,6 @@ class Inbox:
         self, request: Request, workspace: Workspace, token: TokenRecord
     ) -> Response:
         return self.render(
-            request,
             "templates.html",
             200,
             workspace,
