@@ -260,6 +260,10 @@ async def test_endpoint_urls_must_be_https_or_local_http(
     assert response.json()["error"]["param"] == "url"
 
 
+async def redeliver(client: httpx.AsyncClient, event_id: str, endpoint_id: str) -> httpx.Response:
+    return await client.post(f"/v1/events/{event_id}/redeliver", json={"endpoint_id": endpoint_id})
+
+
 async def test_redeliver_sends_one_event_now_and_stops_its_pending_retries(
     mock: tuple[httpx.AsyncClient, MockState], receiver: Receiver, clock: FrozenClock
 ) -> None:
@@ -271,9 +275,7 @@ async def test_redeliver_sends_one_event_now_and_stops_its_pending_retries(
     failed = receiver.deliveries[-1]
     assert failed.status == 500
 
-    answer = await client.post(
-        f"/v1/events/{failed.event_id}/redeliver", json={"endpoint_id": endpoint["id"]}
-    )
+    answer = await redeliver(client, failed.event_id, endpoint["id"])
     assert answer.status_code == 202
     assert answer.json() == {
         "object": "event_redelivery",
@@ -303,9 +305,7 @@ async def test_redelivering_an_acknowledged_event_repeats_it(
     await clock.advance(0)
     event_id = receiver.deliveries[-1].event_id
     for _ in range(2):
-        answer = await client.post(
-            f"/v1/events/{event_id}/redeliver", json={"endpoint_id": endpoint["id"]}
-        )
+        answer = await redeliver(client, event_id, endpoint["id"])
         assert answer.status_code == 202
     await clock.advance(0)
     assert [delivery.event_id for delivery in receiver.acknowledged()] == [event_id] * 3
@@ -321,30 +321,22 @@ async def test_redeliver_refuses_what_it_cannot_deliver(
     queued = (await client.get("/v1/events", params={"event": "message.queued"})).json()
     event_id = queued["data"][0]["id"]
 
-    unsubscribed = await client.post(
-        f"/v1/events/{event_id}/redeliver", json={"endpoint_id": endpoint["id"]}
-    )
+    unsubscribed = await redeliver(client, event_id, endpoint["id"])
     assert unsubscribed.status_code == 409
     assert unsubscribed.json()["error"]["code"] == "endpoint_not_subscribed"
     assert "message.queued" in unsubscribed.json()["error"]["message"]
 
-    unknown_endpoint = await client.post(
-        f"/v1/events/{event_id}/redeliver", json={"endpoint_id": "whe_nope"}
-    )
+    unknown_endpoint = await redeliver(client, event_id, "whe_nope")
     assert unknown_endpoint.status_code == 404
     assert unknown_endpoint.json()["error"]["param"] == "endpoint_id"
 
     await client.patch(f"/v1/webhook_endpoints/{endpoint['id']}", json={"status": "disabled"})
     sent = receiver.deliveries[-1].event_id
-    disabled = await client.post(
-        f"/v1/events/{sent}/redeliver", json={"endpoint_id": endpoint["id"]}
-    )
+    disabled = await redeliver(client, sent, endpoint["id"])
     assert disabled.status_code == 409
     assert "disabled" in disabled.json()["error"]["message"]
 
     await clock.advance(31 * 24 * 3600)
-    expired = await client.post(
-        f"/v1/events/{sent}/redeliver", json={"endpoint_id": endpoint["id"]}
-    )
+    expired = await redeliver(client, sent, endpoint["id"])
     assert expired.status_code == 410
     assert len(receiver.deliveries) == 1
