@@ -10,17 +10,9 @@ from hypothesis import strategies as st
 
 from ccx.mock import FrozenClock
 from ccx.mock._events import EventLog
-from ccx.mock._registry import handler_for
-from ccx.mock._spec import ROUTES
 from ccx.mock._transaction import Table, Transaction, after_commit, journaled
-from ccx.mock.handlers import load_handlers
 
 START = 1_795_248_000.0
-
-
-def test_every_operation_of_the_spec_has_a_handler() -> None:
-    load_handlers()
-    assert [route.operation_id for route in ROUTES if handler_for(route.operation_id) is None] == []
 
 
 @journaled

@@ -122,6 +122,14 @@ def _paused(http: httpx.Client) -> str:
     return broadcast
 
 
+def _replay(http: httpx.Client, url: str) -> Call:
+    """A replay to a new endpoint of a window that holds a message's events."""
+    endpoint = _endpoint(http, url)
+    _message(http)
+    window = {"from": "2026-11-21T07:00:00Z", "to": "2026-11-21T09:00:00Z"}
+    return Call("POST", "/v1/events/replay", {"endpoint_id": endpoint, **window})
+
+
 SETUPS: dict[str, Callable[[httpx.Client, str], Call]] = {
     "tokens.create": lambda http, url: Call(
         "POST", "/v1/tokens", {"scopes": ["tokens:manage"], "environment": "live"}
@@ -181,15 +189,7 @@ SETUPS: dict[str, Callable[[httpx.Client, str], Call]] = {
     "webhook_endpoints.test": lambda http, url: Call(
         "POST", f"/v1/webhook_endpoints/{_endpoint(http, url)}/test", {}
     ),
-    "events.replay": lambda http, url: Call(
-        "POST",
-        "/v1/events/replay",
-        {
-            "endpoint_id": _endpoint(http, url) if _message(http) else "",
-            "from": "2026-11-21T07:00:00Z",
-            "to": "2026-11-21T09:00:00Z",
-        },
-    ),
+    "events.replay": _replay,
     "ai.reply": lambda http, url: Call(
         "POST",
         "/v1/ai/reply",
