@@ -69,6 +69,7 @@ typecheck: $(VENV)/.installed
 
 spec-lint: $(VENV)/.installed node_modules/.installed
 	$(BIN)/openapi-spec-validator $(SPEC)
+	$(BIN)/openapi-spec-validator src/ccx/mock/openapi.json
 	npx --no-install spectral lint --ruleset .spectral.yaml --fail-severity error $(SPEC)
 	npx --no-install redocly lint $(SPEC)
 

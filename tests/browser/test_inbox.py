@@ -89,7 +89,7 @@ def test_tapping_an_interactive_button_sends_a_button_reply(page: Page, mock: Mo
     client.test_helpers.messages.simulate_inbound(
         from_="+5511988887777", channel="whatsapp", text="Is my order on its way?"
     )
-    client.messages.send(
+    question = client.messages.send(
         to="+5511988887777",
         channel="whatsapp",
         interactive={
@@ -106,7 +106,8 @@ def test_tapping_an_interactive_button_sends_a_button_reply(page: Page, mock: Mo
         page.get_by_role("button", name="Tap Yes please as +5511988887777").click()
         event = receiver.wait_for("message.reply")
     assert event.data.button is not None
-    assert (event.data.button.text, event.data.button.payload) == ("Yes please", "track_yes")
+    assert (event.data.button.id, event.data.button.title) == ("track_yes", "Yes please")
+    assert event.data.button.message_id == question.id
 
 
 def test_a_failed_delivery_is_redelivered_from_the_page(page: Page, mock: MockServer) -> None:

@@ -15,8 +15,6 @@ from schemathesis.generation.meta import CoveragePhaseData
 _Hook = TypeVar("_Hook", bound=Callable[..., object])
 
 _ALWAYS_SENT = frozenset({"authorization", "content-type"})
-_FORCED = frozenset({"ccx-mock-fault"})
-"""Headers schemathesis.toml pins: a mutated value of theirs is replaced before it is sent."""
 _CLOSED_PORT_URL = "http://127.0.0.1:9/hooks"
 _ENDPOINT_WRITES = frozenset({"webhook_endpoints.create", "webhook_endpoints.update"})
 
@@ -36,8 +34,8 @@ def _operation_id(case: Case[Any]) -> object:
 def filter_failure(
     context: HookContext, failure: Failure, case: Case[Any], response: Response
 ) -> bool:
-    """Keep every failure but two that are not the API's: accepting a header the operation
-    does not declare, and accepting a pinned header schemathesis believes it mutated.
+    """Keep every failure but one that is not the API's: accepting a header the operation
+    does not declare.
 
     HTTP lets any request carry headers a server does not know (proxies add them), so no API
     refuses them; schemathesis's coverage phase counts that as negative data accepted.
@@ -49,10 +47,9 @@ def filter_failure(
     if (
         not isinstance(data, CoveragePhaseData)
         or data.parameter_location != ParameterLocation.HEADER
+        or data.parameter is not None
     ):
         return True
-    if data.parameter is not None:
-        return data.parameter.lower() not in _FORCED
     parameters: Iterable[Any] = case.operation.headers
     declared = {str(parameter.name).lower() for parameter in parameters} | _ALWAYS_SENT
     headers: object = case.headers  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]

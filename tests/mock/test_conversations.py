@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import httpx
-import pytest
-from messaging_helpers import CUSTOMER, message
+from messaging_helpers import CUSTOMER, UNDELIVERABLE, message
 
 from ccx.mock import FrozenClock
 
@@ -22,7 +21,12 @@ async def test_first_inbound_creates_contact_and_conversation_and_opens_the_wind
 ) -> None:
     await inbound(asgi)
     types = [event["event"] for event in (await asgi.get("/v1/events")).json()["data"]]
-    assert types == ["message.reply", "conversation.created", "contact.created"]
+    assert types == [
+        "message.reply",
+        "conversation.window_opened",
+        "conversation.created",
+        "contact.created",
+    ]
 
     conversation = (await asgi.get("/v1/conversations")).json()["data"][0]
     assert conversation["contact"] == CUSTOMER
@@ -44,7 +48,8 @@ async def test_conversation_lists_its_messages_and_filters_by_status(
     asgi: httpx.AsyncClient, clock: FrozenClock
 ) -> None:
     sent = (await asgi.post("/v1/messages", json=message())).json()
-    await asgi.post("/v1/messages", json=message(to="+5511988887777"))
+    # An undelivered template opens no conversation: this one stays closed.
+    await asgi.post("/v1/messages", json=message(to=UNDELIVERABLE))
     await clock.advance(1)
     await inbound(asgi)
 
@@ -60,42 +65,3 @@ async def test_conversation_lists_its_messages_and_filters_by_status(
     closed = (await asgi.get("/v1/conversations", params={"status": "closed"})).json()["data"]
     assert len(closed) == 1
     assert (await asgi.get("/v1/conversations/cnv_missing")).status_code == 404
-
-
-async def test_a_contact_taps_a_button(asgi: httpx.AsyncClient) -> None:
-    tapped = await asgi.post(
-        "/v1/test_helpers/messages/inbound",
-        json={
-            "from": "+5511955554444",
-            "channel": "whatsapp",
-            "button": {"text": "Yes please", "payload": "track_yes"},
-        },
-    )
-    assert tapped.status_code == 201, tapped.text
-    message = tapped.json()
-    assert message["button"] == {"text": "Yes please", "payload": "track_yes"}
-    assert "text" not in message
-    reply = (await asgi.get("/v1/events", params={"event": "message.reply"})).json()["data"][0]
-    assert reply["data"]["button"] == {"text": "Yes please", "payload": "track_yes"}
-    conversation = (await asgi.get(f"/v1/conversations/{message['conversation_id']}")).json()
-    assert conversation["status"] == "open"  # a tap opens the window like a typed message
-
-
-@pytest.mark.parametrize(
-    ("content", "code"),
-    [
-        ({}, "missing_content"),
-        ({"text": "Hi", "button": {"text": "Yes"}}, "ambiguous_content"),
-    ],
-)
-async def test_an_inbound_message_is_text_or_a_button(
-    asgi: httpx.AsyncClient, content: dict[str, object], code: str
-) -> None:
-    answer = await asgi.post(
-        "/v1/test_helpers/messages/inbound",
-        json={"from": "+5511955554444", "channel": "whatsapp", **content},
-    )
-    assert answer.status_code == 400
-    error = answer.json()["error"]
-    assert error["code"] == code
-    assert "text or button" in error["message"]

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import get_args
 
 import httpx
 import pytest
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 
 from ccx.mock import MockConfig, MockServer
 from ccx.mock._demo import DEMO_TOKEN
+from ccx.types.enums import InboundMessageType
 
 ORDER = {
     "name": "order_confirmation",
@@ -179,21 +181,25 @@ def test_a_reply_is_the_apis_inbound_simulation_made_once_per_form(
     assert [call.request_id for call in calls[:2]] == [again["request_id"], first["request_id"]]
 
 
-def test_a_button_reply_carries_its_text_and_payload(
+def test_every_inbound_kind_of_the_spec_is_in_the_reply_box(
     server: MockServer, inbox: httpx.Client
 ) -> None:
     conversation = _conversation(server, "+5511900002222")
-    outcome = _act(
+    page = inbox.get(f"/inbox/conversations/{conversation}").text
+    offered = re.findall(r'<option value="(\w+)">', page)
+    assert offered == list(get_args(InboundMessageType))
+    located = _act(
         inbox,
         "reply",
         conversation_id=conversation,
-        kind="button",
-        **{"button.text": "Track my order", "button.payload": "track"},
+        kind="location",
+        **{"location.latitude": "-23.55", "location.longitude": "-46.63", "location.name": "Loja"},
     )
-    assert outcome["ok"], outcome
+    assert located["ok"], located
     newest = server.client().conversations.list_messages(conversation).data[0]
-    assert newest.button is not None
-    assert (newest.button.text, newest.button.payload) == ("Track my order", "track")
+    assert newest.type == "location"
+    assert newest.location is not None
+    assert (newest.location.latitude, newest.location.name) == (-23.55, "Loja")
 
 
 def test_the_apis_refusal_is_the_answer(server: MockServer, inbox: httpx.Client) -> None:

@@ -9,7 +9,10 @@ messages and downloads them, and moves the workspace's clock six hours every two
 that fails 30 % of deliveries at random, so redelivery carries the rest.
 
 Sampled per minute: the server's resident memory (RSS, from /proc) and the p99 latency of the
-requests that asked for no fault (probes and plain sends), measured from the client. At the end
+requests that asked for no fault (probes and plain sends), measured from the client. A second,
+idle ``ccx-mock`` is probed at the same pace from the same client: its p99 shows what the
+machine's own load (other jobs on shared cores) did to latency that minute, so a rise in the
+loaded server's p99 can be told apart from a rise in everyone's. At the end
 the clocks move two more days to let redeliveries finish, and the receiver's acknowledgements
 are checked: every message the SDK created arrived as ``message.queued``, ``message.sent`` and
 ``message.delivered``, every broadcast as ``broadcast.completed`` (no event lost), and no send
@@ -89,11 +92,20 @@ class Minute:
     """The machine's one-minute load average at the minute's last sample (2 cores here)."""
     latencies: list[float] = field(default_factory=list[float])
     requests: int = 0
+    idle_latencies: list[float] = field(default_factory=list[float])
+    """``GET /v1/me`` on the idle reference server."""
 
     def p99_ms(self) -> float:
-        if len(self.latencies) < 2:
-            return 0.0
-        return statistics.quantiles(self.latencies, n=100, method="inclusive")[98] * 1000
+        return _p99_ms(self.latencies)
+
+    def idle_p99_ms(self) -> float:
+        return _p99_ms(self.idle_latencies)
+
+
+def _p99_ms(latencies: Sequence[float]) -> float:
+    if len(latencies) < 2:
+        return 0.0
+    return statistics.quantiles(latencies, n=100, method="inclusive")[98] * 1000
 
 
 @dataclass
@@ -251,10 +263,18 @@ async def send(tenant: Tenant, run: Run, draw: random.Random) -> None:
 
 
 async def probe(tenant: Tenant, run: Run) -> None:
+    run.timed(await _timed_get(tenant.http, "/v1/me"))
+
+
+async def probe_idle(http: httpx.AsyncClient, run: Run) -> None:
+    run.minute().idle_latencies.append(await _timed_get(http, "/v1/me"))
+
+
+async def _timed_get(http: httpx.AsyncClient, path: str) -> float:
     started = time.monotonic()
-    response = await tenant.http.get("/v1/me")
+    response = await http.get(path)
     response.raise_for_status()
-    run.timed(time.monotonic() - started)
+    return time.monotonic() - started
 
 
 async def broadcast(tenant: Tenant, run: Run) -> None:
@@ -405,13 +425,13 @@ def report(run: Run, receiver: Receiver, verdict: Verdict, minutes: int) -> list
         f"webhooks: {len(receiver.acknowledged)} acknowledged, {receiver.failed} failed on "
         f"purpose ({RECEIVER_FAILURE_RATE:.0%}) and redelivered",
         "",
-        "| minute | RSS (MiB) | p99 (ms) | timed requests | load average |",
-        "|---:|---:|---:|---:|---:|",
+        "| minute | RSS (MiB) | p99 (ms) | timed requests | idle server's p99 (ms) | load average |",
+        "|---:|---:|---:|---:|---:|---:|",
     ]
     for number, minute in enumerate(run.minutes, start=1):
         lines.append(
             f"| {number} | {minute.rss_mib:.1f} | {minute.p99_ms():.1f} | {minute.requests} "
-            f"| {minute.load:.1f} |"
+            f"| {minute.idle_p99_ms():.1f} | {minute.load:.1f} |"
         )
     lines += [
         "",
@@ -435,6 +455,10 @@ async def soak(minutes: int, seed: int, log: Path) -> tuple[Run, Receiver, Verdi
     receiver = Receiver(seed)
     await receiver.start()
     process, url = start_mock(log)
+    idle_process, idle_url = start_mock(log.with_name(f"{log.stem}-idle{log.suffix}"))
+    idle = httpx.AsyncClient(
+        base_url=idle_url, headers={"Authorization": f"Bearer {DEMO_TOKEN}"}, timeout=30
+    )
     try:
         run = Run(started=time.monotonic(), minutes=[Minute() for _ in range(minutes)])
         tenants = [
@@ -456,7 +480,10 @@ async def soak(minutes: int, seed: int, log: Path) -> tuple[Run, Receiver, Verdi
         run.minutes = [Minute() for _ in range(minutes)]
         run.started = time.monotonic()
         until = run.started + minutes * 60
-        work: list[Awaitable[None]] = [sample(process.pid, run, until)]
+        work: list[Awaitable[None]] = [
+            sample(process.pid, run, until),
+            every(1 / PROBES_PER_SECOND, until, lambda: probe_idle(idle, run)),
+        ]
         for tenant in tenants:
             work += [
                 every(1 / SENDS_PER_SECOND, until, lambda t=tenant: send(t, run, draw)),
@@ -474,8 +501,10 @@ async def soak(minutes: int, seed: int, log: Path) -> tuple[Run, Receiver, Verdi
             await tenant.client.close()
             await tenant.http.aclose()
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        await idle.aclose()
+        for server in (process, idle_process):
+            server.terminate()
+            server.wait(timeout=30)
         await receiver.stop()
     return run, receiver, judge(run, receiver)
 
@@ -505,7 +534,13 @@ def main(argv: Iterable[str] | None = None) -> int:
         figures = {
             "seed": seed,
             "minutes": [
-                {"rss_mib": m.rss_mib, "p99_ms": m.p99_ms(), "requests": m.requests, "load": m.load}
+                {
+                    "rss_mib": m.rss_mib,
+                    "p99_ms": m.p99_ms(),
+                    "requests": m.requests,
+                    "idle_p99_ms": m.idle_p99_ms(),
+                    "load": m.load,
+                }
                 for m in run.minutes
             ],
             "sends": len(run.sent),

@@ -41,6 +41,7 @@ _KIND_OF_FIELD = {"endpoint_id": "webhook_endpoints"}
 
 BODIES: dict[str, dict[str, Any]] = {
     "test_helpers.messages.set_status": {"status": "delivered"},
+    "test_helpers.templates.set_carrier_status": {"status": "approved"},
     "webhook_endpoints.update": {"description": "taken over"},
     "broadcasts.create": {
         "name": "Stolen audience",

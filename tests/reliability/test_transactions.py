@@ -72,6 +72,20 @@ def _template(http: httpx.Client) -> str:
     return name
 
 
+def _approved_template(http: httpx.Client) -> str:
+    name = _template(http)
+    _created(http.post(f"/v1/test_helpers/templates/{name}/approve"))
+    return name
+
+
+def _sync_with_a_change(http: httpx.Client) -> Call:
+    """A sync with something to do: the carrier approved a template without telling CCX."""
+    name = _template(http)
+    body = {"status": "approved"}
+    _created(http.post(f"/v1/test_helpers/templates/{name}/carrier_status", json=body))
+    return Call("POST", "/v1/templates/sync", {})
+
+
 def _message(http: httpx.Client, **extra: Any) -> str:
     body = {
         "to": "+15550000001",
@@ -210,6 +224,15 @@ SETUPS: dict[str, Callable[[httpx.Client, str], Call]] = {
     "test_helpers.templates.reject": lambda http, url: Call(
         "POST", f"/v1/test_helpers/templates/{_template(http)}/reject", {"reason": "No."}
     ),
+    "test_helpers.templates.pause": lambda http, url: Call(
+        "POST", f"/v1/test_helpers/templates/{_approved_template(http)}/pause"
+    ),
+    "test_helpers.templates.set_carrier_status": lambda http, url: Call(
+        "POST",
+        f"/v1/test_helpers/templates/{_template(http)}/carrier_status",
+        {"status": "rejected", "reason": "No."},
+    ),
+    "templates.sync": lambda http, url: _sync_with_a_change(http),
     "test_helpers.clock.advance": lambda http, url: Call(
         "POST", "/v1/test_helpers/clock/advance", {"seconds": 60}
     ),

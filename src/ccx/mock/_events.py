@@ -232,25 +232,29 @@ def sample_data(event_type: str, at: str) -> dict[str, Any]:
             "counts": {"total": 1, "delivered": 1, **counts},
         }
     if family == "template":
-        approved = event_type.endswith("approved")
+        status = event_type.split(".", 1)[1]
         return {
             "id": "tpl_test",
             "object": "template",
             "name": "order_confirmation",
             "language": "pt_BR",
             "category": "utility",
-            "status": "approved" if approved else "rejected",
+            "status": status,
             "body": "Olá {{1}}, seu pedido {{2}} no valor de {{3}} foi confirmado.",
             "variables": 3,
-            "rejection_reason": None if approved else "A sample rejection.",
+            "rejection_reason": "A sample rejection." if status == "rejected" else None,
             "created_at": at,
         }
     if family == "conversation":
+        window_open = event_type != "conversation.window_closed"
         return {
             "conversation_id": "cnv_test",
             "contact": "+15550000001",
             "channel": "whatsapp",
-            "status": "open",
+            "status": "open" if window_open else "closed",
+            "origin": "user_initiated",
+            "expires_at": at,
+            "window_open": window_open,
             "window_expires_at": at,
         }
     return {"contact": "+15550000001", "channel": "whatsapp", "conversation_id": "cnv_test"}

@@ -34,11 +34,9 @@ from ._clock import Timer, isoformat
 from ._errors import MockAPIError
 from ._pricing import BillingCategory, billable
 from ._records import TemplateRecord
-from ._spec import InboundMessageSimulateRequest
 
 __all__ = [
     "CONTENT_KINDS",
-    "INBOUND_KINDS",
     "DELIVERY_SECONDS",
     "MAX_ATTEMPTS",
     "PRIORITY_RANK",
@@ -64,12 +62,6 @@ __all__ = [
 ]
 
 CONTENT_KINDS: tuple[str, ...] = ("template", "text", "media", "interactive")
-INBOUND_KINDS: tuple[str, ...] = tuple(
-    info.alias or name
-    for name, info in InboundMessageSimulateRequest.model_fields.items()
-    if (info.alias or name) not in ("from", "channel")
-)
-"""What a contact can send: the content fields the spec gives inbound simulations."""
 PRIORITY_RANK: Mapping[str, int] = {"critical": 0, "high": 1, "default": 2, "low": 3}
 """Lower ranks leave the workspace queue first."""
 
@@ -176,6 +168,7 @@ class MessageRecord:
             "channel": self.channel,
             "status": self.status,
             "priority": self.priority,
+            "type": self.kind,
             self.kind: self.content,
             "fallback": list(self.fallback),
             "fallback_from": self.fallback_from,
@@ -204,9 +197,9 @@ class MessageRecord:
             "channel": self.channel,
             "conversation_id": self.conversation_id,
             "broadcast_id": self.broadcast_id,
+            "type": self.kind,
             "template": self.content["name"] if self.kind == "template" else None,
             "text": self.content if self.kind == "text" else None,
-            "button": self.content if self.kind == "button" else None,
             "fallback_from": self.fallback_from,
             "metadata": dict(self.metadata) if self.metadata else None,
             "attempts": self.attempts,
@@ -216,6 +209,8 @@ class MessageRecord:
         }
         if self.direction == "inbound":
             fields["received_at"] = _stamp(self.created_at, at)
+            if self.kind != "text":
+                fields[self.kind] = dict(self.content)
         return {name: value for name, value in fields.items() if value is not None}
 
     def _timestamps(self, at: float | None) -> dict[str, str | None]:
@@ -259,22 +254,21 @@ def _invalid(code: str, message: str, param: str | None) -> MockAPIError:
     return MockAPIError(400, "invalid_request_error", code, message, param=param)
 
 
-def content_kind(body: Mapping[str, Any], kinds: Sequence[str] = CONTENT_KINDS) -> str:
-    """The one content field of ``kinds`` a message carries; zero or several is a 400."""
-    given = [kind for kind in kinds if body.get(kind) is not None]
+def content_kind(body: Mapping[str, Any]) -> str:
+    """The one content field a send carries; zero or several is a 400 naming them."""
+    given = [kind for kind in CONTENT_KINDS if body.get(kind) is not None]
     if len(given) == 1:
         return given[0]
-    choices = f"{', '.join(kinds[:-1])} or {kinds[-1]}"
     if not given:
         raise _invalid(
             "missing_content",
-            f"A message needs exactly one of {choices}; none was given.",
-            kinds[0],
+            "A message needs exactly one of template, text, media or interactive; none was given.",
+            "template",
         )
     raise _invalid(
         "ambiguous_content",
-        f"A message carries exactly one of {choices}; got {' and '.join(given)}. Send them as "
-        "separate messages.",
+        f"A message carries exactly one of template, text, media or interactive; got "
+        f"{' and '.join(given)}. Send them as separate messages.",
         given[1],
     )
 

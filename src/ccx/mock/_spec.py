@@ -166,6 +166,14 @@ class TemplateCreateRequest(_Closed):
     body: str = Field(min_length=1, max_length=1024)
 
 
+class TemplateSyncRequest(_Closed):
+    """Which templates to refresh from the carrier."""
+
+    names: Annotated[
+        Annotated[builtins.list[Annotated[str, Field(max_length=512)]], _UNIQUE] | None, _NOT_NULL
+    ] = Field(default=None, min_length=1, max_length=100)
+
+
 class SegmentCreateRequest(_Closed):
     """A segment to create."""
 
@@ -254,16 +262,54 @@ class MessageSetStatusRequest(_Closed):
     error_code: Annotated[int | None, _NOT_NULL] = None
 
 
-class InboundButtonInput(_Closed):
-    """A button a contact taps (a template's quick reply, or an interactive reply button)."""
+class InboundImageInput(_Closed):
+    """An image a contact sent."""
 
-    text: str = Field(min_length=1, max_length=256)
-    payload: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=256)
+    url: str = Field(max_length=2048)
+    mime_type: Annotated[Literal["image/jpeg", "image/png", "image/webp"] | None, _NOT_NULL] = None
+    caption: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=1024)
+
+
+class InboundVoiceInput(_Closed):
+    """A voice note a contact recorded."""
+
+    url: str = Field(max_length=2048)
+    mime_type: Annotated[
+        Literal["audio/ogg", "audio/mpeg", "audio/aac", "audio/mp4", "audio/amr"] | None, _NOT_NULL
+    ] = None
+    duration_seconds: int = Field(ge=1, le=3600)
+
+
+class InboundButtonInput(_Closed):
+    """The contact tapped one of your reply buttons. With `message_id`, the button must be one
+    of that message's (an interactive message you sent them).
+    """
+
+    id: str = Field(min_length=1, max_length=256)
+    title: str = Field(min_length=1, max_length=20)
+    message_id: str | None = None
+
+
+class InboundLocationInput(_Closed):
+    """A location a contact shared."""
+
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    name: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=1000)
+    address: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=1000)
+
+
+class InboundReactionInput(_Closed):
+    """An emoji reaction a contact put on a message of their conversation."""
+
+    message_id: str = Field(min_length=1)
+    emoji: str = Field(min_length=1, max_length=16)
 
 
 class InboundMessageSimulateRequest(_Closed):
-    """A message a contact sends to the workspace. Give exactly one of `text` or `button`
-    (400 `missing_content` or `ambiguous_content` otherwise).
+    """A message a contact sends to the workspace: give exactly one of `text`, `image`,
+    `voice`, `button`, `location` or `reaction` (the kinds `InboundMessageType` lists; all
+    but `text` on WhatsApp only).
     """
 
     from_: str = Field(
@@ -273,12 +319,23 @@ class InboundMessageSimulateRequest(_Closed):
     )
     channel: Channel
     text: Annotated[str | None, _NOT_NULL] = Field(default=None, min_length=1, max_length=4096)
+    image: Annotated[InboundImageInput | None, _NOT_NULL] = None
+    voice: Annotated[InboundVoiceInput | None, _NOT_NULL] = None
     button: Annotated[InboundButtonInput | None, _NOT_NULL] = None
+    location: Annotated[InboundLocationInput | None, _NOT_NULL] = None
+    reaction: Annotated[InboundReactionInput | None, _NOT_NULL] = None
 
 
 class TemplateRejectRequest(_Closed):
     """Why a sandbox template is rejected."""
 
+    reason: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=500)
+
+
+class TemplateCarrierStatusRequest(_Closed):
+    """The status the simulated carrier gives a template."""
+
+    status: Literal["approved", "rejected", "paused"]
     reason: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=500)
 
 
@@ -577,6 +634,18 @@ ROUTES: tuple[Route, ...] = (
         body_model=TemplateCreateRequest,
         query_model=None,
         success_status=201,
+    ),
+    Route(
+        operation_id="templates.sync",
+        method="POST",
+        path="/v1/templates/sync",
+        scope="templates:manage",
+        sandbox_only=False,
+        idempotency="header",
+        paginated=False,
+        body_model=TemplateSyncRequest,
+        query_model=None,
+        success_status=200,
     ),
     Route(
         operation_id="templates.retrieve",
@@ -983,6 +1052,30 @@ ROUTES: tuple[Route, ...] = (
         idempotency="header",
         paginated=False,
         body_model=TemplateRejectRequest,
+        query_model=None,
+        success_status=200,
+    ),
+    Route(
+        operation_id="test_helpers.templates.pause",
+        method="POST",
+        path="/v1/test_helpers/templates/{name}/pause",
+        scope=None,
+        sandbox_only=True,
+        idempotency="header",
+        paginated=False,
+        body_model=None,
+        query_model=None,
+        success_status=200,
+    ),
+    Route(
+        operation_id="test_helpers.templates.set_carrier_status",
+        method="POST",
+        path="/v1/test_helpers/templates/{name}/carrier_status",
+        scope=None,
+        sandbox_only=True,
+        idempotency="header",
+        paginated=False,
+        body_model=TemplateCarrierStatusRequest,
         query_model=None,
         success_status=200,
     ),

@@ -10,12 +10,27 @@ from typing_extensions import Required, TypedDict
 from .enums import Channel
 
 __all__ = [
+    "TemplateCarrierStatusRequestParam",
     "TemplateRejectRequestParam",
     "MessageSetStatusRequestParam",
+    "InboundImageInputParam",
+    "InboundVoiceInputParam",
     "InboundButtonInputParam",
+    "InboundLocationInputParam",
+    "InboundReactionInputParam",
     "InboundMessageSimulateRequestParam",
     "ClockAdvanceRequestParam",
 ]
+
+
+class TemplateCarrierStatusRequestParam(TypedDict, total=False):
+    """The status the simulated carrier gives a template."""
+
+    status: Required[Literal["approved", "rejected", "paused"]]
+    """The carrier's new status for the template."""
+
+    reason: str
+    """The rejection reason, with `rejected`."""
 
 
 class TemplateRejectRequestParam(TypedDict, total=False):
@@ -35,14 +50,71 @@ class MessageSetStatusRequestParam(TypedDict, total=False):
     """For `failed`, the carrier error code to record (such as `131026`, which triggers `fallback`)."""
 
 
+class InboundImageInputParam(TypedDict, total=False):
+    """An image a contact sent."""
+
+    url: Required[str]
+    """Where the image can be downloaded."""
+
+    mime_type: Literal["image/jpeg", "image/png", "image/webp"]
+    """The image's media type."""
+
+    caption: str
+    """The caption the contact wrote, if any."""
+
+
+class InboundVoiceInputParam(TypedDict, total=False):
+    """A voice note a contact recorded."""
+
+    url: Required[str]
+    """Where the recording can be downloaded."""
+
+    mime_type: Literal["audio/ogg", "audio/mpeg", "audio/aac", "audio/mp4", "audio/amr"]
+    """The recording's media type (WhatsApp records voice notes as Ogg Opus)."""
+
+    duration_seconds: Required[int]
+    """How long the recording lasts."""
+
+
 class InboundButtonInputParam(TypedDict, total=False):
-    """A button a contact taps (a template's quick reply, or an interactive reply button)."""
+    """The contact tapped one of your reply buttons. With `message_id`, the button must be one
+    of that message's (an interactive message you sent them).
+    """
 
-    text: Required[str]
-    """The button's label, as the contact saw it."""
+    id: Required[str]
+    """The `id` you gave the button."""
 
-    payload: str
-    """What the button carries back, such as the `id` of an interactive reply button."""
+    title: Required[str]
+    """The button's title, as the contact saw it."""
+
+    message_id: str | None
+    """The message whose button was tapped (`msg_…`)."""
+
+
+class InboundLocationInputParam(TypedDict, total=False):
+    """A location a contact shared."""
+
+    latitude: Required[float]
+    """Degrees north (negative south)."""
+
+    longitude: Required[float]
+    """Degrees east (negative west)."""
+
+    name: str
+    """The place's name, if the contact picked one."""
+
+    address: str
+    """The place's address, if the contact picked one."""
+
+
+class InboundReactionInputParam(TypedDict, total=False):
+    """An emoji reaction a contact put on a message of their conversation."""
+
+    message_id: Required[str]
+    """The message reacted to (`msg_…`), in either direction."""
+
+    emoji: Required[str]
+    """The emoji."""
 
 
 InboundMessageSimulateRequestParam = TypedDict(
@@ -51,12 +123,17 @@ InboundMessageSimulateRequestParam = TypedDict(
         "from": Required[str],
         "channel": Required[Channel],
         "text": str,
+        "image": InboundImageInputParam,
+        "voice": InboundVoiceInputParam,
         "button": InboundButtonInputParam,
+        "location": InboundLocationInputParam,
+        "reaction": InboundReactionInputParam,
     },
     total=False,
 )
-"""A message a contact sends to the workspace. Give exactly one of `text` or `button`
-(400 `missing_content` or `ambiguous_content` otherwise).
+"""A message a contact sends to the workspace: give exactly one of `text`, `image`,
+`voice`, `button`, `location` or `reaction` (the kinds `InboundMessageType` lists; all
+but `text` on WhatsApp only).
 """
 
 

@@ -22,7 +22,7 @@ def list_conversations(ctx: RequestContext) -> HandlerResult:
     query, now = ctx.query, ctx.now
 
     def wanted(conversation: ConversationRecord) -> bool:
-        status = "open" if conversation.window_open(now) else "closed"
+        status = "open" if conversation.is_open(now) else "closed"
         return (
             query.get("status") in (None, status)
             and query.get("channel") in (None, conversation.channel)

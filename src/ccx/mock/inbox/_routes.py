@@ -33,7 +33,6 @@ from starlette.staticfiles import StaticFiles
 from .._auth import check_scope
 from .._clock import isoformat
 from .._errors import MockAPIError
-from .._messages import INBOUND_KINDS
 from .._records import TokenRecord
 from .._state import MockState
 from .._workspace import Workspace
@@ -198,7 +197,7 @@ class Inbox:
             selected=selected,
             bubbles=[] if selected is None else _views.bubbles(workspace, selected),
             reply_kinds=_views.REPLY_KINDS,
-            tap_kinds=INBOUND_KINDS,
+            tap_kinds=_views.INBOUND_KINDS,
         )
 
     async def webhooks(

@@ -13,17 +13,23 @@ from typing import Any, cast
 
 from pydantic import BaseModel
 
+from ccx.types.enums import InboundMessageType
+
 from .._broadcasts import BroadcastRecord
 from .._clock import isoformat
 from .._conversations import ConversationRecord, most_recent_first
 from .._delivery import DeliveryAttempt, EndpointRecord
 from .._events import EventRecord
-from .._messages import INBOUND_KINDS, MessageRecord
+from .._messages import MessageRecord
 from .._pricing import CURRENCY, price
 from .._spec import InboundMessageSimulateRequest
 from .._workspace import Workspace
 
+INBOUND_KINDS: tuple[InboundMessageType, ...] = typing.get_args(InboundMessageType)
+"""What a contact can send, as the spec lists it once (`InboundMessageType`)."""
+
 __all__ = [
+    "INBOUND_KINDS",
     "REPLY_KINDS",
     "Bubble",
     "Delivery",
@@ -188,7 +194,7 @@ class ReplyKind:
 
 
 def reply_kinds(model: type[BaseModel] = InboundMessageSimulateRequest) -> list[ReplyKind]:
-    """The kinds of message a customer can send (`INBOUND_KINDS`, from the spec), each with the
+    """The kinds of message a customer can send (the spec's `InboundMessageType`), each with the
     fields of its request body: a new kind in the spec shows up in the reply box by itself."""
     fields = {info.alias or name: info for name, info in model.model_fields.items()}
     kinds: list[ReplyKind] = []
