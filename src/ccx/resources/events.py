@@ -53,6 +53,7 @@ class Events(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> SyncCursorPage[Event]:
         """List events.
 
@@ -82,6 +83,7 @@ class Events(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -94,6 +96,7 @@ class Events(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Event:
         """Retrieve an event.
 
@@ -116,6 +119,7 @@ class Events(SyncAPIResource):
                     extra_body=extra_body,
                     timeout=timeout,
                     max_retries=max_retries,
+                    call_timeout=call_timeout,
                 ),
             ),
         )
@@ -132,6 +136,7 @@ class Events(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> EventReplay:
         """Replay events to a webhook endpoint.
 
@@ -160,6 +165,7 @@ class Events(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -241,6 +247,7 @@ class AsyncEvents(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> AsyncPaginator[Event]:
         """List events.
 
@@ -270,6 +277,7 @@ class AsyncEvents(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -282,6 +290,7 @@ class AsyncEvents(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Event:
         """Retrieve an event.
 
@@ -304,6 +313,7 @@ class AsyncEvents(AsyncAPIResource):
                     extra_body=extra_body,
                     timeout=timeout,
                     max_retries=max_retries,
+                    call_timeout=call_timeout,
                 ),
             ),
         )
@@ -320,6 +330,7 @@ class AsyncEvents(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> EventReplay:
         """Replay events to a webhook endpoint.
 
@@ -348,6 +359,7 @@ class AsyncEvents(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
