@@ -25,9 +25,6 @@ from .._pricing import CURRENCY, price
 from .._spec import InboundMessageSimulateRequest
 from .._workspace import Workspace
 
-INBOUND_KINDS: tuple[InboundMessageType, ...] = typing.get_args(InboundMessageType)
-"""What a contact can send, as the spec lists it once (`InboundMessageType`)."""
-
 __all__ = [
     "INBOUND_KINDS",
     "REPLY_KINDS",
@@ -41,6 +38,9 @@ __all__ = [
     "progress_percent",
     "reply_kinds",
 ]
+
+INBOUND_KINDS: tuple[InboundMessageType, ...] = typing.get_args(InboundMessageType)
+"""What a contact can send, as the spec lists it once (`InboundMessageType`)."""
 
 MESSAGES_SHOWN = 200
 """The newest messages of a conversation the thread shows."""
@@ -181,7 +181,7 @@ def progress_percent(broadcast: BroadcastRecord) -> int:
 @dataclass(frozen=True)
 class ReplyField:
     name: str
-    """The form field's name: the request body path, dotted (``button.text``)."""
+    """The form field's name: the request body path, dotted (``location.latitude``)."""
     label: str
     required: bool
     long: bool
