@@ -201,10 +201,10 @@ def set_carrier_status(ctx: RequestContext) -> HandlerResult:
 @handles("templates.sync")
 def sync(ctx: RequestContext) -> HandlerResult:
     names: list[str] | None = ctx.body.get("names")
+    templates: list[TemplateRecord] = []
     if names is None:
         templates = list(ctx.workspace.templates.values())
     else:
-        templates = []
         for index, name in enumerate(names):
             template = ctx.workspace.templates.get(name)
             if template is None:

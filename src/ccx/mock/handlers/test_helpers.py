@@ -75,7 +75,9 @@ _MEDIA_DEFAULTS = {"image": "image/jpeg", "voice": "audio/ogg"}
 
 def inbound_kind(body: Mapping[str, Any], channel: str) -> InboundMessageType:
     """The one kind of content the simulated message carries; only text travels beyond WhatsApp."""
-    kinds = [kind for kind in get_args(InboundMessageType) if body.get(kind) is not None]
+    kinds: list[InboundMessageType] = [
+        kind for kind in get_args(InboundMessageType) if body.get(kind) is not None
+    ]
     if len(kinds) != 1:
         given = ", ".join(kinds) if kinds else "none"
         raise MockAPIError(
