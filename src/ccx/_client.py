@@ -10,48 +10,58 @@ from __future__ import annotations
 import itertools
 import os
 import random
+import sys
 import time
 import uuid
+import warnings
 from collections.abc import Awaitable, Callable, Mapping
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 from typing_extensions import Self, override
 
+from . import _checks
+from ._budget import CallBudget
 from ._constants import (
     API_KEY_ENV,
     API_VERSION,
     BASE_URL_ENV,
     DEFAULT_BASE_URL,
+    DEFAULT_CALL_TIMEOUT,
     DEFAULT_CONNECTION_LIMITS,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     WEBHOOK_SECRET_ENV,
 )
 from ._exceptions import (
-    APIConnectionError,
     APIError,
-    APITimeoutError,
+    BlockingCallWarning,
     ConfigurationError,
+    InvalidArgumentError,
+    connection_error,
     error_from_response,
 )
 from ._logging import LoggingHook, configure_from_env, logger
 from ._operation import CallOptions, Operation
+from ._pool import Loop, Pool
 from ._ratelimit import RateLimit, RateLimitHook, RateLimitState, parse_rate_limit, throttle_delay
 from ._request import (
     Attempt,
     AttemptHook,
     RequestPlan,
+    attempt_limit,
     build_request,
+    limit_timeouts,
     plan_request,
     run_after,
     run_before,
 )
 from ._response import APIResponse
 from ._retry import async_retrying, retrying, should_retry
-from ._telemetry import TelemetryHook, call_span, record_call
+from ._telemetry import TelemetryHook, call_span, record_call, safe_url
+from ._transports._deadline import deadline, install, within
 from ._transports._ssl import shared_ssl_context
 from ._types import NOT_GIVEN, Body, NotGiven, Query, Timeout
 from ._version import __version__
@@ -63,8 +73,10 @@ if TYPE_CHECKING:
 __all__ = ["CCX", "AsyncCCX"]
 
 T = TypeVar("T")
+HttpClient = TypeVar("HttpClient", httpx.Client, httpx.AsyncClient)
 
 _HOOKS: tuple[AttemptHook, ...] = (TelemetryHook(), LoggingHook())
+_PACKAGE = os.path.dirname(__file__) + os.sep
 
 
 def _new_idempotency_key() -> str:
@@ -79,20 +91,59 @@ def _check_transport(http_client: object, transport: object) -> None:
         )
 
 
-def _resolve_timeout(timeout: Timeout) -> httpx.Timeout:
-    return timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+def _reopenable(transport: object) -> bool:
+    """Whether the SDK may reuse ``transport`` in a new process or event loop: it holds no
+    sockets of its own, or it opens fresh ones there itself (``AiohttpTransport``)."""
+    stateless = (httpx.MockTransport, httpx.ASGITransport, httpx.WSGITransport)
+    return (
+        transport is None
+        or isinstance(transport, stateless)
+        or getattr(transport, "reopens_per_process", False) is True
+    )
 
 
-class _BaseClient:
+def _running_loop() -> Loop:
+    import asyncio  # loaded already by any program running a loop
+
+    return asyncio.get_running_loop()
+
+
+def _warn_if_blocking_an_event_loop() -> None:
+    """Warns when called inside a running event loop, where a blocking call stalls every task."""
+    asyncio = sys.modules.get("asyncio")  # not loaded: no loop can be running
+    if asyncio is None or asyncio._get_running_loop() is None:
+        return
+    frame = sys._getframe(0)
+    level = 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(
+        "ccx.CCX was called inside a running event loop: each call blocks the loop, and every "
+        "task on it, until the response arrives. Use ccx.AsyncCCX (await its calls) in async "
+        "code, or run the sync call in a thread (asyncio.to_thread).",
+        BlockingCallWarning,
+        stacklevel=level,
+    )
+
+
+class _BaseClient(Generic[HttpClient]):
     """Configuration and the I/O-free steps shared by ``CCX`` and ``AsyncCCX``."""
 
-    def __init__(
+    _pool: Pool[HttpClient]
+    _sleep: Callable[[float], Any]
+    _owns_pool: bool
+    """False for copies made by ``with_options``: they share the pool but do not close it."""
+
+    def _configure(
         self,
         api_key: str | None,
         *,
         base_url: str | None,
         timeout: Timeout,
         max_retries: int,
+        attempt_timeout: float | NotGiven | None,
+        call_timeout: float | None,
         default_headers: Mapping[str, str] | None,
         webhook_secret: str | None,
         throttle: bool,
@@ -100,47 +151,56 @@ class _BaseClient:
         now: Callable[[], float] | None,
         strict_response_validation: bool,
     ) -> None:
+        """Checks and takes every setting; the subclasses add the I/O."""
         configure_from_env()
-        api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
-        if not api_key:
-            raise ConfigurationError(
-                f"No API key: pass api_key= to the client or set the {API_KEY_ENV} "
-                "environment variable (tokens look like ccx_live_…, or ccx_test_… for the "
-                "sandbox)."
-            )
-        base_url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-        if not base_url.startswith(("https://", "http://")):
-            raise ConfigurationError(
-                f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL}, got {base_url!r}"
-            )
-        if max_retries < 0:
-            raise ConfigurationError("max_retries must be 0 or more")
-        self._api_key = api_key
-        self.base_url = base_url.rstrip("/")
-        self.timeout = _resolve_timeout(timeout)
-        self.max_retries = max_retries
+        settings = ConfigurationError
+        self._api_key = _checks.api_key(
+            api_key if api_key is not None else os.environ.get(API_KEY_ENV, ""),
+            from_environment=api_key is None,
+        )
+        self.base_url = _checks.base_url(
+            base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL,
+            from_environment=not base_url and bool(os.environ.get(BASE_URL_ENV)),
+        )
+        self.timeout = _checks.timeout(timeout, settings)
+        self.max_retries = _checks.max_retries(max_retries, settings)
+        self._attempt_timeout = (
+            attempt_timeout
+            if isinstance(attempt_timeout, NotGiven)
+            else _checks.seconds(attempt_timeout, "attempt_timeout", settings)
+        )
+        self.call_timeout = _checks.seconds(call_timeout, "call_timeout", settings)
         self.default_headers: Mapping[str, str] = dict(default_headers or {})
-        self.webhook_secret = (
+        _checks.header_values(self.default_headers, "default_headers", settings)
+        secret = (
             webhook_secret if webhook_secret is not None else os.environ.get(WEBHOOK_SECRET_ENV)
         )
+        self.webhook_secret = secret.strip() if isinstance(secret, str) else secret
         self.throttle = throttle
         self.on_rate_limit_warning = on_rate_limit_warning
         self.strict_response_validation = strict_response_validation
         """Refuse a response (or webhook) that breaks its schema, instead of reading it leniently."""
+        self._injected_now = now
         self._now = now or time.time
+        # The budget runs on the injected clock in tests, otherwise on one that never jumps.
+        self._clock = now or time.monotonic
         self._rate_limit_state = RateLimitState()
-        self._io_arguments: dict[str, Any] = {}
         self._headers = {
             "Accept": "application/json",
             "User-Agent": f"ccx-python/{__version__}",
             **self.default_headers,
-            "Authorization": f"Bearer {api_key}",
+            "Authorization": f"Bearer {self._api_key}",
             "CCX-Version": API_VERSION,
         }
 
     @property
     def api_key(self) -> str:
         return self._api_key
+
+    @property
+    def attempt_timeout(self) -> float | None:
+        """Wall-clock seconds one attempt may take: as set, or twice the read timeout."""
+        return attempt_limit(self.timeout, self._attempt_timeout)
 
     @property
     def rate_limit(self) -> RateLimit | None:
@@ -163,6 +223,8 @@ class _BaseClient:
             headers={**self._headers, **headers} if headers else self._headers,
             timeout=self.timeout,
             max_retries=self.max_retries,
+            attempt_timeout=self._attempt_timeout,
+            call_timeout=self.call_timeout,
             path=path,
             query=query,
             body=body,
@@ -178,7 +240,15 @@ class _BaseClient:
             logger.info("Rate limit spent: holding the request %.2f s until the reset", delay)
         return delay
 
-    def _check(self, attempt: Attempt, response: httpx.Response) -> Attempt:
+    def _frame_timeout(self, options: CallOptions) -> float | None:
+        """How long a stream may wait for one whole frame (event or keep-alive) before it
+        reconnects: the attempt's limit, since a stream's attempt never ends on its own."""
+        timeout = self.timeout
+        if not isinstance(options.timeout, NotGiven):
+            timeout = _checks.timeout(options.timeout, InvalidArgumentError)
+        return attempt_limit(timeout, self._attempt_timeout)
+
+    def _check(self, budget: CallBudget, attempt: Attempt, response: httpx.Response) -> Attempt:
         """Records the rate limit, then raises the typed error of an error response."""
         now = self._now()
         rate_limit = parse_rate_limit(response.headers, now)
@@ -193,19 +263,23 @@ class _BaseClient:
             )
             if self.on_rate_limit_warning is not None:
                 self.on_rate_limit_warning(rate_limit)
-        if response.status_code >= 400:
-            raise error_from_response(response, now)
+        if response.status_code >= 300:  # the API never redirects: a 3xx is a wrong base_url
+            raise budget.record(error_from_response(response, now))
         return attempt
 
-    def _connection_error(self, error: httpx.TransportError, attempt: Attempt) -> APIError:
-        if isinstance(error, httpx.TimeoutException):
-            failure: APIError = APITimeoutError(request=attempt.request)
-        else:
-            failure = APIConnectionError(
-                f"Connection error: {type(error).__name__}", request=attempt.request
-            )
+    def _connection_error(
+        self, budget: CallBudget, error: httpx.TransportError, attempt: Attempt
+    ) -> APIError:
+        request = attempt.request
+        failure = connection_error(
+            error,
+            request=request,
+            url=safe_url(request.url),
+            limit=budget.limit,
+            expired=budget.attempt_expired(),
+        )
         attempt.error = failure
-        return failure
+        return budget.record(failure)
 
     def _result(self, attempt: Attempt, parser: Callable[[httpx.Response], T]) -> APIResponse[T]:
         assert attempt.response is not None
@@ -223,13 +297,18 @@ class _BaseClient:
         base_url: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        attempt_timeout: float | NotGiven | None = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
         default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
         webhook_secret: str | NotGiven | None = NOT_GIVEN,
         throttle: bool | NotGiven = NOT_GIVEN,
         on_rate_limit_warning: RateLimitHook | NotGiven | None = NOT_GIVEN,
         strict_response_validation: bool | NotGiven = NOT_GIVEN,
     ) -> Self:
-        """A copy with some settings changed, sharing this client's connection pool."""
+        """A copy with some settings changed, sharing this client's connection pool.
+
+        Closing the copy leaves the pool open; closing this client closes it for both.
+        """
         arguments = {
             **self._copy_arguments(),
             **self._overrides(
@@ -237,6 +316,8 @@ class _BaseClient:
                 base_url=base_url,
                 timeout=timeout,
                 max_retries=max_retries,
+                attempt_timeout=attempt_timeout,
+                call_timeout=call_timeout,
                 default_headers=default_headers,
                 webhook_secret=webhook_secret,
                 throttle=throttle,
@@ -244,11 +325,18 @@ class _BaseClient:
                 strict_response_validation=strict_response_validation,
             ),
         }
-        factory: Callable[..., Self] = type(self)
-        copy = factory(**arguments, **self._io_arguments)
+        copy = type(self).__new__(type(self))
+        copy._configure(**arguments)
+        copy._share_io(self)
         if copy._api_key == self._api_key:
             copy._rate_limit_state = self._rate_limit_state
         return copy
+
+    def _share_io(self, source: _BaseClient[HttpClient]) -> None:
+        """Takes ``source``'s connection pool and sleep, without owning the pool."""
+        self._pool = source._pool
+        self._sleep = source._sleep
+        self._owns_pool = False
 
     def _copy_arguments(self) -> dict[str, Any]:
         return {
@@ -256,16 +344,18 @@ class _BaseClient:
             "base_url": self.base_url,
             "timeout": self.timeout,
             "max_retries": self.max_retries,
+            "attempt_timeout": self._attempt_timeout,
+            "call_timeout": self.call_timeout,
             "default_headers": self.default_headers,
             "webhook_secret": self.webhook_secret,
             "throttle": self.throttle,
             "on_rate_limit_warning": self.on_rate_limit_warning,
             "strict_response_validation": self.strict_response_validation,
-            "now": self._now,
+            "now": self._injected_now,
         }
 
     @staticmethod
-    def _overrides(**given: object) -> dict[str, object]:
+    def _overrides(**given: object) -> dict[str, Any]:
         return {name: value for name, value in given.items() if not isinstance(value, NotGiven)}
 
     @override
@@ -273,7 +363,7 @@ class _BaseClient:
         return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"
 
 
-class CCX(_BaseClient, SyncResources):
+class CCX(_BaseClient[httpx.Client], SyncResources):
     """The CCX API client. Use it as a context manager, or call ``close()``, to free sockets."""
 
     def __init__(
@@ -283,6 +373,8 @@ class CCX(_BaseClient, SyncResources):
         base_url: str | None = None,
         timeout: Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        attempt_timeout: float | NotGiven | None = NOT_GIVEN,
+        call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
@@ -295,14 +387,19 @@ class CCX(_BaseClient, SyncResources):
     ) -> None:
         """Reads ``CCX_API_KEY``, ``CCX_BASE_URL`` and ``CCX_WEBHOOK_SECRET`` when not given.
 
-        Responses are read leniently unless ``strict_response_validation`` (see Errors in the
-        docs). ``sleep`` and ``now`` replace ``time.sleep`` and ``time.time`` (for tests).
+        ``timeout`` bounds each network wait, ``attempt_timeout`` each attempt end to end
+        (default: twice the read timeout) and ``call_timeout`` the whole call, its retries and
+        their waits included. Responses are read leniently unless
+        ``strict_response_validation`` (see Errors in the docs). ``sleep`` and ``now`` replace
+        ``time.sleep`` and the clocks (for tests).
         """
-        super().__init__(
+        self._configure(
             api_key,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
+            attempt_timeout=attempt_timeout,
+            call_timeout=call_timeout,
             default_headers=default_headers,
             webhook_secret=webhook_secret,
             throttle=throttle,
@@ -312,14 +409,27 @@ class CCX(_BaseClient, SyncResources):
         )
         _check_transport(http_client, transport)
         self._sleep = sleep or time.sleep
-        self._owns_http_client = http_client is None
-        self._http = http_client or httpx.Client(
-            transport=transport,
-            verify=shared_ssl_context(),
-            limits=DEFAULT_CONNECTION_LIMITS,
-            timeout=self.timeout,
+        self._owns_pool = True
+
+        def open_pool() -> httpx.Client:
+            if http_client is not None:
+                return http_client
+            client = httpx.Client(
+                transport=transport,
+                verify=shared_ssl_context(),
+                limits=DEFAULT_CONNECTION_LIMITS,
+                timeout=self.timeout,
+            )
+            if transport is None:
+                install(client)
+            return client
+
+        self._pool = Pool(
+            open_pool,
+            owned=http_client is None,
+            reopenable=http_client is None and _reopenable(transport),
+            kind="CCX",
         )
-        self._io_arguments = {"http_client": self._http, "sleep": self._sleep}
 
     @cached_property
     def webhooks(self) -> Webhooks:
@@ -340,22 +450,25 @@ class CCX(_BaseClient, SyncResources):
         headers: Mapping[str, str] | None = None,
         stream: bool = False,
     ) -> APIResponse[T]:
+        _warn_if_blocking_an_event_loop()
         plan = self._plan(
             operation, path=path, query=query, body=body, options=options, headers=headers
         )
+        http = self._pool.current()
         with call_span(operation.id, plan.idempotency_key) as span:
-            attempt = self._send(plan, stream)
+            attempt = self._send(http, plan, stream)
             assert attempt.response is not None
             record_call(span, attempt.response, attempt.number)
         return self._result(attempt, parser)
 
-    def _send(self, plan: RequestPlan, stream: bool) -> Attempt:
+    def _send(self, http: httpx.Client, plan: RequestPlan, stream: bool) -> Attempt:
+        budget = CallBudget(plan, self._clock)
         request = build_request(plan)
         try:
-            return self._attempt(plan, request, 0, stream)
+            return self._attempt(http, budget, request, 0, stream)
         except APIError as error:
             if plan.max_retries == 0 or not should_retry(error):
-                raise
+                raise budget.failure(error)  # noqa: B904 - the error itself, or the budget's
             first_error = error
         numbers = itertools.count()
 
@@ -363,39 +476,59 @@ class CCX(_BaseClient, SyncResources):
             number = next(numbers)
             if number == 0:
                 raise first_error  # replayed, so tenacity decides the first wait from it
-            return self._attempt(plan, request, number, stream)
+            return self._attempt(http, budget, request, number, stream)
 
         policy = retrying(
             plan.operation.id,
             plan.max_retries,
+            budget,
             now=self._now,
             sleep=self._sleep,
             random=random.random,
         )
-        return policy(attempt)
+        try:
+            return policy(attempt)
+        except APIError as error:
+            raise budget.failure(error)  # noqa: B904 - the error itself, or the budget's
 
     def _attempt(
-        self, plan: RequestPlan, request: httpx.Request, number: int, stream: bool
+        self,
+        http: httpx.Client,
+        budget: CallBudget,
+        request: httpx.Request,
+        number: int,
+        stream: bool,
     ) -> Attempt:
         delay = self._throttle_delay()
         if delay > 0:
+            budget.hold(delay, f"holding for the rate limit ({delay:.3g} s)")
             self._sleep(delay)
+        plan = budget.plan
+        limit = budget.start_attempt()
         attempt = Attempt(plan.operation, request, number, plan.idempotency_key)
+        limit_timeouts(request, plan, limit)
         run_before(_HOOKS, attempt)
         try:
-            response = attempt.response = self._http.send(request, stream=stream)
-            if stream and response.status_code >= 400:
-                response.read()
+            with deadline(limit):
+                response = attempt.response = http.send(request, stream=stream)
+                if stream and response.status_code >= 300:
+                    response.read()
         except httpx.TransportError as error:
-            raise self._connection_error(error, attempt) from error
+            raise self._connection_error(budget, error, attempt) from error
         finally:
             run_after(_HOOKS, attempt)
-        return self._check(attempt, response)
+        return self._check(budget, attempt, response)
 
     def close(self) -> None:
-        """Closes the connection pool (unless it was passed in as ``http_client``)."""
-        if self._owns_http_client:
-            self._http.close()
+        """Closes the connection pool (unless it was passed in as ``http_client``).
+
+        Calls made after this raise ``ClientClosedError``; so do calls on copies made with
+        ``with_options``, which share the pool. Closing a copy leaves the pool open.
+        """
+        if self._owns_pool:
+            http = self._pool.close()
+            if http is not None:
+                http.close()
 
     def __enter__(self) -> Self:
         return self
@@ -409,7 +542,7 @@ class CCX(_BaseClient, SyncResources):
         self.close()
 
 
-class AsyncCCX(_BaseClient, AsyncResources):
+class AsyncCCX(_BaseClient[httpx.AsyncClient], AsyncResources):
     """The asyncio CCX API client. Use ``async with``, or ``await close()``, to free sockets."""
 
     def __init__(
@@ -419,6 +552,8 @@ class AsyncCCX(_BaseClient, AsyncResources):
         base_url: str | None = None,
         timeout: Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        attempt_timeout: float | NotGiven | None = NOT_GIVEN,
+        call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -431,15 +566,17 @@ class AsyncCCX(_BaseClient, AsyncResources):
     ) -> None:
         """Reads ``CCX_API_KEY``, ``CCX_BASE_URL`` and ``CCX_WEBHOOK_SECRET`` when not given.
 
-        ``transport`` accepts ``ccx.AiohttpTransport()`` for high concurrency. Responses are
-        read leniently unless ``strict_response_validation``. ``sleep`` and ``now`` replace
-        ``asyncio.sleep`` and ``time.time`` (for tests).
+        ``transport`` accepts ``ccx.AiohttpTransport()`` for high concurrency. The timeouts are
+        those of ``CCX``; responses are read leniently unless ``strict_response_validation``.
+        ``sleep`` and ``now`` replace ``asyncio.sleep`` and the clocks (for tests).
         """
-        super().__init__(
+        self._configure(
             api_key,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
+            attempt_timeout=attempt_timeout,
+            call_timeout=call_timeout,
             default_headers=default_headers,
             webhook_secret=webhook_secret,
             throttle=throttle,
@@ -451,16 +588,26 @@ class AsyncCCX(_BaseClient, AsyncResources):
             from asyncio import sleep as asyncio_sleep  # deferred: sync programs skip asyncio
 
             sleep = asyncio_sleep
-        self._sleep: Callable[[float], Awaitable[None]] = sleep
+        self._sleep = sleep
         _check_transport(http_client, transport)
-        self._owns_http_client = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            transport=transport,
-            verify=shared_ssl_context(),
-            limits=DEFAULT_CONNECTION_LIMITS,
-            timeout=self.timeout,
+        self._owns_pool = True
+
+        def open_pool() -> httpx.AsyncClient:
+            if http_client is not None:
+                return http_client
+            return httpx.AsyncClient(
+                transport=transport,
+                verify=shared_ssl_context(),
+                limits=DEFAULT_CONNECTION_LIMITS,
+                timeout=self.timeout,
+            )
+
+        self._pool = Pool(
+            open_pool,
+            owned=http_client is None,
+            reopenable=http_client is None and _reopenable(transport),
+            kind="AsyncCCX",
         )
-        self._io_arguments = {"http_client": self._http, "sleep": self._sleep}
 
     @cached_property
     def webhooks(self) -> AsyncWebhooks:
@@ -484,19 +631,21 @@ class AsyncCCX(_BaseClient, AsyncResources):
         plan = self._plan(
             operation, path=path, query=query, body=body, options=options, headers=headers
         )
+        http = self._pool.current(_running_loop())
         with call_span(operation.id, plan.idempotency_key) as span:
-            attempt = await self._send(plan, stream)
+            attempt = await self._send(http, plan, stream)
             assert attempt.response is not None
             record_call(span, attempt.response, attempt.number)
         return self._result(attempt, parser)
 
-    async def _send(self, plan: RequestPlan, stream: bool) -> Attempt:
+    async def _send(self, http: httpx.AsyncClient, plan: RequestPlan, stream: bool) -> Attempt:
+        budget = CallBudget(plan, self._clock)
         request = build_request(plan)
         try:
-            return await self._attempt(plan, request, 0, stream)
+            return await self._attempt(http, budget, request, 0, stream)
         except APIError as error:
             if plan.max_retries == 0 or not should_retry(error):
-                raise
+                raise budget.failure(error)  # noqa: B904 - the error itself, or the budget's
             first_error = error
         numbers = itertools.count()
 
@@ -504,39 +653,67 @@ class AsyncCCX(_BaseClient, AsyncResources):
             number = next(numbers)
             if number == 0:
                 raise first_error  # replayed, so tenacity decides the first wait from it
-            return await self._attempt(plan, request, number, stream)
+            return await self._attempt(http, budget, request, number, stream)
 
         policy = async_retrying(
             plan.operation.id,
             plan.max_retries,
+            budget,
             now=self._now,
             sleep=self._sleep,
             random=random.random,
         )
-        return await policy(attempt)
+        try:
+            return await policy(attempt)
+        except APIError as error:
+            raise budget.failure(error)  # noqa: B904 - the error itself, or the budget's
 
     async def _attempt(
-        self, plan: RequestPlan, request: httpx.Request, number: int, stream: bool
+        self,
+        http: httpx.AsyncClient,
+        budget: CallBudget,
+        request: httpx.Request,
+        number: int,
+        stream: bool,
     ) -> Attempt:
         delay = self._throttle_delay()
         if delay > 0:
+            budget.hold(delay, f"holding for the rate limit ({delay:.3g} s)")
             await self._sleep(delay)
+        plan = budget.plan
+        limit = budget.start_attempt()
         attempt = Attempt(plan.operation, request, number, plan.idempotency_key)
+        limit_timeouts(request, plan, limit)
         run_before(_HOOKS, attempt)
         try:
-            response = attempt.response = await self._http.send(request, stream=stream)
-            if stream and response.status_code >= 400:
-                await response.aread()
+            response = attempt.response = await within(
+                limit, self._receive(http, request, stream), request
+            )
         except httpx.TransportError as error:
-            raise self._connection_error(error, attempt) from error
+            raise self._connection_error(budget, error, attempt) from error
         finally:
             run_after(_HOOKS, attempt)
-        return self._check(attempt, response)
+        return self._check(budget, attempt, response)
+
+    @staticmethod
+    async def _receive(
+        http: httpx.AsyncClient, request: httpx.Request, stream: bool
+    ) -> httpx.Response:
+        response = await http.send(request, stream=stream)
+        if stream and response.status_code >= 300:
+            await response.aread()
+        return response
 
     async def close(self) -> None:
-        """Closes the connection pool (unless it was passed in as ``http_client``)."""
-        if self._owns_http_client:
-            await self._http.aclose()
+        """Closes the connection pool (unless it was passed in as ``http_client``).
+
+        Calls made after this raise ``ClientClosedError``; so do calls on copies made with
+        ``with_options``, which share the pool. Closing a copy leaves the pool open.
+        """
+        if self._owns_pool:
+            http = self._pool.close(_running_loop())
+            if http is not None:
+                await http.aclose()
 
     async def __aenter__(self) -> Self:
         return self

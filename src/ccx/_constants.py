@@ -16,6 +16,16 @@ WEBHOOK_SECRET_ENV: Final = "CCX_WEBHOOK_SECRET"
 LOG_ENV: Final = "CCX_LOG"
 
 DEFAULT_TIMEOUT: Final = httpx.Timeout(60.0, connect=5.0)
+"""Each network wait: connecting (5 s), each read or write, waiting for a pooled connection."""
+ATTEMPT_TIMEOUT_READS: Final = 2.0
+"""Unless ``attempt_timeout`` is set, one attempt may last this many read timeouts (120 s by
+default), end to end: the server may stay silent for one read timeout and still have time to
+send its answer, but it cannot keep an attempt alive by sending a byte now and then."""
+DEFAULT_CALL_TIMEOUT: Final = 300.0
+"""Seconds one call may take in all: every attempt, the backoff between them and any
+``Retry-After`` wait. Five minutes is past the worst case of a call against a busy but healthy
+API (two minute-long ``Retry-After`` waits and a full-length attempt), so the default only ever
+stops a call that would otherwise hang on."""
 DEFAULT_CONNECTION_LIMITS: Final = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
 
 DEFAULT_MAX_RETRIES: Final = 2

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import socket
+import ssl
+from collections.abc import Iterator, Mapping
 from typing import Any, cast
 
 import httpx
@@ -19,7 +21,10 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BlockingCallWarning",
     "CCXError",
+    "CallTimeoutError",
+    "ClientClosedError",
     "ConfigurationError",
     "ConflictError",
     "GoneError",
@@ -32,6 +37,7 @@ __all__ = [
     "ResponseValidationError",
     "UnprocessableEntityError",
     "UpstreamError",
+    "connection_error",
     "error_from_response",
 ]
 
@@ -41,11 +47,19 @@ class CCXError(Exception):
 
 
 class ConfigurationError(CCXError):
-    """The client was configured in a way that cannot work (for example, no API key)."""
+    """The client cannot work as configured or as used (no API key, a closed client …)."""
+
+
+class ClientClosedError(ConfigurationError, RuntimeError):
+    """A call on a client that was closed (``close()``, or the end of its ``with`` block)."""
 
 
 class InvalidArgumentError(CCXError, ValueError):
     """An argument cannot be sent as given; the message names it and says how to fix it."""
+
+
+class BlockingCallWarning(RuntimeWarning):
+    """The sync client was called inside a running event loop, which it blocks meanwhile."""
 
 
 class APIError(CCXError):
@@ -53,29 +67,81 @@ class APIError(CCXError):
 
     message: str
     request: httpx.Request | None
+    idempotency_key: str | None
+    """The key every attempt of the call carried (``None`` for reads): retrying the call with
+    this key is safe, and tells you whether it took effect."""
+    may_have_taken_effect: bool
+    """False only when the SDK knows the call did not take effect (no attempt reached the
+    server, or the server refused it). Reads never take effect."""
 
-    def __init__(self, message: str, *, request: httpx.Request | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        request: httpx.Request | None = None,
+        may_have_taken_effect: bool = True,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.request = request
+        self.idempotency_key = None
+        self.may_have_taken_effect = may_have_taken_effect
 
 
 class APIConnectionError(APIError):
     """No HTTP response arrived: DNS, TCP, TLS or a dropped connection."""
 
     def __init__(
-        self, message: str = "Connection error.", *, request: httpx.Request | None = None
+        self,
+        message: str = "Connection error.",
+        *,
+        request: httpx.Request | None = None,
+        may_have_taken_effect: bool = True,
     ) -> None:
-        super().__init__(message, request=request)
+        super().__init__(message, request=request, may_have_taken_effect=may_have_taken_effect)
 
 
 class APITimeoutError(APIConnectionError):
     """The request did not complete within its timeout."""
 
     def __init__(
-        self, message: str = "Request timed out.", *, request: httpx.Request | None = None
+        self,
+        message: str = "Request timed out.",
+        *,
+        request: httpx.Request | None = None,
+        may_have_taken_effect: bool = True,
     ) -> None:
-        super().__init__(message, request=request)
+        super().__init__(message, request=request, may_have_taken_effect=may_have_taken_effect)
+
+
+class CallTimeoutError(APITimeoutError):
+    """The call's time budget (``call_timeout``) ran out, its attempts and waits included.
+
+    Never retried by the SDK. ``may_have_taken_effect`` and ``idempotency_key`` say what
+    happened and how to find out safely; ``last_error`` is the last attempt's failure, if any.
+    """
+
+    operation: str
+    call_timeout: float
+    attempts: int
+    last_error: APIError | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str,
+        call_timeout: float,
+        attempts: int,
+        last_error: APIError | None,
+        request: httpx.Request | None = None,
+        may_have_taken_effect: bool = True,
+    ) -> None:
+        super().__init__(message, request=request, may_have_taken_effect=may_have_taken_effect)
+        self.operation = operation
+        self.call_timeout = call_timeout
+        self.attempts = attempts
+        self.last_error = last_error
 
 
 class ResponseValidationError(APIError):
@@ -106,7 +172,11 @@ class APIStatusError(APIError):
         request_id: str | None = None,
         retryable: bool = False,
     ) -> None:
-        super().__init__(message, request=response.request)
+        super().__init__(
+            message,
+            request=response.request,
+            may_have_taken_effect=_status_may_have_taken_effect(response.status_code, code),
+        )
         self.response = response
         self.status_code = response.status_code
         self.type = type
@@ -263,6 +333,17 @@ _HINTS_BY_STATUS: Mapping[int, str] = {
 }
 
 
+def _status_may_have_taken_effect(status_code: int, code: str | None) -> bool:
+    """Whether an attempt answered with this status may have been carried out.
+
+    A 4xx is a refusal, except the 409 that says the same request is still running; a 503
+    means the API did not take the request on. Any other 5xx may have failed after acting.
+    """
+    if status_code == 409:
+        return code == "idempotency_key_in_use"
+    return status_code >= 500 and status_code != 503
+
+
 def _hint(status_code: int, code: str | None, param: str | None) -> str | None:
     if code is not None and code in _HINTS_BY_CODE:
         return _HINTS_BY_CODE[code]
@@ -270,6 +351,8 @@ def _hint(status_code: int, code: str | None, param: str | None) -> str | None:
         return _HINTS_BY_STATUS[status_code]
     if status_code in (400, 422) and param:
         return f"fix the `{param}` field"
+    if 300 <= status_code < 400:
+        return "the API never redirects: check base_url (https://, the API's host, no path)"
     return None
 
 
@@ -290,7 +373,8 @@ def _envelope(content: bytes) -> dict[str, Any]:
 
 
 def error_from_response(response: httpx.Response, now: float) -> APIStatusError:
-    """Turns an error response (body already read) into the matching typed exception."""
+    """Turns an error response (body already read; a redirect counts as one, since the API
+    never redirects) into the matching typed exception."""
     error = _envelope(response.content)
     status_code = response.status_code
     code = _text(error.get("code"))
@@ -322,3 +406,109 @@ def error_from_response(response: httpx.Response, now: float) -> APIStatusError:
     if exception_type is None:
         exception_type = InternalServerError if status_code >= 500 else APIStatusError
     return exception_type(message, **fields)
+
+
+# Failures that happen before a byte of the request can have reached the API.
+_BEFORE_SENDING: tuple[type[httpx.TransportError], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+    httpx.ProxyError,
+)
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _os_cause(error: BaseException, host: str) -> str | None:
+    """What the operating system or TLS said, in words, when the chain says anything."""
+    for cause in _causes(error):
+        if isinstance(cause, socket.gaierror):
+            return f"could not resolve the host name {host} (DNS: {cause.strerror or cause})"
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            reason = cause.verify_message or cause.reason or str(cause)
+            return f"the TLS certificate of {host} was not accepted: {reason}"
+        if isinstance(cause, ssl.SSLError):
+            return f"the TLS handshake with {host} failed: {cause.reason or cause}"
+        if isinstance(cause, ConnectionRefusedError):
+            return f"{host} refused the connection (is base_url right, and the server up?)"
+        if isinstance(cause, ConnectionResetError):
+            return "the server reset the connection"
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror[:1].lower() + cause.strerror[1:]
+    return None
+
+
+def _seconds(value: float | None) -> str:
+    return "no limit" if value is None else f"{value:g} s"
+
+
+def _describe(error: httpx.TransportError, host: str, timeouts: Mapping[str, float | None]) -> str:
+    if isinstance(error, httpx.ConnectTimeout):
+        return (
+            f"timed out connecting to {host} (connect timeout: {_seconds(timeouts.get('connect'))})"
+        )
+    if isinstance(error, httpx.ReadTimeout):
+        return (
+            f"timed out waiting for the response (read timeout: {_seconds(timeouts.get('read'))})"
+        )
+    if isinstance(error, httpx.WriteTimeout):
+        return f"timed out sending the request (write timeout: {_seconds(timeouts.get('write'))})"
+    if isinstance(error, httpx.PoolTimeout):
+        return (
+            f"no pooled connection came free in time (pool timeout: "
+            f"{_seconds(timeouts.get('pool'))}): too many calls in flight on this client"
+        )
+    if isinstance(error, httpx.LocalProtocolError):
+        # Its text can quote a header value: it is not repeated here.
+        return "the HTTP library refused to send the request as built"
+    cause = _os_cause(error, host)
+    if isinstance(error, httpx.ConnectError):
+        return cause or f"could not connect to {host}"
+    if isinstance(error, httpx.RemoteProtocolError):
+        return f"the server closed the connection or broke HTTP ({error})"
+    if isinstance(error, httpx.ReadError):
+        return f"the connection failed while reading the response ({cause or error})"
+    if isinstance(error, httpx.WriteError):
+        return f"the connection failed while sending the request ({cause or error})"
+    return cause or f"{type(error).__name__}: {error}"
+
+
+def connection_error(
+    error: httpx.TransportError,
+    *,
+    request: httpx.Request,
+    url: str,
+    limit: float | None,
+    expired: bool,
+) -> APIConnectionError:
+    """A failure without a response as the typed error, naming the request and the cause.
+
+    ``url`` is the request URL safe to show. ``limit`` is the attempt's wall-clock limit
+    (``attempt_timeout``, or what was left of ``call_timeout``); ``expired`` says it ran out.
+    """
+    host = request.url.host
+    if request.url.port is not None:
+        host = f"{host}:{request.url.port}"
+    timeouts: Mapping[str, float | None] = request.extensions.get("timeout", {})
+    if expired and isinstance(error, httpx.TimeoutException):
+        description = (
+            f"no complete response within the attempt's limit of {_seconds(limit)} "
+            "(attempt_timeout, or what was left of call_timeout): the server is too slow, or "
+            "sends its answer a little at a time"
+        )
+    else:
+        description = _describe(error, host, timeouts)
+    message = f"{request.method} {url}: {description}"
+    reached = not isinstance(error, _BEFORE_SENDING)
+    if isinstance(error, httpx.TimeoutException):
+        return APITimeoutError(message, request=request, may_have_taken_effect=reached)
+    return APIConnectionError(message, request=request, may_have_taken_effect=reached)

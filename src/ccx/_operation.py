@@ -28,6 +28,11 @@ class Operation:
     def body_idempotency_key(self) -> bool:
         return self.idempotency == "body"
 
+    @property
+    def is_read(self) -> bool:
+        """A read has no effect, so a failed one certainly did nothing."""
+        return self.method == "GET"
+
 
 @dataclass(frozen=True, slots=True)
 class CallOptions:
@@ -35,6 +40,7 @@ class CallOptions:
 
     timeout: Timeout | NotGiven = NOT_GIVEN
     max_retries: int | NotGiven = NOT_GIVEN
+    call_timeout: float | NotGiven | None = NOT_GIVEN
     idempotency_key: str | NotGiven = NOT_GIVEN
     extra_headers: Headers | None = None
     extra_query: Query | None = None

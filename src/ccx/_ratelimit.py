@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -89,6 +91,7 @@ class RateLimitState:
         self._lock = threading.Lock()
         self._current: RateLimit | None = None
         self._warned_until = float("-inf")
+        _STATES.add(self)
 
     @property
     def current(self) -> RateLimit | None:
@@ -102,3 +105,16 @@ class RateLimitState:
                 return False
             self._warned_until = rate_limit.reset_at
             return True
+
+
+_STATES: weakref.WeakSet[RateLimitState] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    # Another thread of the parent may have held a lock at the moment of the fork.
+    for state in list(_STATES):
+        state._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -9,19 +9,21 @@ from typing import Protocol, cast
 from urllib.parse import quote
 
 import httpx
-from pydantic_core import to_json
 
-from ._constants import IDEMPOTENCY_KEY_HEADER, RETRY_COUNT_HEADER
+from . import _checks
+from ._constants import ATTEMPT_TIMEOUT_READS, IDEMPOTENCY_KEY_HEADER, RETRY_COUNT_HEADER
 from ._exceptions import InvalidArgumentError
 from ._operation import CallOptions, Operation
 from ._ratelimit import RateLimit
-from ._types import Body, NotGiven, Query, Timeout
+from ._types import Body, NotGiven, Query
 
 __all__ = [
     "Attempt",
     "AttemptHook",
     "RequestPlan",
+    "attempt_limit",
     "build_request",
+    "limit_timeouts",
     "plan_request",
     "run_after",
     "run_before",
@@ -39,7 +41,13 @@ class RequestPlan:
     headers: dict[str, str]
     content: bytes | None
     timeout: httpx.Timeout
+    waits: dict[str, float | None]
+    """``timeout`` as httpx's request extension wants it."""
     max_retries: int
+    attempt_timeout: float | None
+    """Wall-clock seconds one attempt may take, end to end (``None``: no limit)."""
+    call_timeout: float | None
+    """Seconds the whole call may take, retries and waits included (``None``: no limit)."""
     idempotency_key: str | None
 
 
@@ -52,7 +60,7 @@ def _expand_path(operation: Operation, path: Mapping[str, object] | None) -> str
             raise InvalidArgumentError(
                 f"{operation.id}: `{name}` must be a non-empty string id, got {value!r}"
             )
-        segment = quote(value, safe="")
+        segment = quote(_checks.text(value, name, operation.id), safe="")
         # URL normalisation would resolve "." and ".." segments into another path.
         segments[name] = segment.replace(".", "%2E") if segment in (".", "..") else segment
     try:
@@ -63,15 +71,17 @@ def _expand_path(operation: Operation, path: Mapping[str, object] | None) -> str
         ) from None
 
 
-def _query_value(value: object) -> str:
+def _query_value(value: object, name: str, operation_id: str) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (datetime.datetime, datetime.date)):
         return value.isoformat()
-    return str(value)
+    return _checks.text(str(value), name, operation_id)
 
 
-def _query(query: Query | None, extra_query: Query | None) -> dict[str, str | list[str]]:
+def _query(
+    query: Query | None, extra_query: Query | None, operation_id: str
+) -> dict[str, str | list[str]]:
     merged = {**(query or {}), **(extra_query or {})}
     params: dict[str, str | list[str]] = {}
     for name, value in merged.items():
@@ -79,18 +89,17 @@ def _query(query: Query | None, extra_query: Query | None) -> dict[str, str | li
             continue
         if isinstance(value, (list, tuple)):
             items = cast("list[object] | tuple[object, ...]", value)
-            params[name] = [_query_value(item) for item in items]
+            params[name] = [_query_value(item, name, operation_id) for item in items]
         else:
-            params[name] = _query_value(value)
+            params[name] = _query_value(value, name, operation_id)
     return params
 
 
-def _timeout(timeout: Timeout | NotGiven, default: httpx.Timeout) -> httpx.Timeout:
-    if isinstance(timeout, NotGiven):
-        return default
-    if isinstance(timeout, httpx.Timeout):
-        return timeout
-    return httpx.Timeout(timeout)
+def attempt_limit(timeout: httpx.Timeout, attempt_timeout: float | NotGiven | None) -> float | None:
+    """The wall-clock limit of one attempt: ``attempt_timeout``, else a few read timeouts."""
+    if not isinstance(attempt_timeout, NotGiven):
+        return attempt_timeout
+    return None if timeout.read is None else ATTEMPT_TIMEOUT_READS * timeout.read
 
 
 def plan_request(
@@ -100,31 +109,38 @@ def plan_request(
     headers: Mapping[str, str],
     timeout: httpx.Timeout,
     max_retries: int,
+    attempt_timeout: float | NotGiven | None,
+    call_timeout: float | None,
     path: Mapping[str, object] | None,
     query: Query | None,
     body: Body | None,
     options: CallOptions,
     new_idempotency_key: Callable[[], str],
 ) -> RequestPlan:
-    """Resolves one call: the key is chosen here once, so every retry reuses it."""
+    """Resolves one call: the key is chosen here once, so every retry reuses it.
+
+    Everything the caller passed is checked here, so a call that cannot be sent fails with a
+    typed error before anything leaves the process.
+    """
+    operation_id = operation.id
+    refuse = _Refusal(operation_id)
     request_headers = dict(headers)
     if options.extra_headers:
+        _checks.header_values(options.extra_headers, "extra_headers", refuse)
         request_headers.update(options.extra_headers)
 
     idempotency_key: str | None = None
     if operation.idempotency is not None:
-        given = options.idempotency_key
+        given: object = options.idempotency_key
         if isinstance(given, NotGiven) and body is not None and operation.body_idempotency_key:
             in_body = body.get("idempotency_key")
-            given = in_body if isinstance(in_body, str) else given
+            given = given if in_body is None or isinstance(in_body, NotGiven) else in_body
         if isinstance(given, NotGiven):
-            given = request_headers.get(IDEMPOTENCY_KEY_HEADER) or new_idempotency_key()
-        if not given or len(given) > 128:
-            raise InvalidArgumentError(
-                f"{operation.id}: `idempotency_key` must be 1 to 128 characters "
-                "(a UUID v4, a ULID or your own id)"
-            )
-        idempotency_key = given
+            given = request_headers.get(IDEMPOTENCY_KEY_HEADER) or None
+        if given is None:
+            idempotency_key = new_idempotency_key()
+        else:
+            idempotency_key = _checks.idempotency_key(given, operation_id)
         request_headers[IDEMPOTENCY_KEY_HEADER] = idempotency_key
 
     content: bytes | None = None
@@ -133,26 +149,40 @@ def plan_request(
         if operation.body_idempotency_key and idempotency_key is not None:
             payload["idempotency_key"] = idempotency_key
         payload.update(options.extra_body or {})
-        content = to_json(payload)
+        content = _checks.json_body(payload, operation_id)
         request_headers["Content-Type"] = "application/json"
 
-    max_retries_value = options.max_retries
-    if isinstance(max_retries_value, NotGiven):
-        max_retries_value = max_retries
-    elif max_retries_value < 0:
-        raise InvalidArgumentError(f"{operation.id}: `max_retries` must be 0 or more")
+    if not isinstance(options.timeout, NotGiven):
+        timeout = _checks.timeout(options.timeout, refuse)
+    if not isinstance(options.max_retries, NotGiven):
+        max_retries = _checks.max_retries(options.max_retries, refuse)
+    if not isinstance(options.call_timeout, NotGiven):
+        call_timeout = _checks.seconds(options.call_timeout, "call_timeout", refuse)
 
     return RequestPlan(
         operation=operation,
         method=operation.method,
         url=base_url + _expand_path(operation, path),
-        params=_query(query, options.extra_query),
+        params=_query(query, options.extra_query, operation_id),
         headers=request_headers,
         content=content,
-        timeout=_timeout(options.timeout, timeout),
-        max_retries=max_retries_value,
+        timeout=timeout,
+        waits=timeout.as_dict(),
+        max_retries=max_retries,
+        attempt_timeout=attempt_limit(timeout, attempt_timeout),
+        call_timeout=call_timeout,
         idempotency_key=idempotency_key,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Refusal:
+    """The error for a bad argument of one call, its message prefixed by the operation."""
+
+    operation_id: str
+
+    def __call__(self, problem: str) -> InvalidArgumentError:
+        return InvalidArgumentError(f"{self.operation_id}: {problem}")
 
 
 def build_request(plan: RequestPlan) -> httpx.Request:
@@ -163,8 +193,19 @@ def build_request(plan: RequestPlan) -> httpx.Request:
         params=plan.params or None,
         headers=plan.headers,
         content=plan.content,
-        extensions={"timeout": plan.timeout.as_dict()},
+        extensions={"timeout": plan.waits},
     )
+
+
+def limit_timeouts(request: httpx.Request, plan: RequestPlan, limit: float | None) -> None:
+    """Sets the request's network waits for one attempt, none longer than its ``limit``."""
+    waits = plan.waits
+    if limit is not None:
+        for wait in waits.values():  # a loop, not any(): this runs on every attempt
+            if wait is None or wait > limit:
+                waits = {name: limit if w is None else min(w, limit) for name, w in waits.items()}
+                break
+    request.extensions["timeout"] = waits
 
 
 @dataclass(slots=True)

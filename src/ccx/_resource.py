@@ -155,7 +155,11 @@ class SyncAPIResource(_Resource):
             return client._request(
                 operation,
                 parser=lambda response: Stream(
-                    response, connect=reconnect, parse=parse, sleep=client._sleep
+                    response,
+                    connect=reconnect,
+                    parse=parse,
+                    sleep=client._sleep,
+                    frame_timeout=client._frame_timeout(options),
                 ),
                 path=path,
                 query=query,
@@ -174,7 +178,13 @@ class SyncAPIResource(_Resource):
 
         if self._raw_response:
             return open_stream(None)  # type: ignore[return-value]  # typed by to_raw_response_wrapper
-        return Stream(None, connect=reconnect, parse=parse, sleep=client._sleep)
+        return Stream(
+            None,
+            connect=reconnect,
+            parse=parse,
+            sleep=client._sleep,
+            frame_timeout=client._frame_timeout(options),
+        )
 
 
 class AsyncAPIResource(_Resource):
@@ -279,7 +289,11 @@ class AsyncAPIResource(_Resource):
             return await client._request(
                 operation,
                 parser=lambda response: AsyncStream(
-                    response, connect=reconnect, parse=parse, sleep=client._sleep
+                    response,
+                    connect=reconnect,
+                    parse=parse,
+                    sleep=client._sleep,
+                    frame_timeout=client._frame_timeout(options),
                 ),
                 path=path,
                 query=query,
@@ -298,4 +312,10 @@ class AsyncAPIResource(_Resource):
 
         if self._raw_response:
             return open_stream(None)  # type: ignore[return-value]  # typed by async_stream_raw_wrapper
-        return AsyncStream(None, connect=reconnect, parse=parse, sleep=client._sleep)
+        return AsyncStream(
+            None,
+            connect=reconnect,
+            parse=parse,
+            sleep=client._sleep,
+            frame_timeout=client._frame_timeout(options),
+        )

@@ -16,11 +16,13 @@ from ._constants import (
     MAX_RETRY_DELAY,
     RETRY_JITTER,
 )
-from ._exceptions import APIConnectionError, APIStatusError
+from ._exceptions import APIConnectionError, APIStatusError, CallTimeoutError
 from ._ratelimit import parse_retry_after, parse_seconds
 
 if TYPE_CHECKING:
     from tenacity import AsyncRetrying, RetryCallState, Retrying
+
+    from ._budget import CallBudget
 
 __all__ = [
     "async_retrying",
@@ -41,8 +43,10 @@ def should_retry(error: BaseException) -> bool:
 
     Whatever the operation: repeating one never acts twice, since every POST carries an
     idempotency key (the generator refuses one without) and a GET, DELETE or PATCH is idempotent
-    (a DELETE removes, a PATCH sets the fields it names).
+    (a DELETE removes, a PATCH sets the fields it names). A spent call budget is final.
     """
+    if isinstance(error, CallTimeoutError):
+        return False
     if isinstance(error, APIConnectionError):
         return True
     if not isinstance(error, APIStatusError):
@@ -97,30 +101,40 @@ class _Policy:
         self,
         operation_id: str,
         max_retries: int,
+        budget: CallBudget,
         now: Callable[[], float],
         random: Callable[[], float],
     ) -> None:
         self.operation_id = operation_id
         self.max_retries = max_retries
+        self.budget = budget
         self.now = now
         self.random = random
+        self._waits: dict[int, float] = {}
 
     def retry(self, state: RetryCallState) -> bool:
         error = _exception(state)
         return error is not None and should_retry(error)
 
     def wait(self, state: RetryCallState) -> float:
-        headers, status_code = _response_of(_exception(state))
-        return wait_for(state.attempt_number, headers, status_code, self.now(), self.random())
+        # Computed once per retry: stop() needs it too, and tenacity versions differ in which
+        # of the two they call first.
+        number = state.attempt_number
+        if number not in self._waits:
+            headers, status_code = _response_of(_exception(state))
+            self._waits[number] = wait_for(number, headers, status_code, self.now(), self.random())
+        return self._waits[number]
 
     def stop(self, state: RetryCallState) -> bool:
         if state.attempt_number > self.max_retries:
             return True
         headers, status_code = _response_of(_exception(state))
-        if headers is None:
-            return False
-        requested = requested_wait(headers, status_code, self.now())
-        return requested is not None and requested > MAX_RETRY_AFTER
+        requested = None if headers is None else requested_wait(headers, status_code, self.now())
+        if requested is not None and requested > MAX_RETRY_AFTER:
+            return True
+        wait = self.wait(state)
+        reason = "the wait the server asked for" if requested is not None else "the backoff"
+        return not self.budget.fits(wait, f"{reason} ({wait:.3g} s)")
 
     def before_sleep(self, state: RetryCallState) -> None:
         action = state.next_action
@@ -157,6 +171,7 @@ def _describe(error: BaseException | None) -> str:
 def retrying(
     operation_id: str,
     max_retries: int,
+    budget: CallBudget,
     *,
     now: Callable[[], float],
     sleep: Callable[[float], None],
@@ -165,13 +180,14 @@ def retrying(
     """A tenacity ``Retrying`` for the retries of one call (the first attempt is replayed)."""
     from tenacity import Retrying
 
-    policy = _Policy(operation_id, max_retries, now, random)
+    policy = _Policy(operation_id, max_retries, budget, now, random)
     return Retrying(sleep=sleep, **policy.arguments())
 
 
 def async_retrying(
     operation_id: str,
     max_retries: int,
+    budget: CallBudget,
     *,
     now: Callable[[], float],
     sleep: Callable[[float], Awaitable[None]],
@@ -180,5 +196,5 @@ def async_retrying(
     """The ``AsyncRetrying`` twin of ``retrying``."""
     from tenacity import AsyncRetrying
 
-    policy = _Policy(operation_id, max_retries, now, random)
+    policy = _Policy(operation_id, max_retries, budget, now, random)
     return AsyncRetrying(sleep=sleep, **policy.arguments())

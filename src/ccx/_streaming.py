@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
 from dataclasses import dataclass
 from types import TracebackType
@@ -24,6 +25,7 @@ from ._constants import (
     STREAM_TERMINAL_EVENTS,
 )
 from ._exceptions import APIConnectionError
+from ._transports._deadline import deadline, within
 
 __all__ = ["AsyncStream", "SSEDecoder", "ServerSentEvent", "Stream"]
 
@@ -50,6 +52,8 @@ class SSEDecoder:
         self.last_event_id = ""
         self.retry: int | None = None
         """The reconnection time in milliseconds, once the server sent ``retry:``."""
+        self.frames = 0
+        """Frames ended so far (by a blank line): events, and comments such as keep-alives."""
         self._start_stream()
 
     def _start_stream(self) -> None:
@@ -109,6 +113,7 @@ class SSEDecoder:
         return None
 
     def _dispatch(self) -> ServerSentEvent | None:
+        self.frames += 1
         self.last_event_id = self._id_buffer
         data, event = self._data, self._event
         self._data, self._event = [], ""
@@ -138,6 +143,32 @@ class _Resume:
         return STREAM_DEFAULT_RECONNECT_DELAY
 
 
+class _FrameClock:
+    """How long a stream has waited on the server for the frame it is reading.
+
+    Only time spent reading counts (not the caller's, between events); once a frame ends, the
+    count starts again. A server that stalls, or drips a frame a byte at a time, runs out of
+    ``limit`` and the stream reconnects.
+    """
+
+    def __init__(self, limit: float | None) -> None:
+        self._limit = limit
+        self._waited = 0.0
+        self._frames = 0
+        self._started = 0.0
+
+    def before_read(self) -> float | None:
+        """Seconds the next read may take."""
+        self._started = time.monotonic()
+        return None if self._limit is None else self._limit - self._waited
+
+    def after_read(self, decoder: SSEDecoder) -> None:
+        self._waited += time.monotonic() - self._started
+        if decoder.frames != self._frames:
+            self._frames = decoder.frames
+            self._waited = 0.0
+
+
 def _is_terminal(sse: ServerSentEvent, parsed: object) -> bool:
     return sse.event in STREAM_TERMINAL_EVENTS or getattr(parsed, "event", None) in (
         STREAM_TERMINAL_EVENTS
@@ -158,12 +189,14 @@ class Stream(Generic[E]):
         connect: Callable[[str | None], httpx.Response],
         parse: Callable[[str], E],
         sleep: Callable[[float], None],
+        frame_timeout: float | None = None,
     ) -> None:
         self.response = response
         """The current connection's response; None until the stream is first used."""
         self._connect = connect
         self._parse = parse
         self._sleep = sleep
+        self._frame_timeout = frame_timeout
         self._iterator = self._iterate()
 
     def _open(self) -> httpx.Response:
@@ -177,9 +210,17 @@ class Stream(Generic[E]):
         response = self._open()
         while True:
             received = False
+            clock = _FrameClock(self._frame_timeout)
             try:
-                for chunk in response.iter_bytes():
-                    for sse in decoder.feed(chunk):
+                chunks = response.iter_bytes()
+                while True:
+                    with deadline(clock.before_read()):
+                        chunk = next(chunks, None)
+                    if chunk is None:
+                        break
+                    events = decoder.feed(chunk)
+                    clock.after_read(decoder)
+                    for sse in events:
                         received = True
                         event = self._parse(sse.data)
                         yield event
@@ -236,12 +277,14 @@ class AsyncStream(Generic[E]):
         connect: Callable[[str | None], Awaitable[httpx.Response]],
         parse: Callable[[str], E],
         sleep: Callable[[float], Awaitable[None]],
+        frame_timeout: float | None = None,
     ) -> None:
         self.response = response
         """The current connection's response; None until the stream is first used."""
         self._connect = connect
         self._parse = parse
         self._sleep = sleep
+        self._frame_timeout = frame_timeout
         self._iterator = self._iterate()
 
     async def _open(self) -> httpx.Response:
@@ -255,9 +298,16 @@ class AsyncStream(Generic[E]):
         response = await self._open()
         while True:
             received = False
+            clock = _FrameClock(self._frame_timeout)
             try:
-                async for chunk in response.aiter_bytes():
-                    for sse in decoder.feed(chunk):
+                chunks = response.aiter_bytes()
+                while True:
+                    chunk = await within(clock.before_read(), anext(chunks, None), response.request)
+                    if chunk is None:
+                        break
+                    events = decoder.feed(chunk)
+                    clock.after_read(decoder)
+                    for sse in events:
                         received = True
                         event = self._parse(sse.data)
                         yield event

@@ -28,7 +28,7 @@ ORDER: TemplateInputParam = {
     "language": "pt_BR",
     "variables": {"1": "Maria", "2": "#A8492", "3": "R$ 349,90"},
 }
-_STARTUP_SECONDS = 10.0
+_STARTUP_SECONDS = 60.0
 _POLL_SECONDS = 0.02
 
 
@@ -53,24 +53,24 @@ def beside_the_command(
     failures: list[BaseException] = []
 
     def run() -> None:
+        # The signal goes out whatever happens here: a command left serving would hang the run.
         try:
-            endpoint = registered_endpoint(client)
-        except BaseException as error:
-            failures.append(error)  # the command never started serving: nothing to stop
-            return
-        try:
-            steps(endpoint)
+            steps(registered_endpoint(client))
         except BaseException as error:
             failures.append(error)
         finally:
             signal.pthread_kill(threading.main_thread().ident or 0, signum)
 
+    # A run started in the background (`pytest &`) inherits SIGINT ignored; a terminal has
+    # Python's handler, which turns Ctrl-C into KeyboardInterrupt.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     thread = threading.Thread(target=run)
     thread.start()
     try:
         yield
     finally:
         thread.join()
+        signal.signal(signal.SIGINT, previous)
     if failures:
         raise failures[0]
 

@@ -71,13 +71,17 @@ class Messages(SyncAPIResource):
         idempotency_key: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Message:
         return self._call(
             SEND,
             cast_to=Message,
             body={"to": to, "text": text},
             options=CallOptions(
-                idempotency_key=idempotency_key, timeout=timeout, max_retries=max_retries
+                idempotency_key=idempotency_key,
+                timeout=timeout,
+                max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 

@@ -41,9 +41,9 @@ class Seen:
 class Reply:
     """One scripted answer.
 
-    ``events`` streams SSE chunks; ``drop`` then cuts the connection instead of ending the body
-    cleanly. ``hold`` delays the answer by that many seconds (server side) to provoke client
-    timeouts.
+    ``events`` streams SSE chunks, ``gap`` seconds apart; ``drop`` then cuts the connection
+    instead of ending the body cleanly. ``hold`` delays the answer by that many seconds (server
+    side) to provoke client timeouts.
     """
 
     status: int = 200
@@ -52,6 +52,7 @@ class Reply:
     events: list[bytes] | None = None
     drop: bool = False
     hold: float = 0.0
+    gap: float = 0.0
 
 
 def error(status: int, code: str, message: str = "failed", **extra: Any) -> Reply:
@@ -138,7 +139,7 @@ class ScriptedServer:
             await asyncio.sleep(reply.hold)
         if reply.events is not None:
             return StreamingResponse(
-                _stream(reply.events, reply.drop),
+                _stream(reply.events, reply.drop, reply.gap),
                 status_code=reply.status,
                 headers=reply.headers,
                 media_type="text/event-stream",
@@ -152,8 +153,10 @@ class ScriptedServer:
         )
 
 
-async def _stream(chunks: list[bytes], drop: bool) -> AsyncIterator[bytes]:
-    for chunk in chunks:
+async def _stream(chunks: list[bytes], drop: bool, gap: float) -> AsyncIterator[bytes]:
+    for index, chunk in enumerate(chunks):
+        if index and gap:
+            await asyncio.sleep(gap)
         yield chunk
     if drop:
         raise _Dropped

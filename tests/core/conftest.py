@@ -30,6 +30,13 @@ class FakeClock:
         self.sleep(seconds)
 
 
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No ``CCX_*`` setting leaks in from the environment of the run."""
+    for name in ("CCX_API_KEY", "CCX_BASE_URL", "CCX_WEBHOOK_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(scope="session")
 def _running_server() -> Iterator[ScriptedServer]:
     server = ScriptedServer()

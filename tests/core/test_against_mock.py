@@ -147,6 +147,9 @@ def test_a_post_whose_answer_was_lost_is_replayed_by_its_key(
     assert [s.id for s in ccx_client.segments.list() if s.name == "VIP"] == [segment.id]
 
 
+# The sync client is called beside the async one in the same test, on purpose; the warning that
+# this blocks the loop is tested in tests/core/test_misuse.py.
+@pytest.mark.filterwarnings("ignore::ccx.BlockingCallWarning")
 async def test_both_streams_of_an_unknown_broadcast_raise_where_they_are_entered(
     ccx_client: CCX, ccx_async_client: AsyncCCX
 ) -> None:

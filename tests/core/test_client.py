@@ -31,10 +31,7 @@ from .conftest import API_KEY, FakeClock
 MESSAGE = {"id": "msg_1", "status": "queued"}
 
 
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("CCX_API_KEY", "CCX_BASE_URL", "CCX_WEBHOOK_SECRET"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("clean_environment")
 
 
 @pytest.mark.parametrize("client_type", [CCX, AsyncCCX])
@@ -113,7 +110,7 @@ def test_with_options_shares_the_pool_and_changes_settings(
     server.script("GET", "/v1/messages/msg_1", Reply(200, MESSAGE))
     copy = client.with_options(max_retries=5, default_headers={"X-Copy": "yes"})
 
-    assert copy._http is client._http
+    assert copy._pool is client._pool
     assert (copy.max_retries, client.max_retries) == (5, 2)
     Messages(copy).retrieve("msg_1")
     copy.close()  # the copy does not own the pool: the original keeps working
@@ -127,8 +124,8 @@ def test_with_options_shares_the_pool_and_changes_settings(
 
 def test_closing_the_client_closes_its_pool(server: ScriptedServer) -> None:
     with CCX(API_KEY, base_url=server.base_url) as client:
-        pass
-    assert client._http.is_closed
+        http = client._pool.current()
+    assert http.is_closed
 
 
 def test_a_given_http_client_is_left_open(server: ScriptedServer) -> None:

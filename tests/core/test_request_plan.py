@@ -35,6 +35,8 @@ def plan(
         headers={"Authorization": "Bearer t"},
         timeout=TIMEOUT,
         max_retries=2,
+        attempt_timeout=NOT_GIVEN,
+        call_timeout=300.0,
         path=path,
         query=query,
         body=body,

@@ -246,6 +246,9 @@ async def use_async(stream: AsyncStream[Any], how: str) -> None:
         await anext(stream)
 
 
+# The sync client is called beside the async one in the same test, on purpose; the warning that
+# this blocks the loop is tested in tests/core/test_misuse.py.
+@pytest.mark.filterwarnings("ignore::ccx.BlockingCallWarning")
 @pytest.mark.parametrize("how", ["with", "first event"])
 async def test_both_streams_connect_on_first_use_and_raise_the_typed_error_there(
     server: ScriptedServer, messages: Messages, async_messages: AsyncMessages, how: str

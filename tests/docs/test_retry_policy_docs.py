@@ -24,6 +24,7 @@ def seconds(value: float) -> str:
 
 
 def test_the_documented_numbers_are_the_defaults() -> None:
+    read = constants.DEFAULT_TIMEOUT.read or 0
     expected = [
         f"default **{constants.DEFAULT_MAX_RETRIES}**",
         f"otherwise {seconds(constants.INITIAL_RETRY_DELAY)} before the first retry",
@@ -32,11 +33,13 @@ def test_the_documented_numbers_are_the_defaults() -> None:
         f"longer than **{constants.MAX_RETRY_AFTER:g} seconds**",
         f"({seconds(constants.STREAM_DEFAULT_RECONNECT_DELAY)} until it says)",
         f"after\n{constants.STREAM_MAX_RECONNECTS} reconnections",
-        f"{seconds(constants.DEFAULT_TIMEOUT.read or 0)} per attempt, "
-        f"{seconds(constants.DEFAULT_TIMEOUT.connect or 0)} of it to connect",
+        f"| {seconds(read)} ({seconds(constants.DEFAULT_TIMEOUT.connect or 0)} to connect) |",
+        f"| twice the read timeout: {seconds(constants.ATTEMPT_TIMEOUT_READS * read)} |",
+        f"| {seconds(constants.DEFAULT_CALL_TIMEOUT)} |",
         f"| {', '.join(map(str, DOCUMENTED_RETRYABLE))} | yes |",
     ]
 
+    assert constants.ATTEMPT_TIMEOUT_READS == 2, "the page says 'twice the read timeout'"
     assert [phrase for phrase in expected if phrase not in PAGE] == []
 
 

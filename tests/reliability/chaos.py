@@ -36,6 +36,10 @@ from ccx.mock._faults import FAULT_HEADER
 
 CLIENT_TIMEOUT = 0.25
 """Seconds; the slow calls' latency is above it, so every one of their attempts times out."""
+ATTEMPT_TIMEOUT = 40 * CLIENT_TIMEOUT
+"""The whole attempt's limit stays out of the way: on a loaded machine, an attempt answered
+with a 429 at once can still take longer than two read timeouts (the default limit) to be
+scheduled, and would count as a timeout instead of the fault under test."""
 SERVER_FAULTS = (
     "error_rate=0.2,status=503,drop_before=0.08,drop_after=0.1,burst_429=0.01,burst_seconds=1"
 )
@@ -225,6 +229,7 @@ def run_sync(calls: Sequence[Call], seed: int) -> Report:
         with server.client(
             transport=CountingTransport(tally),
             timeout=CLIENT_TIMEOUT,
+            attempt_timeout=ATTEMPT_TIMEOUT,
             sleep=server.advance,
             now=server.clock.now,
         ) as client:
@@ -245,6 +250,7 @@ async def run_async(calls: Sequence[Call], seed: int, concurrency: int) -> Repor
         async with server.async_client(
             transport=AsyncCountingTransport(tally),
             timeout=CLIENT_TIMEOUT,
+            attempt_timeout=ATTEMPT_TIMEOUT,
             sleep=advance,
             now=server.clock.now,
         ) as client:

@@ -2,8 +2,9 @@
 
 Run in a fresh process (``CCX_LOG`` is read once per process and a tracer provider can be set
 only once), it prints one JSON object: the secrets it saw, and everything a secret could leak
-into, by surface: log output, span names and attributes, reprs and exception texts.
-``test_secrets.py`` runs it and checks that no secret appears anywhere.
+into, by surface: log output, span names and attributes, reprs and exception texts (every
+exception of each chain, its arguments and its formatted traceback). ``test_secrets.py`` runs
+it and checks that no secret appears anywhere.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from __future__ import annotations
 import io
 import json
 import logging
+import socket
 import sys
 import time
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from opentelemetry import trace
@@ -42,15 +45,36 @@ class Surfaces:
         self.reprs.extend(text for value in values for text in (repr(value), str(value)))
 
     def fail(self, call: Callable[[], object]) -> None:
-        """Run ``call``, which must raise a ``ccx`` error, and keep everything it says."""
+        """Run ``call``, which must raise a ``ccx`` error, and keep everything it and each
+        exception of its chain (causes and contexts) say, as an application logging it would."""
         try:
             call()
         except (ccx.CCXError, webhooks.WebhookVerificationError) as error:
-            self.errors.extend([str(error), repr(error), repr(error.args)])
-            for part in ("message", "request", "response"):
-                self.errors.append(repr(getattr(error, part, None)))
+            self.errors.append("".join(traceback.format_exception(error)))
+            for link in _chain(error):
+                self.errors.extend([type(link).__name__, str(link), repr(link), repr(link.args)])
+                for part in ("message", "request", "response", "last_error"):
+                    self.errors.append(repr(getattr(link, part, None)))
         else:
             raise AssertionError(f"{call} did not raise")
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    pending: list[BaseException] = [error]
+    while pending:
+        link = pending.pop()
+        if id(link) in seen:
+            continue
+        seen.add(id(link))
+        yield link
+        pending.extend(e for e in (link.__cause__, link.__context__) if e is not None)
+
+
+def _refused_url() -> str:
+    with socket.socket() as probe:  # free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"
 
 
 def flows(server: MockServer, surfaces: Surfaces) -> None:
@@ -81,12 +105,43 @@ def flows(server: MockServer, surfaces: Surfaces) -> None:
         surfaces.fail(
             lambda: client.me.retrieve(extra_headers={FAULT_HEADER: "drop=before"}, max_retries=0)
         )
+        _misuse_and_slow_servers(server, client, surfaces)
 
         endpoint = client.webhook_endpoints.create(url="http://127.0.0.1:9/hooks", events=["*"])
         rotated_endpoint = client.webhook_endpoints.rotate_secret(endpoint.id)
         surfaces.keep(endpoint.secret, rotated_endpoint.secret)
         surfaces.show(endpoint, rotated_endpoint, client.webhook_endpoints.retrieve(endpoint.id))
         _webhook_failures(client, surfaces, endpoint.secret, rotated_endpoint.secret)
+
+
+def _misuse_and_slow_servers(server: MockServer, client: ccx.CCX, surfaces: Surfaces) -> None:
+    """Tokens with stray characters, unsendable headers, timeouts, budgets, closed clients."""
+    with ccx.CCX(server.token + "\r\n", base_url=server.url) as padded:
+        surfaces.show(padded)
+        surfaces.show(padded.me.retrieve())
+    broken = server.token[:12] + "\n" + server.token[12:]
+    surfaces.fail(lambda: ccx.CCX(broken, base_url=server.url))
+    surfaces.fail(
+        lambda: client.me.retrieve(extra_headers={"X-Api-Key": server.second_token + "\n"})
+    )
+    surfaces.fail(lambda: ccx.CCX(server.token, base_url=f"{server.url}/v1"))
+    slow = {FAULT_HEADER: "latency=2s"}
+    surfaces.fail(lambda: client.me.retrieve(extra_headers=slow, timeout=0.2, max_retries=0))
+    surfaces.fail(lambda: client.me.retrieve(extra_headers=slow, call_timeout=0.3))
+    surfaces.fail(
+        lambda: client.messages.send(
+            to="+15550000001",
+            channel="sms",
+            text="hi",
+            extra_headers={FAULT_HEADER: "drop=after"},
+            max_retries=0,
+        )
+    )
+    with ccx.CCX(server.token, base_url=_refused_url(), max_retries=0) as unreachable:
+        surfaces.fail(unreachable.me.retrieve)
+    closed = ccx.CCX(server.token, base_url=server.url)
+    closed.close()
+    surfaces.fail(closed.me.retrieve)
 
 
 def _webhook_failures(client: ccx.CCX, surfaces: Surfaces, old: str, new: str) -> None:

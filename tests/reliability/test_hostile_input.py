@@ -7,15 +7,20 @@ to the end of the calendar. The operations are read from the spec, so new ones a
 too. What the HTTP parser refuses before the app (bare CR or LF in a header, a head too big or
 too slow) is answered by the mock's HTTP layer, in the same envelope, and the server keeps
 serving.
+
+The client's side gets the same: whatever text a caller passes (control characters, lone
+surrogates, non-ASCII keys), a call is either sent or refused with ``InvalidArgumentError``
+before anything leaves the process; no other exception escapes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, cast
@@ -27,6 +32,7 @@ import yaml
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+import ccx
 from ccx.mock import FrozenClock, MockConfig, MockServer
 from ccx.mock._clock import LATEST
 
@@ -596,3 +602,57 @@ def test_the_clock_stops_at_the_end_of_the_calendar_and_every_tenant_keeps_worki
                 )
                 assert client.get("/v1/messages").status_code == 200
                 assert client.get("/v1/test_helpers/clock").json()["now"] == "9998-12-31T23:59:10Z"
+
+
+# -- the client's side -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def client(server: MockServer) -> Iterator[ccx.CCX]:
+    with server.client(max_retries=0) as sdk:
+        yield sdk
+
+
+def _sent_or_refused(call: Callable[[], object]) -> None:
+    """The call is sent (whatever the API answers, as its typed error) or refused before
+    sending; the server's side of the answer is the business of the tests above."""
+    with contextlib.suppress(ccx.InvalidArgumentError, ccx.APIStatusError):
+        call()
+
+
+any_text = st.text(max_size=150)
+
+
+@hypothesis_settings
+@given(key=any_text)
+def test_any_idempotency_key_is_sent_or_refused(client: ccx.CCX, key: str) -> None:
+    _sent_or_refused(
+        lambda: client.messages.send(
+            to="+15550000001", channel="sms", text="hi", idempotency_key=key
+        )
+    )
+
+
+@hypothesis_settings
+@given(text=any_text, note=any_text)
+def test_any_text_in_a_body_is_sent_or_refused(client: ccx.CCX, text: str, note: str) -> None:
+    _sent_or_refused(
+        lambda: client.messages.send(
+            to="+15550000001", channel="sms", text=text, metadata={"note": note}
+        )
+    )
+
+
+@hypothesis_settings
+@given(identifier=any_text, cursor=any_text)
+def test_any_id_or_query_value_is_sent_or_refused(
+    client: ccx.CCX, identifier: str, cursor: str
+) -> None:
+    _sent_or_refused(lambda: client.messages.retrieve(identifier))
+    _sent_or_refused(lambda: client.messages.list(extra_query={"starting_after": cursor}))
+
+
+@hypothesis_settings
+@given(value=any_text)
+def test_any_header_value_is_sent_or_refused(client: ccx.CCX, value: str) -> None:
+    _sent_or_refused(lambda: client.me.retrieve(extra_headers={"X-Note": value}))

@@ -1,4 +1,5 @@
-"""No token or webhook secret in logs, spans, reprs or exception texts, with everything on.
+"""No token or webhook secret in logs, spans, reprs or exceptions (and their chains), with
+everything on.
 
 The flows run in their own process (`secret_flows`) with ``CCX_LOG=debug`` and an OpenTelemetry
 SDK tracer exporting in memory, and every logger of the process at debug level.
@@ -45,6 +46,12 @@ def test_the_flows_exercised_every_surface() -> None:
     assert "ccx.idempotency_key" in surfaces["spans"]
     assert "ccx tokens.rotate" in surfaces["spans"]
     assert "AuthenticationError" in surfaces["errors"]
+    assert "RemoteProtocolError" in surfaces["errors"]  # causes are read, not only the top
+    assert "CallTimeoutError" in surfaces["errors"]
+    assert "ClientClosedError" in surfaces["errors"]
+    assert "refused the connection" in surfaces["errors"]
+    assert "has a line break at position 12" in surfaces["errors"]
+    assert "extra_headers['X-Api-Key']" in surfaces["errors"]
     assert "SignatureMismatchError" in surfaces["errors"]
     assert "InvalidPayloadError" in surfaces["errors"]
     assert "TokenWithSecret" in surfaces["reprs"]

@@ -27,7 +27,14 @@ _RESERVED_MODEL_NAMES = frozenset(
     {"schema", "json", "dict", "copy", "construct", "validate", "fields", "raw_dict"}
 )
 # Keyword arguments every generated method already takes.
-CALL_OPTION_NAMES = ("extra_headers", "extra_query", "extra_body", "timeout", "max_retries")
+CALL_OPTION_NAMES = (
+    "extra_headers",
+    "extra_query",
+    "extra_body",
+    "timeout",
+    "max_retries",
+    "call_timeout",
+)
 
 
 def pascal(text: str) -> str:

@@ -1,4 +1,5 @@
-"""HTTP transports: the shared TLS context, and an aiohttp transport for high concurrency.
+"""HTTP transports: the shared TLS context, deadline-bounded I/O, and an aiohttp transport for
+high concurrency.
 
 ``AiohttpTransport`` needs the ``aiohttp`` extra, so it is imported on first use.
 """

@@ -8,8 +8,10 @@ connector does not. Use it as ``AsyncCCX(transport=AiohttpTransport())``.
 from __future__ import annotations
 
 import asyncio
+import os
 import ssl
 from collections.abc import AsyncIterator
+from typing import ClassVar
 
 import httpx
 from typing_extensions import override
@@ -22,6 +24,10 @@ except ImportError as missing:  # pragma: no cover - depends on the installed ex
     raise ImportError("AiohttpTransport needs aiohttp: pip install 'ccx-sdk[aiohttp]'") from missing
 
 __all__ = ["AiohttpTransport"]
+
+_inherited: list[aiohttp.ClientSession] = []
+"""Sessions left behind in a forked child: kept, so their finalizers never touch sockets and an
+event loop that belong to the parent process."""
 
 _CONNECT_TIMEOUTS: tuple[type[BaseException], ...] = (
     (aiohttp.ConnectionTimeoutError,) if hasattr(aiohttp, "ConnectionTimeoutError") else ()
@@ -70,7 +76,15 @@ class _ResponseStream(httpx.AsyncByteStream):
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
-    """Sends httpx requests through one aiohttp session, created inside the running loop."""
+    """Sends httpx requests through an aiohttp session of the running loop and process.
+
+    A new process (after ``os.fork()``) or a new event loop gets a session of its own: an
+    aiohttp session belongs to the loop that created it, and sockets must not be shared with a
+    parent process.
+    """
+
+    reopens_per_process: ClassVar[bool] = True
+    """Tells ``AsyncCCX`` this transport is safe to keep in a forked child or on a new loop."""
 
     def __init__(
         self,
@@ -83,9 +97,18 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._max_connections_per_host = max_connections_per_host
         self._ssl_context = ssl_context
         self._session: aiohttp.ClientSession | None = None
+        self._process = os.getpid()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def _open_session(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        if self._session is not None and (self._process != os.getpid() or self._loop is not loop):
+            if self._process != os.getpid():
+                _inherited.append(self._session)
+            self._session = None  # another loop's session is closed with that loop, or is lost
         if self._session is None or self._session.closed:
+            self._process = os.getpid()
+            self._loop = loop
             connector = aiohttp.TCPConnector(
                 limit=self._max_connections,
                 limit_per_host=self._max_connections_per_host,

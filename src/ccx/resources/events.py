@@ -50,6 +50,7 @@ class Events(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> SyncCursorPage[Event]:
         """List events.
 
@@ -79,6 +80,7 @@ class Events(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -91,6 +93,7 @@ class Events(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Event:
         """Retrieve an event.
 
@@ -113,6 +116,7 @@ class Events(SyncAPIResource):
                     extra_body=extra_body,
                     timeout=timeout,
                     max_retries=max_retries,
+                    call_timeout=call_timeout,
                 ),
             ),
         )
@@ -129,6 +133,7 @@ class Events(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> EventReplay:
         """Replay events to a webhook endpoint.
 
@@ -157,6 +162,7 @@ class Events(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -192,6 +198,7 @@ class AsyncEvents(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> AsyncPaginator[Event]:
         """List events.
 
@@ -221,6 +228,7 @@ class AsyncEvents(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -233,6 +241,7 @@ class AsyncEvents(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Event:
         """Retrieve an event.
 
@@ -255,6 +264,7 @@ class AsyncEvents(AsyncAPIResource):
                     extra_body=extra_body,
                     timeout=timeout,
                     max_retries=max_retries,
+                    call_timeout=call_timeout,
                 ),
             ),
         )
@@ -271,6 +281,7 @@ class AsyncEvents(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> EventReplay:
         """Replay events to a webhook endpoint.
 
@@ -299,6 +310,7 @@ class AsyncEvents(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 

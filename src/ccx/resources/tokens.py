@@ -48,6 +48,7 @@ class Tokens(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> SyncCursorPage[Token]:
         """List API tokens.
 
@@ -71,6 +72,7 @@ class Tokens(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -87,6 +89,7 @@ class Tokens(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> TokenWithSecret:
         """Create an API token.
 
@@ -116,6 +119,7 @@ class Tokens(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -128,6 +132,7 @@ class Tokens(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Token:
         """Retrieve an API token.
 
@@ -148,6 +153,7 @@ class Tokens(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -160,6 +166,7 @@ class Tokens(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Token:
         """Revoke an API token.
 
@@ -181,6 +188,7 @@ class Tokens(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -194,6 +202,7 @@ class Tokens(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> TokenWithSecret:
         """Rotate an API token's secret.
 
@@ -218,6 +227,7 @@ class Tokens(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -252,6 +262,7 @@ class AsyncTokens(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> AsyncPaginator[Token]:
         """List API tokens.
 
@@ -275,6 +286,7 @@ class AsyncTokens(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -291,6 +303,7 @@ class AsyncTokens(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> TokenWithSecret:
         """Create an API token.
 
@@ -320,6 +333,7 @@ class AsyncTokens(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -332,6 +346,7 @@ class AsyncTokens(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Token:
         """Retrieve an API token.
 
@@ -352,6 +367,7 @@ class AsyncTokens(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -364,6 +380,7 @@ class AsyncTokens(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Token:
         """Revoke an API token.
 
@@ -385,6 +402,7 @@ class AsyncTokens(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -398,6 +416,7 @@ class AsyncTokens(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> TokenWithSecret:
         """Rotate an API token's secret.
 
@@ -422,6 +441,7 @@ class AsyncTokens(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 

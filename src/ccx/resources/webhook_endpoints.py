@@ -65,6 +65,7 @@ class WebhookEndpoints(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> SyncCursorPage[WebhookEndpoint]:
         """List webhook endpoints.
 
@@ -88,6 +89,7 @@ class WebhookEndpoints(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -103,6 +105,7 @@ class WebhookEndpoints(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> WebhookEndpointWithSecret:
         """Create a webhook endpoint.
 
@@ -130,6 +133,7 @@ class WebhookEndpoints(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -142,6 +146,7 @@ class WebhookEndpoints(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> WebhookEndpoint:
         """Retrieve a webhook endpoint.
 
@@ -162,6 +167,7 @@ class WebhookEndpoints(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -178,6 +184,7 @@ class WebhookEndpoints(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> WebhookEndpoint:
         """Update a webhook endpoint.
 
@@ -209,6 +216,7 @@ class WebhookEndpoints(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -221,6 +229,7 @@ class WebhookEndpoints(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> None:
         """Delete a webhook endpoint.
 
@@ -241,6 +250,7 @@ class WebhookEndpoints(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -254,6 +264,7 @@ class WebhookEndpoints(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> WebhookEndpointWithSecret:
         """Rotate a webhook endpoint's signing secret.
 
@@ -277,6 +288,7 @@ class WebhookEndpoints(SyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -291,6 +303,7 @@ class WebhookEndpoints(SyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Event:
         """Send a test event to a webhook endpoint.
 
@@ -320,6 +333,7 @@ class WebhookEndpoints(SyncAPIResource):
                     extra_body=extra_body,
                     timeout=timeout,
                     max_retries=max_retries,
+                    call_timeout=call_timeout,
                 ),
             ),
         )
@@ -357,6 +371,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> AsyncPaginator[WebhookEndpoint]:
         """List webhook endpoints.
 
@@ -380,6 +395,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -395,6 +411,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> WebhookEndpointWithSecret:
         """Create a webhook endpoint.
 
@@ -422,6 +439,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -434,6 +452,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> WebhookEndpoint:
         """Retrieve a webhook endpoint.
 
@@ -454,6 +473,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -470,6 +490,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> WebhookEndpoint:
         """Update a webhook endpoint.
 
@@ -501,6 +522,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -513,6 +535,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> None:
         """Delete a webhook endpoint.
 
@@ -533,6 +556,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -546,6 +570,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> WebhookEndpointWithSecret:
         """Rotate a webhook endpoint's signing secret.
 
@@ -569,6 +594,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                call_timeout=call_timeout,
             ),
         )
 
@@ -583,6 +609,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Event:
         """Send a test event to a webhook endpoint.
 
@@ -612,6 +639,7 @@ class AsyncWebhookEndpoints(AsyncAPIResource):
                     extra_body=extra_body,
                     timeout=timeout,
                     max_retries=max_retries,
+                    call_timeout=call_timeout,
                 ),
             ),
         )

@@ -1,0 +1,111 @@
+"""The httpx client (connection pool) behind a ``CCX`` or ``AsyncCCX`` and its copies.
+
+A client created before ``os.fork()`` (gunicorn ``--preload``, Celery's prefork pool,
+``multiprocessing`` with fork) must not share the parent's sockets: two processes reading one
+connection read each other's responses. So the pool remembers the process that opened it, and
+a call from another process opens a fresh one. The inherited pool is left alone: closing it
+could end or corrupt connections the parent still uses (an event loop's selector, a TLS
+session), so its sockets are released when the child drops it.
+
+An ``AsyncCCX`` pool also belongs to one event loop. When a call comes from a new loop because
+the old one was closed (``asyncio.run()`` twice, a test framework's loop per test), a fresh
+pool is opened; while the old loop still runs, sharing the pool with it is refused.
+
+The SDK can reopen only what it built. An ``http_client=`` or ``transport=`` of yours may hold
+connections the SDK cannot see or recreate, so using it from a forked child or on a second
+event loop raises ``ConfigurationError`` instead of risking crossed responses.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from typing import Generic, Protocol, TypeVar
+
+from ._exceptions import ClientClosedError, ConfigurationError
+
+__all__ = ["Loop", "Pool"]
+
+C = TypeVar("C")
+
+
+class Loop(Protocol):
+    """What the pool needs of an event loop."""
+
+    def is_closed(self) -> bool: ...
+
+
+_reopening = threading.Lock()
+
+
+def _after_fork_in_child() -> None:
+    # The lock may have been held by another thread of the parent at the moment of the fork.
+    global _reopening  # noqa: PLW0603 - replaced only in a new process
+    _reopening = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class Pool(Generic[C]):
+    """One httpx client per process (and event loop), shared by a client and its copies."""
+
+    def __init__(self, open: Callable[[], C], *, owned: bool, reopenable: bool, kind: str) -> None:
+        """``open`` gives the httpx client. ``owned``: the SDK built it, so ``close()`` closes
+        it. ``reopenable``: calling ``open`` again gives an independent one (not so for an
+        ``http_client=`` or ``transport=`` of the user's)."""
+        self._open = open
+        self._owned = owned
+        self._reopenable = reopenable
+        self._kind = kind
+        self._client: C = open()
+        self._process = os.getpid()
+        self._loop: Loop | None = None
+        self.closed = False
+
+    def current(self, loop: Loop | None = None) -> C:
+        """The httpx client for this process and ``loop``, opened anew if need be."""
+        if self.closed:
+            raise ClientClosedError(
+                f"This {self._kind} was closed (close(), or the end of its with block): "
+                f"create a new {self._kind} to make more calls."
+            )
+        if self._process == os.getpid() and (self._loop is loop or self._loop is None):
+            self._loop = loop
+            return self._client
+        with _reopening:
+            if self._process != os.getpid():
+                self._reopen("was created in another process (before os.fork())", loop)
+            elif self._loop is not None and self._loop is not loop:
+                if not self._loop.is_closed():
+                    raise ConfigurationError(
+                        f"This {self._kind} is in use on another event loop that is still "
+                        f"running: create one {self._kind} per event loop (per thread)."
+                    )
+                self._reopen("was used on an event loop that is now closed", loop)
+            self._loop = loop
+            return self._client
+
+    def _reopen(self, why: str, loop: Loop | None) -> None:
+        if not self._reopenable:
+            raise ConfigurationError(
+                f"This {self._kind} {why}, and its http_client= or transport= is yours: the "
+                "SDK cannot open a fresh one, and sharing its connections would mix up "
+                f"responses. Create the {self._kind} where it is used (after the fork, inside "
+                "the event loop), or let it build its own connection pool."
+            )
+        self._client = self._open()
+        self._process = os.getpid()
+        self._loop = loop
+
+    def close(self, loop: Loop | None = None) -> C | None:
+        """Marks the pool closed; returns the httpx client for the caller to close, unless it
+        is the user's, or belongs to another process or event loop (it cannot be closed here)."""
+        self.closed = True
+        if not self._owned or self._process != os.getpid():
+            return None
+        if self._loop is not None and loop is not None and self._loop is not loop:
+            return None
+        return self._client
