@@ -88,6 +88,15 @@ def inbound_kind(body: Mapping[str, Any], channel: str) -> InboundMessageType:
             param=kinds[1] if len(kinds) > 1 else "text",
         )
     kind = kinds[0]
+    if body.get("type", kind) != kind:
+        raise MockAPIError(
+            400,
+            "invalid_request_error",
+            "parameter_invalid",
+            f"type is {body['type']!r} but the message carries {kind}; give the {body['type']} "
+            "field, or drop type.",
+            param="type",
+        )
     if kind != "text" and not window_applies(channel):
         raise MockAPIError(
             400,
