@@ -60,7 +60,7 @@ def test_each_kind_arrives_typed_on_the_message_and_in_message_reply(
 ) -> None:
     content, model = KINDS[kind]
     message = client.test_helpers.messages.simulate_inbound(
-        from_=CUSTOMER, channel="whatsapp", **{kind: content}
+        from_=CUSTOMER, channel="whatsapp", type=kind, **{kind: content}
     )
     assert message.type == kind
     on_message = getattr(message, kind)
@@ -165,6 +165,11 @@ def test_exactly_one_kind_and_only_text_beyond_whatsapp(client: CCX) -> None:
             location={"latitude": 0, "longitude": 0},
         )
     assert two_given.value.param == "location"
+    with pytest.raises(BadRequestError) as mismatched:
+        client.test_helpers.messages.simulate_inbound(
+            from_=CUSTOMER, channel="whatsapp", type="image", text="Here"
+        )
+    assert mismatched.value.param == "type"
     with pytest.raises(BadRequestError) as on_sms:
         client.test_helpers.messages.simulate_inbound(
             from_=CUSTOMER, channel="sms", location={"latitude": 0, "longitude": 0}

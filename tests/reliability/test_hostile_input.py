@@ -604,6 +604,9 @@ def test_the_clock_stops_at_the_end_of_the_calendar_and_every_tenant_keeps_worki
                 assert client.get("/v1/test_helpers/clock").json()["now"] == "9998-12-31T23:59:10Z"
 
 
+# -- the client's side -------------------------------------------------------------------------
+
+
 @pytest.fixture(scope="module")
 def client(server: MockServer) -> Iterator[ccx.CCX]:
     with server.client(max_retries=0) as sdk:

@@ -25,7 +25,7 @@ def apply_overlay(document: Mapping[str, Any], overlay: Mapping[str, Any]) -> di
     """``document`` with ``overlay``'s actions applied in order (neither argument is changed)."""
     if not str(overlay.get("overlay", "")).startswith("1."):
         raise OverlayError("not an Overlay 1.x document: its `overlay` field must be 1.0.0")
-    result = cast("dict[str, Any]", copy.deepcopy(dict(document)))
+    result = copy.deepcopy(dict(document))
     for number, action in enumerate(overlay.get("actions") or (), start=1):
         target = action.get("target")
         nodes = list(jsonpath.find(target, result)) if isinstance(target, str) else []
@@ -56,7 +56,7 @@ def _merge(target: Any, update: Any, where: str) -> None:
             else:
                 node[key] = copy.deepcopy(value)
     elif isinstance(target, list) and isinstance(update, list):
-        cast("list[Any]", target).extend(copy.deepcopy(update))
+        target.extend(copy.deepcopy(update))
     else:
         raise OverlayError(f"target {where!r}: cannot merge {type(update).__name__} into it")
 

@@ -18,6 +18,7 @@ from ..types.enums import (
     Channel,
     Environment,
     EventType,
+    InboundMessageType,
     MessageStatus,
     Priority,
     Scope,
@@ -318,6 +319,7 @@ class InboundMessageSimulateRequest(_Closed):
         pattern="^(\\+[1-9][0-9]{6,14}|[^@\\x00-\\x20\\x7f]+@[^@\\x00-\\x20\\x7f]+\\.[^@\\x00-\\x20\\x7f]+)$",
     )
     channel: Channel
+    type: Annotated[InboundMessageType | None, _NOT_NULL] = None
     text: Annotated[str | None, _NOT_NULL] = Field(default=None, min_length=1, max_length=4096)
     image: Annotated[InboundImageInput | None, _NOT_NULL] = None
     voice: Annotated[InboundVoiceInput | None, _NOT_NULL] = None

@@ -10,7 +10,7 @@ from .._operation import CallOptions, Operation
 from .._resource import AsyncAPIResource, SyncAPIResource
 from .._response import async_to_raw_response_wrapper, to_raw_response_wrapper
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
-from ..types.enums import Channel
+from ..types.enums import Channel, InboundMessageType
 from ..types.shared import Message, Template
 from ..types.test_helpers import Clock
 from ..types.test_helpers_params import (
@@ -133,6 +133,7 @@ class TestHelpersMessages(SyncAPIResource):
         *,
         from_: str,
         channel: Channel,
+        type: InboundMessageType | NotGiven = NOT_GIVEN,
         text: str | NotGiven = NOT_GIVEN,
         image: InboundImageInputParam | NotGiven = NOT_GIVEN,
         voice: InboundVoiceInputParam | NotGiven = NOT_GIVEN,
@@ -162,6 +163,7 @@ class TestHelpersMessages(SyncAPIResource):
         Args:
           from_: The contact, an E.164 phone number or email address.
           channel: The channel it arrives on.
+          type: The kind of message, naming the field that holds it. Optional (the field given decides); when given it must match (400 otherwise).
           text: A text message.
           image: An image (WhatsApp).
           voice: A voice note (WhatsApp).
@@ -175,6 +177,7 @@ class TestHelpersMessages(SyncAPIResource):
             body={
                 "from": from_,
                 "channel": channel,
+                "type": type,
                 "text": text,
                 "image": image,
                 "voice": voice,
@@ -262,6 +265,7 @@ class AsyncTestHelpersMessages(AsyncAPIResource):
         *,
         from_: str,
         channel: Channel,
+        type: InboundMessageType | NotGiven = NOT_GIVEN,
         text: str | NotGiven = NOT_GIVEN,
         image: InboundImageInputParam | NotGiven = NOT_GIVEN,
         voice: InboundVoiceInputParam | NotGiven = NOT_GIVEN,
@@ -291,6 +295,7 @@ class AsyncTestHelpersMessages(AsyncAPIResource):
         Args:
           from_: The contact, an E.164 phone number or email address.
           channel: The channel it arrives on.
+          type: The kind of message, naming the field that holds it. Optional (the field given decides); when given it must match (400 otherwise).
           text: A text message.
           image: An image (WhatsApp).
           voice: A voice note (WhatsApp).
@@ -304,6 +309,7 @@ class AsyncTestHelpersMessages(AsyncAPIResource):
             body={
                 "from": from_,
                 "channel": channel,
+                "type": type,
                 "text": text,
                 "image": image,
                 "voice": voice,

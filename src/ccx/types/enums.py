@@ -10,7 +10,6 @@ __all__ = [
     "Priority",
     "MessageStatus",
     "MessageType",
-    "InboundMessageType",
     "Scope",
     "Environment",
     "TemplateCategory",
@@ -18,6 +17,7 @@ __all__ = [
     "BroadcastStatus",
     "WebhookEventSelector",
     "EventType",
+    "InboundMessageType",
     "Language",
 ]
 
@@ -44,14 +44,6 @@ MessageType: TypeAlias = Literal[
 ]
 """What a message carries, which names the field holding it: outbound `template`, `text`,
 `media` or `interactive`; inbound one of `InboundMessageType`.
-"""
-
-
-InboundMessageType: TypeAlias = Literal["text", "image", "voice", "button", "location", "reaction"]
-"""What a contact can send: `text`, an `image`, a `voice` note, a `button` tap (their
-choice among your reply buttons), a `location` or a `reaction` (an emoji on one of the
-conversation's messages). Each names the field of the message that holds it. Text
-arrives on every channel; the others on WhatsApp only.
 """
 
 
@@ -135,6 +127,14 @@ EventType: TypeAlias = Literal[
     "contact.created",
 ]
 """A webhook event type."""
+
+
+InboundMessageType: TypeAlias = Literal["text", "image", "voice", "button", "location", "reaction"]
+"""What a contact can send: `text`, an `image`, a `voice` note, a `button` tap (their
+choice among your reply buttons), a `location` or a `reaction` (an emoji on one of the
+conversation's messages). Each names the field of the message that holds it. Text
+arrives on every channel; the others on WhatsApp only.
+"""
 
 
 Language: TypeAlias = str

@@ -7,7 +7,7 @@ from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
-from .enums import Channel
+from .enums import Channel, InboundMessageType
 
 __all__ = [
     "TemplateCarrierStatusRequestParam",
@@ -122,6 +122,7 @@ InboundMessageSimulateRequestParam = TypedDict(
     {
         "from": Required[str],
         "channel": Required[Channel],
+        "type": InboundMessageType,
         "text": str,
         "image": InboundImageInputParam,
         "voice": InboundVoiceInputParam,

@@ -136,48 +136,46 @@ def _end_pause(workspace: Workspace, template: TemplateRecord) -> None:
     workspace.emit("template.approved", render_template(template), trace_id=None)
 
 
-def _refuse_transition(
-    template: TemplateRecord, code: str, allowed: str, action: str
-) -> MockAPIError:
-    return MockAPIError(
-        409,
-        "conflict_error",
-        code,
-        f"Template {template.name!r} is already {template.status}; only {allowed} templates "
-        f"are {action}. Create a new template to review it again.",
-        param="name",
-    )
+def _review(
+    ctx: RequestContext,
+    status: TemplateStatus,
+    *,
+    allowed: tuple[TemplateStatus, ...],
+    code: str,
+    reason: str | None = None,
+) -> HandlerResult:
+    """A test helper playing the carrier: move the template to ``status`` from ``allowed``."""
+    template = _lookup(ctx)
+    if template.status not in allowed:
+        raise MockAPIError(
+            409,
+            "conflict_error",
+            code,
+            f"Template {template.name!r} is {template.status}; only {' or '.join(allowed)} "
+            f"templates can be {status}. Create a new template to review it again.",
+            param="name",
+        )
+    template.rejection_reason = reason
+    _report(ctx, template, status)
+    return ctx.success_status, render_template(template)
 
 
 @handles("test_helpers.templates.approve")
 def approve(ctx: RequestContext) -> HandlerResult:
-    template = _lookup(ctx)
-    if template.status not in ("pending", "paused"):
-        raise _refuse_transition(template, "template_not_pending", "pending or paused", "approved")
-    template.rejection_reason = None
-    _report(ctx, template, "approved")
-    return ctx.success_status, render_template(template)
+    return _review(ctx, "approved", allowed=("pending", "paused"), code="template_not_pending")
 
 
 @handles("test_helpers.templates.reject")
 def reject(ctx: RequestContext) -> HandlerResult:
-    template = _lookup(ctx)
-    if template.status != "pending":
-        raise _refuse_transition(template, "template_not_pending", "pending", "rejected")
-    template.rejection_reason = (
-        ctx.body.get("reason") or "Rejected in the sandbox by a test helper."
+    reason = ctx.body.get("reason") or "Rejected in the sandbox by a test helper."
+    return _review(
+        ctx, "rejected", allowed=("pending",), code="template_not_pending", reason=reason
     )
-    _report(ctx, template, "rejected")
-    return ctx.success_status, render_template(template)
 
 
 @handles("test_helpers.templates.pause")
 def pause(ctx: RequestContext) -> HandlerResult:
-    template = _lookup(ctx)
-    if template.status != "approved":
-        raise _refuse_transition(template, "template_not_approved", "approved", "paused")
-    _report(ctx, template, "paused")
-    return ctx.success_status, render_template(template)
+    return _review(ctx, "paused", allowed=("approved",), code="template_not_approved")
 
 
 @handles("test_helpers.templates.set_carrier_status")
@@ -201,10 +199,10 @@ def set_carrier_status(ctx: RequestContext) -> HandlerResult:
 @handles("templates.sync")
 def sync(ctx: RequestContext) -> HandlerResult:
     names: list[str] | None = ctx.body.get("names")
+    templates: list[TemplateRecord] = []
     if names is None:
         templates = list(ctx.workspace.templates.values())
     else:
-        templates = []
         for index, name in enumerate(names):
             template = ctx.workspace.templates.get(name)
             if template is None:

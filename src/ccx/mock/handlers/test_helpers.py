@@ -76,7 +76,9 @@ _MEDIA_DEFAULTS = {"image": "image/jpeg", "voice": "audio/ogg"}
 
 def inbound_kind(body: Mapping[str, Any], channel: str) -> InboundMessageType:
     """The one kind of content the simulated message carries; only text travels beyond WhatsApp."""
-    kinds = [kind for kind in get_args(InboundMessageType) if body.get(kind) is not None]
+    kinds: list[InboundMessageType] = [
+        kind for kind in get_args(InboundMessageType) if body.get(kind) is not None
+    ]
     if len(kinds) != 1:
         given = ", ".join(kinds) if kinds else "none"
         raise MockAPIError(
@@ -87,6 +89,15 @@ def inbound_kind(body: Mapping[str, Any], channel: str) -> InboundMessageType:
             param=kinds[1] if len(kinds) > 1 else "text",
         )
     kind = kinds[0]
+    if body.get("type", kind) != kind:
+        raise MockAPIError(
+            400,
+            "invalid_request_error",
+            "parameter_invalid",
+            f"type is {body['type']!r} but the message carries {kind}; give the {body['type']} "
+            "field, or drop type.",
+            param="type",
+        )
     if kind != "text" and not window_applies(channel):
         raise MockAPIError(
             400,
