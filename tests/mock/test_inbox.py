@@ -210,7 +210,7 @@ def test_the_apis_refusal_is_the_answer(server: MockServer, inbox: httpx.Client)
     assert "text" in str(too_long["message"])
     approved = _act(inbox, "approve", name="order_confirmation")  # already approved
     assert approved["status"] == 409
-    assert "already approved" in str(approved["message"])
+    assert "only pending or paused templates" in str(approved["message"])
     past_the_calendar = _act(inbox, "advance", seconds="1e12")
     assert past_the_calendar["status"] == 400
 

@@ -43,7 +43,11 @@ def _reply(form: Mapping[str, str], workspace: Workspace) -> Request:
     if conversation is None:
         raise FormError(f"No conversation {conversation_id} in this workspace.")
     kind = _required(form, "kind")
-    body: dict[str, Any] = {"from": conversation.contact, "channel": conversation.channel}
+    body: dict[str, Any] = {
+        "from": conversation.contact,
+        "channel": conversation.channel,
+        "type": kind,
+    }
     prefix = kind + "."
     nested = {
         name[len(prefix) :]: value
