@@ -31,7 +31,7 @@ import itertools
 import math
 import operator
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, TypeAlias
@@ -277,29 +277,36 @@ class Clock:
 
     async def _wait_for(self, belongs: Callable[[int], bool]) -> None:
         deadline = time.monotonic() + _SETTLE_TIMEOUT_SECONDS
+        changed = self._changed_event()
         while True:
             # Let callbacks scheduled by the last step (timers, done callbacks) run first.
             for _ in range(3):
                 await asyncio.sleep(0)
-            busy = [
-                task
-                for task, generation in self._tasks.items()
-                if belongs(generation) and task not in self._parked
-            ]
-            if not busy:
-                return
-            changed = self._changed_event()
+            # Cleared before the look, so a task ending or parking after it sets it again.
+            # Waiting on the event alone (every task's end and parking signal it) keeps a wake
+            # cheap: waiting on the busy tasks themselves cost a pass over all of them per wake,
+            # quadratic when tens of thousands of deliveries are in flight.
             changed.clear()
+            if next(self._busy(belongs), None) is None:
+                return
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError(f"{len(busy)} mock background task(s) did not settle")
-            waiter = asyncio.ensure_future(changed.wait())
-            try:
-                await asyncio.wait(
-                    [waiter, *busy], timeout=remaining, return_when="FIRST_COMPLETED"
+                raise TimeoutError(
+                    f"{sum(1 for _ in self._busy(belongs))} mock background task(s) did not settle"
                 )
-            finally:
-                waiter.cancel()
+            try:
+                await asyncio.wait_for(changed.wait(), remaining)
+            except asyncio.TimeoutError:
+                continue
+
+    def _busy(self, belongs: Callable[[int], bool]) -> Iterator[asyncio.Task[Any]]:
+        """The tracked tasks of the generations ``belongs`` picks that run (are not parked)."""
+        parked = self._parked
+        return (
+            task
+            for task, generation in self._tasks.items()
+            if task not in parked and belongs(generation)
+        )
 
     async def advance(self, seconds: float) -> None:
         """Move the clock forward, firing due timers in order and settling after each.
