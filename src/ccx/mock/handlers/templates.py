@@ -182,17 +182,10 @@ def pause(ctx: RequestContext) -> HandlerResult:
 def set_carrier_status(ctx: RequestContext) -> HandlerResult:
     template = _lookup(ctx)
     status: TemplateStatus = ctx.body["status"]
-    reason = ctx.body.get("reason")
-    if reason is not None and status != "rejected":
-        raise MockAPIError(
-            400,
-            "invalid_request_error",
-            "parameter_invalid",
-            f"A reason goes with status 'rejected' only; drop it for {status!r}.",
-            param="reason",
-        )
     template.carrier_status = status
-    template.carrier_reason = reason
+    # A reason only means something for a rejection; with another status the spec lets a
+    # caller send one (liberal in what we accept), and it is ignored.
+    template.carrier_reason = ctx.body.get("reason") if status == "rejected" else None
     return ctx.success_status, render_template(template)
 
 
