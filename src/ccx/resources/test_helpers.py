@@ -487,7 +487,7 @@ class TestHelpersTemplates(SyncAPIResource):
         Args:
           name: The template name.
           status: The carrier's new status for the template.
-          reason: The rejection reason, with `rejected`.
+          reason: The rejection reason, with `rejected` (ignored with another status).
         """
         return self._call(
             _TEMPLATES_SET_CARRIER_STATUS,
@@ -671,7 +671,7 @@ class AsyncTestHelpersTemplates(AsyncAPIResource):
         Args:
           name: The template name.
           status: The carrier's new status for the template.
-          reason: The rejection reason, with `rejected`.
+          reason: The rejection reason, with `rejected` (ignored with another status).
         """
         return await self._call(
             _TEMPLATES_SET_CARRIER_STATUS,

@@ -30,7 +30,7 @@ class TemplateCarrierStatusRequestParam(TypedDict, total=False):
     """The carrier's new status for the template."""
 
     reason: str
-    """The rejection reason, with `rejected`."""
+    """The rejection reason, with `rejected` (ignored with another status)."""
 
 
 class TemplateRejectRequestParam(TypedDict, total=False):
