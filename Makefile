@@ -73,11 +73,14 @@ spec-lint: $(VENV)/.installed node_modules/.installed
 	npx --no-install spectral lint --ruleset .spectral.yaml --fail-severity error $(SPEC)
 	npx --no-install redocly lint $(SPEC)
 
+# The code from the spec, then the API reference pages from the code's docstrings.
 generate: $(VENV)/.installed
 	$(PY) -m tools.codegen
+	$(PY) -m tools.reference
 
 check-generated: $(VENV)/.installed
 	$(PY) -m tools.codegen --check
+	$(PY) -m tools.reference --check
 
 pytest: $(VENV)/.installed system-tools
 	$(BIN)/pytest -q
@@ -166,7 +169,7 @@ $(BENCH_VENV)/.installed: pyproject.toml uv.lock $(UV_HOME)/.installed
 bench-tools:
 	command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 
-# The documentation site (mkdocs-material + mkdocstrings, the `docs` group), built offline and
+# The documentation site (mkdocs-material, the `docs` group), built offline and
 # strict: a broken link, anchor or docstring reference fails the build. Output in site/.
 .PHONY: docs
 

@@ -19,7 +19,7 @@ from _fixture_server import MESSAGE
 from _harness import Section, Stats, arguments, interleaved, paired, ratio
 from bench_webhooks import delivery
 
-from ccx._response import parse_json, parse_page
+from ccx._parsing import parse_json, parse_page
 from ccx.types import Message, MessageList
 from ccx.webhooks import parse_event
 

@@ -71,12 +71,12 @@ def main() -> None:
             ccx_over, openai_over, share = overheads["CPU"]
             fast_enough = section.target(
                 f"ccx ≤ raw + {BUDGET_US:.0f} µs per request (client CPU)",
-                f"+{ccx_over.median:.0f} µs (wall: +{overheads['wall'][0].median:.0f} µs)",
+                f"{ccx_over.median:+.0f} µs (wall: {overheads['wall'][0].median:+.0f} µs)",
                 ccx_over.median <= BUDGET_US,
             )
             section.target(
                 f"ccx overhead < {OPENAI_SHARE:g}× openai's (client CPU)",
-                f"{share.median:.2f}× (+{ccx_over.median:.0f} µs vs +{openai_over.median:.0f} µs;"
+                f"{share.median:.2f}× ({ccx_over.median:+.0f} µs vs {openai_over.median:+.0f} µs;"
                 f" wall: {overheads['wall'][2].median:.2f}×)",
                 share.median < OPENAI_SHARE,
             )

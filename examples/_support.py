@@ -53,6 +53,12 @@ MOCK_CLOCK_START = "2026-11-20T00:00:00Z"
 WEBHOOK_PATH = "/webhooks/ccx"
 _WAIT_SECONDS = 10.0
 
+if "--selftest" in sys.argv[1:]:
+    # The framework helpers refuse to start without a webhook secret, and the selftest learns
+    # the endpoint's only once the app serves (the endpoint needs the app's URL). They read it
+    # on every request, so a stand-in lets the app start; `selftest` then sets the real one.
+    os.environ.setdefault("CCX_WEBHOOK_SECRET", "whsec_selftest_stand_in")
+
 
 @contextlib.contextmanager
 def local_api(config: MockConfig | None = None) -> Generator[str, None, None]:

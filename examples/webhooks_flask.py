@@ -24,7 +24,7 @@ events: queue.Queue[Event] = queue.Queue()
 
 
 @app.post(WEBHOOK_PATH)
-@verify_webhook()  # reads CCX_WEBHOOK_SECRET on each request
+@verify_webhook()  # CCX_WEBHOOK_SECRET: required as the app starts, read on each request
 def receive(event: Event) -> tuple[str, int]:
     # Answer quickly (CCX waits 10 s at most, then redelivers) and do slow work elsewhere.
     if isinstance(event, MessageDeliveredEvent):

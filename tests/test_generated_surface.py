@@ -123,7 +123,7 @@ def test_async_methods_that_return_a_result_are_coroutines() -> None:
                 for s, r in operation["responses"].items()
                 if str(s).startswith("2")
             ),
-            {},
+            dict[str, Any](),
         )
         lazy = operation.get("x-ccx-paginated") or "text/event-stream" in content
         assert inspect.iscoroutinefunction(method) is (not lazy), operation["operationId"]

@@ -57,7 +57,7 @@ def run(pytester: pytest.Pytester, source: str, *, ini: str = "") -> pytest.RunR
         f"ccx_mock_clock_start = {CLOCK_START}\n{ini}"
     )
     pytester.makepyfile(PRELUDE + textwrap.dedent(source))
-    return pytester.runpytest(*STRICT)
+    return pytester.runpytest(*STRICT, "-rA")
 
 
 def test_a_sent_message_reaches_the_receiver_as_verified_typed_webhooks(
@@ -283,6 +283,92 @@ def test_the_async_client_works_and_is_closed_on_the_tests_loop(
     result.assert_outcomes(passed=1)
 
 
+ASYNC_TESTS = """
+async def me(client):
+    return (await client.me.retrieve()).workspace.name
+
+@pytest.mark.anyio
+async def test_anyio(ccx_async_client):
+    assert await me(ccx_async_client) == "Demo Workspace"
+
+@pytest.mark.asyncio
+async def test_asyncio(ccx_async_client):
+    assert await me(ccx_async_client) == "Demo Workspace"
+
+async def test_unmarked(ccx_async_client):
+    assert await me(ccx_async_client) == "Demo Workspace"
+
+@pytest.mark.anyio
+@pytest.mark.asyncio
+async def test_both(ccx_async_client):
+    assert await me(ccx_async_client) == "Demo Workspace"
+
+def test_sync(ccx_async_client):
+    assert ccx_async_client.strict_response_validation
+"""
+NOTHING_RUNS_IT = (
+    "*{test} uses ccx_async_client, an async fixture, but nothing runs the test on an event "
+    "loop. Mark it @pytest.mark.anyio (anyio comes with ccx-sdk: nothing to install), or "
+    "install pytest-asyncio and mark it @pytest.mark.asyncio*"
+)
+BOTH_LOOPS = "*{test} is marked anyio, but pytest-asyncio runs it*drop one of the two markers*"
+
+
+def outcomes(result: pytest.RunResult) -> dict[str, str]:
+    """Each test's outcome by name, from the -rA summary."""
+    found: dict[str, str] = {}
+    for line in result.outlines:
+        outcome, _, rest = line.partition(" ")
+        if outcome in ("PASSED", "FAILED", "ERROR"):
+            name = rest.split("::")[-1].split(" ")[0].split("[")[0]
+            found[name] = "ERROR" if outcome == "ERROR" or name in found else outcome
+    return found
+
+
+def test_the_async_client_runs_on_anyio_without_pytest_asyncio(pytester: pytest.Pytester) -> None:
+    pytester.makeini(f"[pytest]\nccx_mock_clock_start = {CLOCK_START}\n")
+    pytester.makepyfile(PRELUDE + ASYNC_TESTS)
+
+    result = pytester.runpytest(*STRICT, "-p", "no:asyncio", "-rA")
+
+    assert outcomes(result) == {
+        "test_anyio": "PASSED",
+        "test_asyncio": "ERROR",
+        "test_unmarked": "ERROR",
+        "test_both": "PASSED",
+        "test_sync": "ERROR",
+    }
+    result.stdout.fnmatch_lines_random(
+        [
+            "*test_sync uses ccx_async_client, an async fixture, in a sync test: that needs "
+            "pytest-asyncio installed*",
+            NOTHING_RUNS_IT.format(test="test_unmarked"),
+            NOTHING_RUNS_IT.format(test="test_asyncio")
+            + "marked asyncio, but pytest-asyncio is not installed, or is disabled*",
+        ]
+    )
+
+
+@pytest.mark.parametrize("mode", ["strict", "auto"])
+def test_the_async_client_runs_on_pytest_asyncio_in_either_mode(
+    pytester: pytest.Pytester, mode: str
+) -> None:
+    result = run(pytester, ASYNC_TESTS, ini=f"asyncio_mode = {mode}\n")
+
+    result_outcomes = outcomes(result)
+    assert result_outcomes["test_asyncio"] == "PASSED"
+    assert result_outcomes["test_sync"] == "PASSED"
+    assert result_outcomes["test_both"] == "ERROR"
+    result.stdout.fnmatch_lines_random([BOTH_LOOPS.format(test="test_both*")])
+    if mode == "strict":  # anyio runs what pytest-asyncio leaves unmarked
+        assert result_outcomes["test_anyio"] == "PASSED"
+        assert result_outcomes["test_unmarked"] == "ERROR"
+        result.stdout.fnmatch_lines_random([NOTHING_RUNS_IT.format(test="test_unmarked")])
+    else:  # auto mode takes every async test, and anyio cannot share it
+        assert result_outcomes["test_anyio"] == "ERROR"
+        assert result_outcomes["test_unmarked"] == "PASSED"
+
+
 def test_the_receiver_answers_forged_deliveries_400_and_keeps_them_out_of_events(
     pytester: pytest.Pytester,
 ) -> None:
@@ -414,4 +500,37 @@ def test_the_receiver_is_still_importable_from_the_plugin() -> None:
     assert ccx.pytest_plugin.WebhookReceiver is ccx.testing.WebhookReceiver
     assert ccx.pytest_plugin.WebhookDelivery is ccx.testing.WebhookDelivery
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
-        _ = ccx.pytest_plugin.Nope  # type: ignore[attr-defined]
+        _ = ccx.pytest_plugin.Nope
+
+
+def test_wait_for_has_an_overload_for_every_event_type_giving_its_class() -> None:
+    """The overloads are written out for type checkers; this keeps them true to the spec."""
+    import typing
+
+    from typing_extensions import Unpack, get_overloads
+
+    import ccx.types
+    from ccx._models import EventModel
+    from ccx.testing import WebhookReceiver
+
+    names = {name: getattr(ccx.types, name) for name in ccx.types.__all__}
+    event_classes = {
+        typing.get_args(model.model_fields["event"].annotation)[0]: model
+        for model in names.values()
+        if isinstance(model, type)
+        and issubclass(model, EventModel)
+        and model.__name__ != "UnknownEvent"
+    }
+    namespace = {**names, "Literal": typing.Literal, "Unpack": Unpack, "_WaitOptions": dict}
+
+    overloads = {}
+    for overload in get_overloads(WebhookReceiver.wait_for):
+        annotations = {
+            name: eval(annotation, namespace)  # the receiver's own annotation strings
+            for name, annotation in overload.__annotations__.items()
+        }
+        literal = typing.get_args(annotations["event_type"])
+        overloads[literal[0] if literal else annotations["event_type"]] = annotations["return"]
+
+    assert set(event_classes) == set(ccx.types.EVENT_TYPES)
+    assert overloads == {**event_classes, str: names["Event"]}

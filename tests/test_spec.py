@@ -320,10 +320,12 @@ def test_idempotency_location(operation_id: str) -> None:
         assert "Idempotency-Key" not in header_names
 
 
-def test_send_requires_the_idempotency_key_but_broadcasts_derive_one() -> None:
+def test_send_requires_the_idempotency_key_and_a_keyless_broadcast_is_documented() -> None:
     assert "idempotency_key" in schemas()["MessageSendRequest"]["required"]
     assert "idempotency_key" not in schemas()["BroadcastCreateRequest"]["required"]
-    assert "fingerprint" in by_id("broadcasts.create")[2]["description"]
+    assert "not deduplicated" in by_id("broadcasts.create")[2]["description"]
+    accepted = by_id("broadcasts.create")[2]["responses"]["202"]
+    assert "CCX-Warning" in accepted["headers"]
     assert not is_valid(
         "MessageSendRequest", {k: v for k, v in SEED_SEND.items() if k != "idempotency_key"}
     )
@@ -389,6 +391,25 @@ def test_list_operations_are_paginated() -> None:
     for _, _, operation, _ in operations():
         listing = operation["operationId"].split(".")[-1].startswith("list")
         assert bool(operation.get("x-ccx-paginated")) == listing, operation["operationId"]
+
+
+def _with_patterns(node: object) -> Iterator[Mapping[str, Any]]:
+    if isinstance(node, Mapping):
+        mapping = cast("Mapping[str, Any]", node)
+        if "pattern" in mapping:
+            yield mapping
+        for value in mapping.values():
+            yield from _with_patterns(value)
+    elif isinstance(node, list):
+        for value in cast("list[object]", node):
+            yield from _with_patterns(value)
+
+
+def test_every_pattern_says_in_words_what_it_expects() -> None:
+    """``x-ccx-expected`` is what an error shows instead of the regular expression."""
+    found = list(_with_patterns(spec()))
+    assert len(found) > 10
+    assert [s["pattern"] for s in found if not s.get("x-ccx-expected")] == []
 
 
 def test_request_schemas_forbid_unknown_fields() -> None:
@@ -566,10 +587,16 @@ def test_broadcast_events_is_a_resumable_stream_of_the_stream_union() -> None:
     data = schemas()["BroadcastStreamMessage"]["properties"]["data"]
     assert data["contentSchema"]["$ref"] == f"{SCHEMA_REF}BroadcastStreamEvent"
     assert "Last-Event-ID" in {p["name"] for p in parameters}
-    progress = {
+    progress = {  # the event webhook endpoints receive, the same envelope
+        "id": "evt_1",
+        "object": "event",
         "event": "broadcast.progress",
+        "created_at": "2026-11-28T12:00:00Z",
+        "api_version": "2026-11-01",
+        "trace_id": None,
         "data": {
             "broadcast_id": "brd_1",
+            "name": "Black Friday",
             "status": "running",
             "counts": dict.fromkeys(
                 ("total", "queued", "sent", "delivered", "read", "failed", "canceled"), 0
@@ -577,6 +604,10 @@ def test_broadcast_events_is_a_resumable_stream_of_the_stream_union() -> None:
         },
     }
     assert is_valid("BroadcastStreamEvent", progress)
+    assert is_valid("BroadcastProgressEvent", progress)
+    assert not is_valid(
+        "BroadcastStreamEvent", {"event": progress["event"], "data": progress["data"]}
+    )
     assert is_valid("BroadcastStreamEvent", {**progress, "event": "broadcast.completed"})
     assert not is_valid("BroadcastStreamEvent", {**progress, "event": "broadcast.paused"})
 

@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping
 from typing import cast
 
 import httpx
-from pydantic_core import PydanticSerializationError, to_json
 
 from ._constants import API_KEY_ENV, DEFAULT_BASE_URL
 from ._exceptions import CCXError, ConfigurationError, InvalidArgumentError
@@ -189,6 +188,10 @@ def _not_unicode(operation_id: str, name: str, value: str, error: UnicodeEncodeE
 
 def json_body(payload: Mapping[str, object], operation_id: str) -> bytes:
     """``payload`` as JSON; a value that cannot be sent is named by its path in the body."""
+    # Loaded by the first call with a body, not with the client (pydantic-core is the fastest
+    # serialiser at hand, and knows datetimes, UUIDs and decimals).
+    from pydantic_core import PydanticSerializationError, to_json
+
     try:
         return to_json(payload)
     except PydanticSerializationError:
@@ -226,6 +229,8 @@ def _unsendable(value: object, parts: tuple[str | int, ...], operation_id: str) 
             if found:
                 return found
         return ""
+    from pydantic_core import PydanticSerializationError, to_json
+
     try:
         to_json(value)
     except PydanticSerializationError:

@@ -12,7 +12,6 @@ import os
 import random
 import sys
 import time
-import uuid
 import warnings
 from collections.abc import Awaitable, Callable, Mapping
 from functools import cached_property
@@ -20,10 +19,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
-from typing_extensions import Self, override
 
 from . import _checks
 from ._budget import CallBudget
+from ._compat import override
 from ._constants import (
     API_KEY_ENV,
     API_VERSION,
@@ -46,7 +45,14 @@ from ._exceptions import (
 from ._logging import LoggingHook, configure_from_env, logger
 from ._operation import CallOptions, Operation
 from ._pool import Loop, Pool
-from ._ratelimit import RateLimit, RateLimitHook, RateLimitState, parse_rate_limit, throttle_delay
+from ._ratelimit import (
+    RateLimit,
+    RateLimitHook,
+    RateLimitState,
+    parse_rate_limit,
+    rate_limit_headers,
+    throttle_delay,
+)
 from ._request import (
     Attempt,
     AttemptHook,
@@ -61,13 +67,16 @@ from ._request import (
 from ._response import APIResponse
 from ._retry import async_retrying, retrying, should_retry
 from ._telemetry import TelemetryHook, call_span, record_call, safe_url
-from ._transports._deadline import deadline, install, within
+from ._transports._deadline import deadline, within
+from ._transports._direct import send, send_async
 from ._transports._ssl import shared_ssl_context
 from ._types import NOT_GIVEN, Body, NotGiven, Query, Timeout
 from ._version import __version__
 from .resources._root import AsyncResources, SyncResources
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from .webhooks import AsyncWebhooks, Webhooks
 
 __all__ = ["CCX", "AsyncCCX"]
@@ -80,6 +89,8 @@ _PACKAGE = os.path.dirname(__file__) + os.sep
 
 
 def _new_idempotency_key() -> str:
+    import uuid  # loaded by the first call that needs a key (it loads `platform`, slow to load)
+
     return str(uuid.uuid4())
 
 
@@ -251,7 +262,7 @@ class _BaseClient(Generic[HttpClient]):
     def _check(self, budget: CallBudget, attempt: Attempt, response: httpx.Response) -> Attempt:
         """Records the rate limit, then raises the typed error of an error response."""
         now = self._now()
-        rate_limit = parse_rate_limit(response.headers, now)
+        rate_limit = parse_rate_limit(rate_limit_headers(response.headers.raw), now)
         attempt.rate_limit = rate_limit
         if rate_limit is not None and self._rate_limit_state.update(rate_limit, now):
             logger.warning(
@@ -387,11 +398,34 @@ class CCX(_BaseClient[httpx.Client], SyncResources):
     ) -> None:
         """Reads ``CCX_API_KEY``, ``CCX_BASE_URL`` and ``CCX_WEBHOOK_SECRET`` when not given.
 
-        ``timeout`` bounds each network wait, ``attempt_timeout`` each attempt end to end
-        (default: twice the read timeout) and ``call_timeout`` the whole call, its retries and
-        their waits included. Responses are read leniently unless
-        ``strict_response_validation`` (see Errors in the docs). ``sleep`` and ``now`` replace
-        ``time.sleep`` and the clocks (for tests).
+        Args:
+            api_key: The token (``ccx_live_…``, ``ccx_test_…``); default ``$CCX_API_KEY``.
+            base_url: The API's address, without ``/v1``; default ``$CCX_BASE_URL``, else
+                ``https://api.ccx.co``.
+            timeout: Seconds for each network wait (connecting, each read, each write), or an
+                ``httpx.Timeout``; default 60 s, 5 s of it to connect. It applies to every
+                request, through ``http_client`` too.
+            max_retries: Retries of a failed call (default 2); each reuses its idempotency key.
+            attempt_timeout: Seconds for one attempt end to end, however slowly the bytes come;
+                default twice the read timeout (120 s). ``None`` removes the limit.
+            call_timeout: Seconds for the whole call: every attempt, the backoff and
+                ``Retry-After`` waits (default 300 s); past it, ``CallTimeoutError``.
+            default_headers: Headers sent with every request. They cannot replace
+                ``Authorization`` or ``CCX-Version``, which the SDK sets.
+            http_client: Your own ``httpx.Client``, used as given (a proxy, TLS settings,
+                event hooks, mounts); ``close()`` leaves it open. Not with ``transport``.
+            transport: An httpx transport for the client the SDK makes (``httpx.MockTransport``
+                in tests, say). Without one, that client honours the proxy variables
+                (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``); with one, not.
+            webhook_secret: The endpoint secret ``client.webhooks`` verifies with; default
+                ``$CCX_WEBHOOK_SECRET``.
+            throttle: Wait for the rate-limit window to reset instead of sending a request the
+                API would refuse with 429.
+            on_rate_limit_warning: Called when a window is nearly spent.
+            strict_response_validation: Refuse a response that breaks the spec, instead of
+                reading it leniently (for contract tests; see Errors in the docs).
+            sleep: Replaces ``time.sleep`` for retry waits (tests).
+            now: Replaces the clocks (tests).
         """
         self._configure(
             api_key,
@@ -421,6 +455,8 @@ class CCX(_BaseClient[httpx.Client], SyncResources):
                 timeout=self.timeout,
             )
             if transport is None:
+                from ._transports._backend import install  # needs httpcore, loaded by now
+
                 install(client)
             return client
 
@@ -510,14 +546,27 @@ class CCX(_BaseClient[httpx.Client], SyncResources):
         run_before(_HOOKS, attempt)
         try:
             with deadline(limit):
-                response = attempt.response = http.send(request, stream=stream)
-                if stream and response.status_code >= 300:
-                    response.read()
+                response = attempt.response = self._receive(http, request, stream, self._pool.owned)
         except httpx.TransportError as error:
             raise self._connection_error(budget, error, attempt) from error
         finally:
             run_after(_HOOKS, attempt)
         return self._check(budget, attempt, response)
+
+    @staticmethod
+    def _receive(
+        http: httpx.Client, request: httpx.Request, stream: bool, direct: bool
+    ) -> httpx.Response:
+        """The response, read whole unless streamed (an error response always is).
+
+        ``direct``: the SDK built ``http``, so it may skip the client layer (``_direct``).
+        """
+        if direct and not stream:
+            return send(http, request)
+        response = http.send(request, stream=stream)
+        if stream and response.status_code >= 300:
+            response.read()
+        return response
 
     def close(self) -> None:
         """Closes the connection pool (unless it was passed in as ``http_client``).
@@ -564,11 +613,13 @@ class AsyncCCX(_BaseClient[httpx.AsyncClient], AsyncResources):
         sleep: Callable[[float], Awaitable[None]] | None = None,
         now: Callable[[], float] | None = None,
     ) -> None:
-        """Reads ``CCX_API_KEY``, ``CCX_BASE_URL`` and ``CCX_WEBHOOK_SECRET`` when not given.
+        """Takes what `CCX` takes, in async form.
 
-        ``transport`` accepts ``ccx.AiohttpTransport()`` for high concurrency. The timeouts are
-        those of ``CCX``; responses are read leniently unless ``strict_response_validation``.
-        ``sleep`` and ``now`` replace ``asyncio.sleep`` and the clocks (for tests).
+        ``http_client`` is an ``httpx.AsyncClient``; ``transport`` an
+        ``httpx.AsyncBaseTransport``, such as ``ccx.AiohttpTransport()`` for high concurrency
+        (the proxy variables apply only without one, as for `CCX`); ``sleep`` replaces
+        ``asyncio.sleep``. The timeouts are those of `CCX`. Reads ``CCX_API_KEY``,
+        ``CCX_BASE_URL`` and ``CCX_WEBHOOK_SECRET`` when not given.
         """
         self._configure(
             api_key,
@@ -687,7 +738,7 @@ class AsyncCCX(_BaseClient[httpx.AsyncClient], AsyncResources):
         run_before(_HOOKS, attempt)
         try:
             response = attempt.response = await within(
-                limit, self._receive(http, request, stream), request
+                limit, self._receive(http, request, stream, self._pool.owned), request
             )
         except httpx.TransportError as error:
             raise self._connection_error(budget, error, attempt) from error
@@ -697,8 +748,11 @@ class AsyncCCX(_BaseClient[httpx.AsyncClient], AsyncResources):
 
     @staticmethod
     async def _receive(
-        http: httpx.AsyncClient, request: httpx.Request, stream: bool
+        http: httpx.AsyncClient, request: httpx.Request, stream: bool, direct: bool
     ) -> httpx.Response:
+        """The twin of ``CCX._receive``."""
+        if direct and not stream:
+            return await send_async(http, request)
         response = await http.send(request, stream=stream)
         if stream and response.status_code >= 300:
             await response.aread()

@@ -9,9 +9,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any, cast
 
 import httpx
-from typing_extensions import override
 
-from ._constants import API_KEY_ENV
+from ._compat import override
+from ._constants import API_KEY_ENV, BASE_URL_ENV
 from ._ratelimit import parse_retry_after
 
 __all__ = [
@@ -317,6 +317,10 @@ _HINTS_BY_CODE: Mapping[str, str] = {
     "sandbox_only": "test helpers need a sandbox token (ccx_test_…)",
     "invalid_version": "upgrade ccx-sdk: this API version is not accepted",
     "url_unreadable": "give a publicly readable URL, or pass the text as context",
+    "unknown_endpoint": (
+        f"this server has no such endpoint: check base_url ({BASE_URL_ENV}, without /v1), or "
+        "the server runs an older API than this ccx-sdk"
+    ),
 }
 
 _HINTS_BY_STATUS: Mapping[int, str] = {
@@ -327,7 +331,7 @@ _HINTS_BY_STATUS: Mapping[int, str] = {
         "the token lacks the scope (or environment) this call needs: create a token with "
         "that scope, or use a sandbox token for test helpers"
     ),
-    404: "check the id; resources of other workspaces are reported as not found",
+    404: "an id of another workspace's resource is reported as not found too",
     429: "wait for the rate-limit window to reset, or create the client with throttle=True",
     503: "the API is under maintenance: retry later",
 }
@@ -345,6 +349,8 @@ def _status_may_have_taken_effect(status_code: int, code: str | None) -> bool:
 
 
 def _hint(status_code: int, code: str | None, param: str | None) -> str | None:
+    if status_code == 404 and code is None:
+        code = "unknown_endpoint"  # no CCX error at all: base_url points at another server
     if code is not None and code in _HINTS_BY_CODE:
         return _HINTS_BY_CODE[code]
     if status_code in _HINTS_BY_STATUS:

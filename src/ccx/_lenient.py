@@ -89,8 +89,8 @@ def read_json(content: bytes | str, type_: Any, *, strict: bool) -> Any:
     """
     try:
         if is_model_class(type_):
-            return type_.model_validate_json(content)
-        return _declared_adapter(type_).validate_json(content)
+            return type_.model_validate_json(content, strict=strict or None)
+        return _declared_adapter(type_).validate_json(content, strict=strict or None)
     except pydantic.ValidationError as error:
         refusal = error
     try:

@@ -7,8 +7,7 @@ import os
 import re
 from collections.abc import Iterable
 
-from typing_extensions import override
-
+from ._compat import override
 from ._constants import LOG_ENV, REDACTED
 from ._request import Attempt
 

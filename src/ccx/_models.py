@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, Union
 
 import pydantic
 
@@ -28,6 +28,7 @@ __all__ = [
     "RawDocument",
     "UnknownVariant",
     "keep_raw",
+    "keep_request_id",
 ]
 
 _Known = TypeVar("_Known")
@@ -35,9 +36,43 @@ _Unknown = TypeVar("_Unknown")
 
 
 class BaseModel(pydantic.BaseModel):
-    """Response models keep fields they do not know, so a newer server never breaks parsing."""
+    """Response models keep fields they do not know, so a newer server never breaks parsing.
+
+    Every public name here is one the generator keeps free of API fields. The request id lives
+    in a slot, so it plays no part in equality, ``model_dump``, ``to_dict`` or ``repr``.
+    """
 
     model_config = pydantic.ConfigDict(extra="allow", populate_by_name=True)
+    __slots__ = ("_request_id",)
+
+    @property
+    def x_request_id(self) -> str | None:
+        """The ``X-Request-Id`` of the response this object was read from: quote it to CCX
+        support. Set on what a call returns (the object, each item of a page, each stream
+        event); None on objects nested in those, built in code, or received as webhooks."""
+        request_id: str | None = getattr(self, "_request_id", None)
+        return request_id
+
+    def to_dict(self, *, mode: Literal["json", "python"] = "json") -> dict[str, Any]:
+        """This object in the API's wire format: JSON names (``from``, not ``from_``), only the
+        fields the API sent (or the code set), fields unknown to this SDK included.
+
+        ``mode="json"`` (the default) gives JSON values (times as RFC 3339 text), so the dict
+        can go to ``json.dumps`` as it is; ``"python"`` keeps ``datetime`` objects.
+        ``model_dump()`` is pydantic's view instead: Python names, every field.
+        """
+        return self.model_dump(mode=mode, by_alias=True, exclude_unset=True, warnings=False)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """``to_dict()`` as JSON text; ``indent=None`` for one compact line."""
+        return self.model_dump_json(
+            indent=indent, by_alias=True, exclude_unset=True, warnings=False
+        )
+
+
+def keep_request_id(model: BaseModel, request_id: str | None) -> None:
+    """Records the response's request id on ``model`` (see ``BaseModel.x_request_id``)."""
+    object.__setattr__(model, "_request_id", request_id)
 
 
 @dataclass(frozen=True)
@@ -106,7 +141,7 @@ class EventModel(BaseModel):
             self, "_raw_source", None
         )
         if source is None:
-            return self.model_dump(mode="json", by_alias=True, exclude_unset=True, warnings=False)
+            return self.to_dict()
         document, path = source
         raw: dict[str, Any] = document.at(path)
         return raw

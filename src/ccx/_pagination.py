@@ -24,6 +24,9 @@ class PageBody(Protocol[T]):
     @property
     def next_cursor(self) -> str | None: ...
 
+    @property
+    def x_request_id(self) -> str | None: ...
+
 
 class _Page(Generic[T]):
     def __init__(self, body: PageBody[T]) -> None:
@@ -34,6 +37,8 @@ class _Page(Generic[T]):
         self.data: list[T] = body.data if isinstance(data, list) else []
         self.has_more = body.has_more is True
         self.next_cursor = cursor if isinstance(cursor, str) else None
+        self.x_request_id = body.x_request_id
+        """The ``X-Request-Id`` of the response this page was read from (each item has it too)."""
 
     def has_next_page(self) -> bool:
         return self.has_more and self.next_cursor is not None

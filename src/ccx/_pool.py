@@ -2,7 +2,7 @@
 
 A client created before ``os.fork()`` (gunicorn ``--preload``, Celery's prefork pool,
 ``multiprocessing`` with fork) must not share the parent's sockets: two processes reading one
-connection read each other's responses. So the pool remembers the process that opened it, and
+connection read each other's responses. So the pool remembers the process that created it, and
 a call from another process opens a fresh one. The inherited pool is left alone: closing it
 could end or corrupt connections the parent still uses (an event loop's selector, a TLS
 session), so its sockets are released when the child drops it.
@@ -57,11 +57,14 @@ class Pool(Generic[C]):
         it. ``reopenable``: calling ``open`` again gives an independent one (not so for an
         ``http_client=`` or ``transport=`` of the user's)."""
         self._open = open
-        self._owned = owned
+        self.owned = owned
+        """The SDK built the httpx client: nobody else has hooks, auth or cookies on it."""
         self._reopenable = reopenable
         self._kind = kind
-        self._client: C = open()
+        self._client: C | None = None
+        """Opened by the first call: creating a client loads no connection machinery."""
         self._process = os.getpid()
+        """The process the pool belongs to, from its creation on, opened or not."""
         self._loop: Loop | None = None
         self.closed = False
 
@@ -72,23 +75,30 @@ class Pool(Generic[C]):
                 f"This {self._kind} was closed (close(), or the end of its with block): "
                 f"create a new {self._kind} to make more calls."
             )
-        if self._process == os.getpid() and (self._loop is loop or self._loop is None):
+        client = self._client
+        if (
+            client is not None
+            and self._process == os.getpid()
+            and (self._loop is loop or self._loop is None)
+        ):
             self._loop = loop
-            return self._client
+            return client
         with _reopening:
             if self._process != os.getpid():
-                self._reopen("was created in another process (before os.fork())", loop)
-            elif self._loop is not None and self._loop is not loop:
+                return self._reopen("was created in another process (before os.fork())", loop)
+            if self._loop is not None and self._loop is not loop:
                 if not self._loop.is_closed():
                     raise ConfigurationError(
                         f"This {self._kind} is in use on another event loop that is still "
                         f"running: create one {self._kind} per event loop (per thread)."
                     )
-                self._reopen("was used on an event loop that is now closed", loop)
+                return self._reopen("was used on an event loop that is now closed", loop)
+            client = self._client if self._client is not None else self._open()
+            self._client = client
             self._loop = loop
-            return self._client
+            return client
 
-    def _reopen(self, why: str, loop: Loop | None) -> None:
+    def _reopen(self, why: str, loop: Loop | None) -> C:
         if not self._reopenable:
             raise ConfigurationError(
                 f"This {self._kind} {why}, and its http_client= or transport= is yours: the "
@@ -96,15 +106,16 @@ class Pool(Generic[C]):
                 f"responses. Create the {self._kind} where it is used (after the fork, inside "
                 "the event loop), or let it build its own connection pool."
             )
-        self._client = self._open()
+        client = self._client = self._open()
         self._process = os.getpid()
         self._loop = loop
+        return client
 
     def close(self, loop: Loop | None = None) -> C | None:
         """Marks the pool closed; returns the httpx client for the caller to close, unless it
         is the user's, or belongs to another process or event loop (it cannot be closed here)."""
         self.closed = True
-        if not self._owned or self._process != os.getpid():
+        if self._client is None or not self.owned or self._process != os.getpid():
             return None
         if self._loop is not None and loop is not None and self._loop is not loop:
             return None

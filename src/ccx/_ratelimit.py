@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
@@ -15,10 +15,13 @@ __all__ = [
     "parse_rate_limit",
     "parse_retry_after",
     "parse_seconds",
+    "rate_limit_headers",
     "throttle_delay",
 ]
 
 RateLimitHook = Callable[["RateLimit"], None]
+
+_PREFIX = b"x-ratelimit-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,21 @@ def parse_rate_limit(headers: Mapping[str, str], now: float) -> RateLimit | None
         reset_at=now + reset,
         warning="x-ratelimit-warning" in headers,
     )
+
+
+def rate_limit_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """The ``X-RateLimit-*`` headers of a response's ``headers.raw``, by lower-case name.
+
+    One pass over the headers: ``httpx.Headers.get`` scans them all for every name it is asked.
+    A repeated header is joined with ", ", as ``Headers.get`` does.
+    """
+    found: dict[str, str] = {}
+    for name, value in raw:
+        if name[: len(_PREFIX)].lower() == _PREFIX:
+            key = name.decode("latin-1").lower()
+            text = value.decode("latin-1")
+            found[key] = f"{found[key]}, {text}" if key in found else text
+    return found
 
 
 def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:

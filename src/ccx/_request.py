@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, cast
@@ -128,6 +129,10 @@ def plan_request(
     if options.extra_headers:
         _checks.header_values(options.extra_headers, "extra_headers", refuse)
         request_headers.update(options.extra_headers)
+    # The SDK's own count, whatever the caller sent: later attempts overwrite it (``Attempt``).
+    for name in [name for name in request_headers if name.lower() == "ccx-retry-count"]:
+        del request_headers[name]
+    request_headers[RETRY_COUNT_HEADER] = "0"
 
     idempotency_key: str | None = None
     if operation.idempotency is not None:
@@ -185,11 +190,16 @@ class _Refusal:
         return InvalidArgumentError(f"{self.operation_id}: {problem}")
 
 
+_parsed_url = functools.lru_cache(maxsize=1024)(httpx.URL)
+"""``httpx.URL`` is immutable, and parsing one costs more than the rest of a request: calls to
+the same endpoint share it."""
+
+
 def build_request(plan: RequestPlan) -> httpx.Request:
     """The ``httpx.Request`` for a plan; attempts only change its retry-count header."""
     return httpx.Request(
         plan.method,
-        plan.url,
+        _parsed_url(plan.url),
         params=plan.params or None,
         headers=plan.headers,
         content=plan.content,
@@ -224,7 +234,8 @@ class Attempt:
     """Scratch space hooks use to carry their own values from ``before`` to ``after``."""
 
     def __post_init__(self) -> None:
-        self.request.headers[RETRY_COUNT_HEADER] = str(self.number)
+        if self.number:  # the plan's headers say 0 already
+            self.request.headers[RETRY_COUNT_HEADER] = str(self.number)
 
 
 class AttemptHook(Protocol):

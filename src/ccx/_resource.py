@@ -12,7 +12,8 @@ from typing_extensions import Self
 from ._models import BaseModel
 from ._operation import CallOptions, Operation
 from ._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
-from ._response import APIResponse, parse_json, parse_page
+from ._parsing import parse_json, parse_page
+from ._response import APIResponse, request_id_of
 from ._streaming import AsyncStream, Stream
 from ._types import Body, Query
 
@@ -31,7 +32,9 @@ def _result_parser(cast_to: Any, strict: bool) -> Callable[[httpx.Response], Any
         return lambda response: None
     if cast_to is bytes:
         return lambda response: response.content
-    return lambda response: parse_json(response.content, cast_to, strict=strict)
+    return lambda response: parse_json(
+        response.content, cast_to, strict=strict, request_id=request_id_of(response)
+    )
 
 
 def _page_query(query: Query | None, cursor: str | None) -> Query | None:
@@ -125,7 +128,10 @@ class SyncAPIResource(_Resource):
             return self._client._request(
                 operation,
                 parser=lambda response: SyncCursorPage(
-                    parse_page(response.content, page, strict=strict), next_page
+                    parse_page(
+                        response.content, page, strict=strict, request_id=request_id_of(response)
+                    ),
+                    next_page,
                 ),
                 path=path,
                 query=_page_query(query, cursor),
@@ -173,8 +179,8 @@ class SyncAPIResource(_Resource):
 
         strict = client.strict_response_validation
 
-        def parse(data: str) -> Any:
-            return parse_json(data, event, strict=strict)
+        def parse(data: str, request_id: str | None) -> Any:
+            return parse_json(data, event, strict=strict, request_id=request_id)
 
         if self._raw_response:
             return open_stream(None)  # type: ignore[return-value]  # typed by to_raw_response_wrapper
@@ -256,7 +262,10 @@ class AsyncAPIResource(_Resource):
             return await self._client._request(
                 operation,
                 parser=lambda response: AsyncCursorPage(
-                    parse_page(response.content, page, strict=strict), next_page
+                    parse_page(
+                        response.content, page, strict=strict, request_id=request_id_of(response)
+                    ),
+                    next_page,
                 ),
                 path=path,
                 query=_page_query(query, cursor),
@@ -307,8 +316,8 @@ class AsyncAPIResource(_Resource):
 
         strict = client.strict_response_validation
 
-        def parse(data: str) -> Any:
-            return parse_json(data, event, strict=strict)
+        def parse(data: str, request_id: str | None) -> Any:
+            return parse_json(data, event, strict=strict, request_id=request_id)
 
         if self._raw_response:
             return open_stream(None)  # type: ignore[return-value]  # typed by async_stream_raw_wrapper

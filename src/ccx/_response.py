@@ -1,17 +1,17 @@
-"""Raw responses (``APIResponse``) and parsing response bodies into models."""
+"""Raw responses (``APIResponse``) and the wrappers that type raw resources.
+
+Nothing here loads pydantic: a call's ``APIResponse`` exists before its body is parsed (see
+``ccx._parsing``, loaded with the first resource).
+"""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar, cast, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, cast
 
 import httpx
-from typing_extensions import ParamSpec, override
 
-from ._exceptions import ResponseValidationError
-from ._lenient import Unreadable, is_model_class, read_json
-from ._models import BaseModel, EventModel, RawDocument, UnknownVariant, keep_raw
+from ._compat import override
 from ._ratelimit import RateLimit
 
 if TYPE_CHECKING:
@@ -23,8 +23,7 @@ __all__ = [
     "async_paginator_raw_wrapper",
     "async_stream_raw_wrapper",
     "async_to_raw_response_wrapper",
-    "parse_json",
-    "parse_page",
+    "request_id_of",
     "to_raw_response_wrapper",
 ]
 
@@ -35,56 +34,9 @@ P = ParamSpec("P")
 _UNSET: Any = object()
 
 
-def parse_json(content: bytes | str, cast_to: Any, *, strict: bool) -> Any:
-    """Reads a response body into ``cast_to`` (see ``ccx._lenient``), keeping events' raw JSON."""
-    try:
-        value = read_json(content, cast_to, strict=strict)
-    except Unreadable as unreadable:
-        name: str | None = getattr(cast_to, "__name__", None)
-        advice = (
-            "If the API is newer than this SDK, upgrade ccx-sdk, or read it leniently "
-            "(strict_response_validation=False)"
-            if unreadable.breaks_schema
-            else "This is not a response of the CCX API"
-        )
-        raise ResponseValidationError(
-            f"The response is not {f'a valid {name}' if name else 'valid'}: "
-            f"{unreadable.reason}. {advice}."
-        ) from None
-    if isinstance(value, EventModel):
-        keep_raw(value, RawDocument(content))
-    return value
-
-
-def parse_page(content: bytes | str, page: type[BaseModel], *, strict: bool) -> Any:
-    """Reads one page of a list; events on it keep their raw JSON, as read from the page."""
-    body = parse_json(content, page, strict=strict)
-    items: Any = body.data
-    if _holds_events(page) and isinstance(items, list):
-        document = RawDocument(content)
-        for index, item in enumerate(cast("list[object]", items)):
-            if isinstance(item, EventModel):
-                keep_raw(item, document, ("data", index))
-    return body
-
-
-@functools.lru_cache(maxsize=64)
-def _holds_events(page: type[BaseModel]) -> bool:
-    items = page.model_fields["data"].annotation
-    return any(
-        is_model_class(member) and issubclass(member, EventModel) for member in _members(items)
-    )
-
-
-def _members(type_: Any) -> list[Any]:
-    """Every type ``type_`` is made of, through lists, unions and ``Annotated``."""
-    arguments = get_args(type_)
-    if get_origin(type_) is Annotated:
-        metadata = [item.model for item in arguments[1:] if isinstance(item, UnknownVariant)]
-        return _members(arguments[0]) + metadata
-    if not arguments:
-        return [type_]
-    return [member for argument in arguments for member in _members(argument)]
+def request_id_of(response: httpx.Response) -> str | None:
+    request_id: str | None = response.headers.get("x-request-id")
+    return request_id
 
 
 class APIResponse(Generic[T]):
@@ -114,8 +66,7 @@ class APIResponse(Generic[T]):
 
     @property
     def request_id(self) -> str | None:
-        request_id: str | None = self.http_response.headers.get("x-request-id")
-        return request_id
+        return request_id_of(self.http_response)
 
     @property
     def idempotent_replayed(self) -> bool:

@@ -187,7 +187,7 @@ class Stream(Generic[E]):
         response: httpx.Response | None,
         *,
         connect: Callable[[str | None], httpx.Response],
-        parse: Callable[[str], E],
+        parse: Callable[[str, str | None], E],
         sleep: Callable[[float], None],
         frame_timeout: float | None = None,
     ) -> None:
@@ -210,6 +210,7 @@ class Stream(Generic[E]):
         response = self._open()
         while True:
             received = False
+            request_id = response.headers.get("x-request-id")
             clock = _FrameClock(self._frame_timeout)
             try:
                 chunks = response.iter_bytes()
@@ -222,7 +223,7 @@ class Stream(Generic[E]):
                     clock.after_read(decoder)
                     for sse in events:
                         received = True
-                        event = self._parse(sse.data)
+                        event = self._parse(sse.data, request_id)
                         yield event
                         if _is_terminal(sse, event):
                             return
@@ -232,7 +233,7 @@ class Stream(Generic[E]):
                 response.close()
             for sse in decoder.end():
                 received = True
-                event = self._parse(sse.data)
+                event = self._parse(sse.data, request_id)
                 yield event
                 if _is_terminal(sse, event):
                     return
@@ -275,7 +276,7 @@ class AsyncStream(Generic[E]):
         response: httpx.Response | None,
         *,
         connect: Callable[[str | None], Awaitable[httpx.Response]],
-        parse: Callable[[str], E],
+        parse: Callable[[str, str | None], E],
         sleep: Callable[[float], Awaitable[None]],
         frame_timeout: float | None = None,
     ) -> None:
@@ -298,6 +299,7 @@ class AsyncStream(Generic[E]):
         response = await self._open()
         while True:
             received = False
+            request_id = response.headers.get("x-request-id")
             clock = _FrameClock(self._frame_timeout)
             try:
                 chunks = response.aiter_bytes()
@@ -309,7 +311,7 @@ class AsyncStream(Generic[E]):
                     clock.after_read(decoder)
                     for sse in events:
                         received = True
-                        event = self._parse(sse.data)
+                        event = self._parse(sse.data, request_id)
                         yield event
                         if _is_terminal(sse, event):
                             return
@@ -319,7 +321,7 @@ class AsyncStream(Generic[E]):
                 await response.aclose()
             for sse in decoder.end():
                 received = True
-                event = self._parse(sse.data)
+                event = self._parse(sse.data, request_id)
                 yield event
                 if _is_terminal(sse, event):
                     return

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from typing import Final, Literal, TypeAlias
 
 import httpx
-from typing_extensions import override
+
+from ._compat import override
 
 __all__ = ["NOT_GIVEN", "Body", "Headers", "NotGiven", "Query", "Timeout"]
 

@@ -16,7 +16,9 @@ Fixtures:
 - ``ccx_client`` / ``ccx_async_client``: clients bound to ``ccx_mock``, closed after the test.
   Their waits (retry backoff, ``Retry-After``) move the mock clock instead of sleeping. They are
   strict (``strict_response_validation=True``): a response that drifts from the spec fails the
-  test instead of being read leniently.
+  test instead of being read leniently. Tests using ``ccx_async_client`` run on an event loop:
+  ``@pytest.mark.anyio`` (anyio's plugin comes with httpx) or ``@pytest.mark.asyncio``
+  (pytest-asyncio); without either, the fixture fails saying so.
 - ``ccx_webhook_receiver``: a `ccx.testing.WebhookReceiver` registered on ``ccx_mock`` for
   every event, verifying each delivery's signature and, strictly, its shape; ``wait_for``
   advances the mock clock until the event arrives.
@@ -24,9 +26,11 @@ Fixtures:
 ``WebhookReceiver`` and ``WebhookDelivery`` live in `ccx.testing`; importing them from here
 still works.
 
-    @pytest.mark.ccx_mock(faults="status=503,rate=0.5,seed=7")
+    @pytest.mark.ccx_mock(faults="status=503,rate=0.3,seed=7")  # 30% of requests fail
     def test_order_confirmation(ccx_client, ccx_webhook_receiver):
-        message = ccx_client.messages.send(to="+15550000001", channel="whatsapp", ...)
+        message = ccx_client.messages.send(
+            to="+15550000001", channel="whatsapp", template=ORDER, max_retries=5
+        )
         event = ccx_webhook_receiver.wait_for("message.read", message_id=message.id)
 """
 
@@ -34,7 +38,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+import inspect
+import types
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final, cast
 
 import pytest
@@ -86,6 +92,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             f"ini option {SCOPE_OPTION} = {scope!r} is not valid: use 'function' or 'session'."
         )
+    _register_async_client(config)
 
 
 def _mock_server_class() -> type[MockServer]:
@@ -218,22 +225,69 @@ def ccx_client(ccx_mock: MockServer) -> Iterator[CCX]:
         yield client
 
 
-def _async_fixture(function: Callable[..., AsyncIterator[Any]]) -> Any:
-    """An async fixture for pytest-asyncio when it is installed (any mode), else for anyio."""
-    try:
-        import pytest_asyncio
-    except ImportError:
-        return pytest.fixture(function)
-    return pytest_asyncio.fixture(function)
+_ASYNC_RUNNERS: Final = ("asyncio", "anyio")
+"""The markers of the plugins that run async tests, in the order they claim one: pytest-asyncio
+(whose auto mode marks every async test) takes a test it marks before anyio can, so a test
+marked both ways runs on pytest-asyncio's loop while that plugin is active."""
 
 
-@_async_fixture
-async def ccx_async_client(ccx_mock: MockServer) -> AsyncIterator[AsyncCCX]:
+@pytest.fixture
+def ccx_async_client(request: pytest.FixtureRequest) -> AsyncCCX:
     """A strict `ccx.AsyncCCX` on the demo workspace's sandbox token, closed after the test.
 
     Like ``ccx_client``, it reads the mock's clock, its waits advance that clock, and it refuses
-    a response that breaks the spec.
+    a response that breaks the spec. It is made and closed on the test's event loop, so the
+    test must run on one: mark it ``@pytest.mark.anyio`` (nothing to install), or
+    ``@pytest.mark.asyncio`` with pytest-asyncio (or its ``asyncio_mode = auto``).
     """
+    plugins = request.config.pluginmanager
+    marked = [name for name in _ASYNC_RUNNERS if request.node.get_closest_marker(name)]
+    runner = next((name for name in marked if plugins.has_plugin(name)), None)
+    sync = not inspect.iscoroutinefunction(request.function)
+    if runner is None and sync and plugins.has_plugin("asyncio"):
+        runner = "asyncio"  # pytest-asyncio makes async fixtures for sync tests too
+    if runner is None:
+        pytest.fail(_no_event_loop(request.node.name, marked, sync=sync), pytrace=False)
+    if runner == "asyncio" and "anyio" in marked:
+        # anyio's plugin would make the client on its own loop, and pytest-asyncio's would use it.
+        pytest.fail(
+            f"{request.node.name} is marked anyio, but pytest-asyncio runs it (asyncio_mode = "
+            "auto marks every async test), and ccx_async_client cannot live on both plugins' "
+            "event loops: drop one of the two markers, or pytest-asyncio's auto mode.",
+            pytrace=False,
+        )
+    client: AsyncCCX = request.getfixturevalue(_ASYNC_CLIENT_FIXTURES[runner])
+    return client
+
+
+def _no_event_loop(test: str, marked: list[str], *, sync: bool) -> str:
+    if sync:
+        return (
+            f"{test} uses ccx_async_client, an async fixture, in a sync test: that needs "
+            "pytest-asyncio installed (it makes async fixtures on its own loop), or make the "
+            "test async and mark it @pytest.mark.anyio (anyio comes with ccx-sdk)."
+        )
+    disabled = (
+        " It is marked asyncio, but pytest-asyncio is not installed, or is disabled (-p no:asyncio)."
+        if "asyncio" in marked
+        else ""
+    )
+    return (
+        f"{test} uses ccx_async_client, an async fixture, but nothing runs the test on an event "
+        "loop. Mark it @pytest.mark.anyio (anyio comes with ccx-sdk: nothing to install), or "
+        "install pytest-asyncio and mark it @pytest.mark.asyncio (or set asyncio_mode = auto "
+        f"in your pytest ini).{disabled}"
+    )
+
+
+_ASYNC_CLIENT_FIXTURES: Final = {
+    "anyio": "_ccx_async_client_anyio",
+    "asyncio": "_ccx_async_client_asyncio",
+}
+"""The fixture that makes the client on each runner's event loop."""
+
+
+async def _async_client(ccx_mock: MockServer) -> AsyncIterator[AsyncCCX]:
     import asyncio
 
     async def advance(seconds: float) -> None:
@@ -243,6 +297,23 @@ async def ccx_async_client(ccx_mock: MockServer) -> AsyncIterator[AsyncCCX]:
         sleep=advance, now=ccx_mock.clock.now, strict_response_validation=True
     ) as client:
         yield client
+
+
+def _register_async_client(config: pytest.Config) -> None:
+    """Registers, for each async plugin present, the fixture that makes the client on its loop.
+
+    anyio's plugin runs a plain async fixture on its test's loop; pytest-asyncio, in either
+    mode, runs one made with its own decorator.
+    """
+    holder = types.ModuleType("ccx_async_client")  # pytest finds fixtures on modules
+    holder.anyio = pytest.fixture(_async_client, name=_ASYNC_CLIENT_FIXTURES["anyio"])  # type: ignore[attr-defined]
+    if config.pluginmanager.has_plugin("asyncio"):
+        import pytest_asyncio
+
+        holder.asyncio = pytest_asyncio.fixture(  # type: ignore[attr-defined]
+            _async_client, name=_ASYNC_CLIENT_FIXTURES["asyncio"]
+        )
+    config.pluginmanager.register(holder, "ccx-async-client")
 
 
 @pytest.fixture

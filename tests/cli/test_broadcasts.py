@@ -19,7 +19,7 @@ import pytest
 from ccx import CCX
 from ccx.cli._broadcasts import progress_line, tally
 from ccx.mock import MockServer
-from ccx.types.broadcasts import BroadcastProgress
+from ccx.types import BroadcastEventData
 
 from .conftest import COMMAND, Invoke, TokenFactory
 
@@ -94,7 +94,7 @@ def test_watch_without_a_terminal_prints_a_line_per_update_then_the_completion(
     assert final.status == "completed"
     *progress, completion = result.stdout.splitlines()
     assert progress == [
-        progress_line(BroadcastProgress.model_validate(update["data"]))
+        progress_line(BroadcastEventData.model_validate(update["data"]))
         for update in updates
         if update["event"] == "broadcast.progress"
     ]

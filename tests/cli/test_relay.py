@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 
 import httpx
@@ -24,7 +24,7 @@ def app() -> Iterator[WebhookReceiver]:
 
 
 @contextmanager
-def relay_to(url: str, reports: list[Forwarded]) -> Iterator[Relay]:
+def relay_to(url: str, reports: list[Forwarded]) -> Generator[Relay, None, None]:
     with httpx.Client() as http:
         yield Relay(
             endpoint_secret=ENDPOINT_SECRET,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -48,7 +48,7 @@ def registered_endpoint(client: CCX) -> WebhookEndpoint:
 @contextmanager
 def beside_the_command(
     client: CCX, steps: Callable[[WebhookEndpoint], None], signum: int = signal.SIGINT
-) -> Iterator[None]:
+) -> Generator[None, None, None]:
     """Run ``steps`` once the endpoint exists, then stop the command with ``signum``."""
     failures: list[BaseException] = []
 

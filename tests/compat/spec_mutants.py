@@ -16,12 +16,13 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import jsonschema
 import yaml
 from hypothesis import find
 from hypothesis import strategies as st
+from jsonschema.protocols import Validator
 
 ROOT = Path(__file__).parents[2]
 SPEC: dict[str, Any] = yaml.safe_load((ROOT / "openapi" / "openapi.yaml").read_text())
@@ -63,7 +64,7 @@ def is_open_enum(schema: Mapping[str, Any]) -> bool:
 
 
 def _kind(schema: Mapping[str, Any]) -> str | None:
-    kind = schema.get("type")
+    kind: str | list[str] | None = schema.get("type")
     if isinstance(kind, list):
         return next((k for k in kind if k != "null"), None)
     return kind
@@ -71,6 +72,8 @@ def _kind(schema: Mapping[str, Any]) -> str | None:
 
 @functools.cache
 def _matching(pattern: str, min_length: int, max_length: int) -> str:
+    """A string matching ``pattern``; searched for once, when this module loads (see below):
+    hypothesis refuses ``find`` inside a ``@given`` test."""
     found: str = find(
         st.from_regex(pattern, fullmatch=True),
         lambda text: min_length <= len(text) <= max_length,
@@ -89,7 +92,7 @@ def valid_instance(schema: Mapping[str, Any]) -> Any:
     if kind == "object" or "properties" in schema:
         if "properties" in schema:
             return {name: valid_instance(prop) for name, prop in schema["properties"].items()}
-        extra = schema.get("additionalProperties", True)
+        extra: bool | dict[str, Any] = schema.get("additionalProperties", True)
         return {"key": valid_instance(extra) if isinstance(extra, dict) and extra else "value"}
     if kind == "array":
         return [valid_instance(schema.get("items", {})) for _ in range(schema.get("minItems", 1))]
@@ -159,7 +162,7 @@ def mutations(schema: Mapping[str, Any], instance: Any, path: Path_ = ()) -> Ite
         yield Mutation("add_field", path, ADDED_FIELD)
         properties: dict[str, Any] = schema.get("properties", {})
         extra = schema.get("additionalProperties")
-        for name, value in instance.items():
+        for name, value in cast("dict[str, Any]", instance).items():
             inner = properties.get(name, extra if isinstance(extra, dict) else None)
             if name in properties:
                 yield Mutation("remove", (*path, name))
@@ -196,13 +199,29 @@ class Variant:
             return self.schema
         tag = body.get(self.tag_field)
         known = resolve(SCHEMAS[self.schema])["properties"][self.tag_field]["const"]
-        return self.schema if tag == known else f"Unknown{self.union}"
+        return self.schema if tag == known else unknown_model(self.union)
 
     def valid(self, body: Any) -> bool:
         """Whether ``body`` matches the schema (the union's, for a variant): the oracle."""
         name = self.union or self.schema
-        document = {"$ref": f"#/components/schemas/{name}", "components": SPEC["components"]}
-        return jsonschema.Draft202012Validator(document).is_valid(body)
+        return _validator(name).is_valid(body)
+
+
+def _validator(schema_name: str) -> Validator:
+    """Typed as jsonschema's protocol, whose ``is_valid`` is typed; the class's stub is not."""
+    document = {"$ref": f"#/components/schemas/{schema_name}", "components": SPEC["components"]}
+    return jsonschema.Draft202012Validator(document)
+
+
+def unknown_model(union: str) -> str:
+    """The model of a variant ``union`` does not know: every union of webhook events shares
+    ``UnknownEvent``, as it shares their models; any other union has its own."""
+    webhook_events = {
+        ref_name(webhook["post"]["requestBody"]["content"]["application/json"]["schema"])
+        for webhook in SPEC["webhooks"].values()
+    }
+    options = {ref_name(option) for option in SCHEMAS[union]["oneOf"]}
+    return "UnknownEvent" if options <= webhook_events else f"Unknown{union}"
 
 
 def variants(schema_name: str) -> list[Variant]:
@@ -240,7 +259,7 @@ def _required_arguments(operation: Mapping[str, Any]) -> tuple[tuple[str, Any], 
     ]
     body = operation.get("requestBody", {}).get("content", {}).get("application/json")
     if body is not None:
-        example = next(iter(body.get("examples", {}).values()), {}).get("value")
+        example = next(iter(body.get("examples", {}).values()), dict[str, Any]()).get("value")
         if example is not None:  # the spec's own request, which satisfies every rule
             return (*found, *example.items())
         schema = resolve(body["schema"])
@@ -291,3 +310,7 @@ def webhook_event_schemas() -> list[tuple[str, str]]:
         )
         for event_type, item in SPEC["webhooks"].items()
     ]
+
+
+for _name in SCHEMAS:  # every pattern's string, found now, outside any test
+    valid_instance({"$ref": f"#/components/schemas/{_name}"})

@@ -48,7 +48,7 @@ MESSAGE: dict[str, Any] = {
 @pytest.fixture(autouse=True)
 def _fresh_log(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test sees the once-per-process log as a new process would."""
-    monkeypatch.setattr(_lenient, "reported", set())
+    monkeypatch.setattr(_lenient, "reported", set[tuple[str, str]]())
 
 
 def signed(body: bytes) -> dict[str, str]:

@@ -52,6 +52,7 @@ def filter_failure(
         return True
     parameters: Iterable[Any] = case.operation.headers
     declared = {str(parameter.name).lower() for parameter in parameters} | _ALWAYS_SENT
+    # schemathesis types it as requests' CaseInsensitiveDict, a generic it leaves unparameterised.
     headers: object = case.headers  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
     sent = cast("Mapping[str, object]", headers or {})
     return not {name.lower() for name in sent} - declared

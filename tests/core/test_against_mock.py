@@ -9,9 +9,10 @@ from typing_extensions import override
 from ccx._client import CCX, AsyncCCX
 from ccx._exceptions import NotFoundError
 from ccx.mock import MockServer
+from ccx.types import TemplateInputParam
 
 
-def template(client: CCX) -> dict[str, object]:
+def template(client: CCX) -> TemplateInputParam:
     chosen = next(t for t in client.templates.list() if t.status == "approved")
     variables = {str(n): f"value {n}" for n in range(1, chosen.body.count("{{") + 1)}
     return {"name": chosen.name, "language": chosen.language, "variables": variables}
@@ -52,7 +53,20 @@ def test_unknown_ids_are_not_found(ccx_client: CCX) -> None:
         ccx_client.messages.retrieve("msg_does_not_exist")
 
     assert raised.value.request_id is not None
-    assert "check the id" in str(raised.value)
+    assert str(raised.value).count("check the id") == 1
+
+
+def test_a_base_url_with_a_wrong_path_is_an_unknown_endpoint(ccx_mock: MockServer) -> None:
+    # (One ending in /v1 is refused before anything is sent: tests/core/test_misuse.py.)
+    with (
+        ccx_mock.client(base_url=f"{ccx_mock.url}/api") as client,  # requests /api/v1/me
+        pytest.raises(NotFoundError) as raised,
+    ):
+        client.me.retrieve()
+
+    assert raised.value.code == "unknown_endpoint"
+    assert "check base_url (CCX_BASE_URL, without /v1)" in str(raised.value)
+    assert "check the id" not in str(raised.value)
 
 
 async def test_async_client_against_the_mock(ccx_async_client: AsyncCCX) -> None:

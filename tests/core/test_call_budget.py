@@ -274,8 +274,8 @@ def test_attempt_limit(
 @pytest.mark.parametrize("value", [0, -1, "30", True, float("nan"), float("inf")])
 def test_a_budget_must_be_a_positive_number(value: object) -> None:
     with pytest.raises(ConfigurationError, match="`call_timeout` must be a positive number"):
-        CCX(API_KEY, call_timeout=value)  # type: ignore[arg-type]
+        CCX(API_KEY, call_timeout=value)  # type: ignore[arg-type]  # wrong type on purpose: tests the runtime check
     with pytest.raises(ConfigurationError, match="`attempt_timeout` must be a positive number"):
-        CCX(API_KEY, attempt_timeout=value)  # type: ignore[arg-type]
+        CCX(API_KEY, attempt_timeout=value)  # type: ignore[arg-type]  # wrong type on purpose: tests the runtime check
     with CCX(API_KEY) as client, pytest.raises(InvalidArgumentError, match="`call_timeout`"):
-        client.me.retrieve(call_timeout=value)  # type: ignore[arg-type]
+        client.me.retrieve(call_timeout=value)  # type: ignore[arg-type]  # wrong type on purpose: tests the runtime check

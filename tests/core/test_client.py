@@ -210,7 +210,7 @@ def test_unknown_fields_are_kept(server: ScriptedServer, messages: Messages) -> 
 @pytest.mark.parametrize("bad_id", ["", None])
 def test_bad_path_parameters_name_the_field(messages: Messages, bad_id: object) -> None:
     with pytest.raises(InvalidArgumentError, match="`id`"):
-        messages.retrieve(bad_id)  # type: ignore[arg-type]
+        messages.retrieve(bad_id)  # type: ignore[arg-type]  # wrong type on purpose: tests the runtime check
 
 
 def test_path_parameters_are_escaped(server: ScriptedServer, messages: Messages) -> None:
@@ -333,7 +333,7 @@ def test_rate_limit_tracking_across_threads(server: ScriptedServer, clock: FakeC
     ) as client:
         messages = Messages(client)
         with ThreadPoolExecutor(max_workers=8) as pool:
-            results = list(pool.map(lambda _: messages.retrieve("msg_1"), range(40)))
+            results = list(pool.map(messages.retrieve, ["msg_1"] * 40))
 
         assert len(results) == 40
         assert client.rate_limit is not None

@@ -17,7 +17,7 @@ from ccx._client import CCX, AsyncCCX
 from ccx._constants import STREAM_MAX_RECONNECTS
 from ccx._exceptions import APIConnectionError, APITimeoutError
 from ccx._transports import AiohttpTransport
-from ccx._transports._deadline import DeadlineBackend
+from ccx._transports._backend import DeadlineBackend
 
 from ._drip import DripServer, Phase
 from ._resources import AsyncMessages, Messages, Progress
@@ -179,7 +179,7 @@ def test_a_stream_may_outlive_its_limit_while_frames_keep_coming(server: Scripte
 def test_time_spent_between_events_is_the_callers(server: ScriptedServer) -> None:
     steady_stream(server, gap=0.0)
     with CCX(API_KEY, base_url=server.base_url, attempt_timeout=1.0) as client:
-        events = []
+        events: list[object] = []
         for event in Messages(client).events("brd_1"):
             events.append(event)
             if len(events) <= 2:

@@ -127,7 +127,8 @@ def test_rate_limit_error_carries_retry_after() -> None:
         (403, "missing_scope", "scope"),
         (422, "window_closed", "send a template message first"),
         (409, "idempotency_key_reused", "use a new key"),
-        (404, "not_found", "check the id"),
+        (404, "resource_not_found", "another workspace's resource is reported as not found"),
+        (404, "unknown_endpoint", "check base_url (CCX_BASE_URL, without /v1)"),
     ],
 )
 def test_messages_say_how_to_fix(status: int, code: str, hint: str) -> None:
@@ -189,3 +190,26 @@ def test_any_error_body_maps_to_a_status_error(status: int, body: bytes) -> None
     assert isinstance(error, APIStatusError)
     assert error.status_code == status
     assert str(error).startswith(str(status))
+
+
+def test_a_404_says_check_the_id_once_and_an_unknown_path_is_another_problem() -> None:
+    missing = error_from_response(
+        response(
+            404,
+            envelope(
+                code="resource_not_found",
+                message="No message with id 'msg_1' exists in this workspace; check the id.",
+            ),
+        ),
+        NOW,
+    )
+    elsewhere = httpx.Response(
+        404,
+        content=b"<html>Not Found</html>",
+        request=httpx.Request("GET", "https://example.com/v1/messages"),
+    )
+
+    assert str(missing).count("check the id") == 1
+    assert "base_url" not in str(missing)
+    assert "check base_url" in str(error_from_response(elsewhere, NOW))
+    assert "check the id" not in str(error_from_response(elsewhere, NOW))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import httpx
 import pytest
 
@@ -88,3 +90,62 @@ class TestBoundedAuditLog:
         request_ids = [http.get("/v1/me").headers["x-request-id"] for _ in range(8)]
         entries = http.get("/v1/audit_logs").json()["data"]
         assert [e["request_id"] for e in entries] == request_ids[::-1][:5]
+
+
+def call_with(server: MockServer, secret: str) -> httpx.Response:
+    return httpx.get(f"{server.url}/v1/me", headers={"Authorization": f"Bearer {secret}"})
+
+
+def fingerprint_of(secret: str) -> str:
+    return f"ccx_test_…sha256:{hashlib.sha256(secret.encode()).hexdigest()[:12]}"
+
+
+def test_refused_authentications_are_logged_under_the_known_token(
+    server: MockServer, http: httpx.Client, other_http: httpx.Client
+) -> None:
+    create = {"scopes": ["audit:read"], "environment": "test"}
+    revoked = http.post("/v1/tokens", json=create).json()
+    http.delete(f"/v1/tokens/{revoked['id']}")
+    expiring = http.post("/v1/tokens", json={**create, "ttl_seconds": 60}).json()
+    rotated = http.post("/v1/tokens", json=create).json()
+    http.post(f"/v1/tokens/{rotated['id']}/rotate")
+    server.advance(24 * 3600)
+
+    calls = {
+        "token_revoked": (revoked, call_with(server, revoked["secret"])),
+        "token_expired": (expiring, call_with(server, expiring["secret"])),
+        "token_rotated": (rotated, call_with(server, rotated["secret"])),
+    }
+    for code, (_, response) in calls.items():
+        assert (response.status_code, response.json()["error"]["code"]) == (401, code)
+
+    entries = {e["request_id"]: e for e in http.get("/v1/audit_logs").json()["data"]}
+    for token, response in calls.values():
+        entry = entries[response.headers["x-request-id"]]
+        assert (entry["token_id"], entry["status"], entry["path"]) == (token["id"], 401, "/v1/me")
+        assert entry["token_fingerprint"] == fingerprint_of(token["secret"])
+        assert token["secret"] not in str(entry)
+    # Filtering by token finds them; another workspace sees none of it.
+    by_token = http.get("/v1/audit_logs", params={"token_id": revoked["id"]}).json()["data"]
+    assert [e["status"] for e in by_token][:1] == [401]
+    theirs = other_http.get("/v1/audit_logs").json()["data"]
+    assert not any(e["status"] == 401 for e in theirs)
+    # Successful calls carry no fingerprint.
+    assert all("token_fingerprint" not in e for e in entries.values() if e["status"] != 401)
+
+
+def test_a_secret_no_token_ever_had_is_logged_nowhere(
+    server: MockServer, http: httpx.Client, other_http: httpx.Client
+) -> None:
+    refused = call_with(server, "ccx_test_" + "x" * 32)
+    assert refused.status_code == 401
+    request_id = refused.headers["x-request-id"]
+    for client in (http, other_http):
+        entries = client.get("/v1/audit_logs").json()["data"]
+        assert request_id not in {e["request_id"] for e in entries}
+
+
+def test_calls_to_unknown_paths_are_logged(http: httpx.Client) -> None:
+    missing = http.get("/v1/nowhere")
+    latest = http.get("/v1/audit_logs").json()["data"][0]
+    assert (latest["request_id"], latest["status"]) == (missing.headers["x-request-id"], 404)

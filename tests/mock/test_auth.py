@@ -8,17 +8,15 @@ import pytest
 from ccx.mock import MockServer
 
 
-def call(
-    server: MockServer, secret: str | None, method: str, path: str, **kwargs: object
-) -> httpx.Response:
+def call(server: MockServer, secret: str | None, method: str, path: str) -> httpx.Response:
     headers = {} if secret is None else {"Authorization": f"Bearer {secret}"}
-    return httpx.request(method, server.url + path, headers=headers, **kwargs)  # type: ignore[arg-type]
+    return httpx.request(method, server.url + path, headers=headers)
 
 
 def create_token(http: httpx.Client, **body: object) -> dict[str, object]:
     response = http.post("/v1/tokens", json={"environment": "test", **body})
     assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 def error_code(response: httpx.Response) -> str:

@@ -142,7 +142,7 @@ def test_a_clock_starts_at_the_instant_its_rfc3339_start_names(moment: datetime)
 )
 def test_an_ambiguous_or_unreadable_start_is_refused(start: object, explanation: str) -> None:
     with pytest.raises(ValueError, match=re.escape(explanation)):
-        clock_start_seconds(start)  # type: ignore[arg-type]
+        clock_start_seconds(start)  # type: ignore[arg-type]  # wrong type on purpose: tests the runtime check
 
 
 def test_a_running_clock_runs_on_from_its_start() -> None:

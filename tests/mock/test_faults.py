@@ -199,6 +199,21 @@ async def test_header_rate_with_a_seed_is_a_reproducible_stream(clock: FrozenClo
     assert set(runs[0]) == {200, 503}
 
 
+async def test_requests_opting_out_leave_the_seeded_sequence_alone(clock: FrozenClock) -> None:
+    """A seed promises the same faults on every run, whoever else talks to the mock (the pytest
+    plugin's webhook receiver registers with ``error_rate=0`` in the middle of a test)."""
+    config = MockConfig(faults="error_rate=0.5,status=503,seed=7")
+    async with in_process(config, FrozenClock(start=clock.now())) as client:
+        alone = await statuses(client, 40)
+    async with in_process(config, FrozenClock(start=clock.now())) as client:
+        interleaved: list[int] = []
+        for _ in range(40):
+            opted_out = await client.get("/v1/me", headers={FAULT: "error_rate=0"})
+            assert opted_out.status_code == 200
+            interleaved.append((await client.get("/v1/me")).status_code)
+    assert interleaved == alone
+
+
 def test_injected_drops_print_no_server_traceback(caplog: pytest.LogCaptureFixture) -> None:
     """A drop is on purpose: users' CI logs must not fill with uvicorn tracebacks."""
     server_logger = logging.getLogger("uvicorn")  # uvicorn's loggers do not reach the root

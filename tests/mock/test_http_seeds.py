@@ -83,16 +83,41 @@ def test_same_key_other_recipient_is_409(server: MockServer, http: httpx.Client)
     assert message_count(server) == 1
 
 
-def test_identical_broadcast_without_a_key_is_a_replay(http: httpx.Client) -> None:
-    """The broadcast example has no idempotency_key: its body's fingerprint stands in for one."""
+def test_the_keyless_broadcast_example_works_and_says_it_is_not_deduplicated(
+    server: MockServer, http: httpx.Client
+) -> None:
+    """The broadcast example has no idempotency_key: it is accepted, and not deduplicated (the
+    same campaign sent again a week later is a new broadcast, as the user meant)."""
     first = http.post("/v1/broadcasts", content=BROADCAST_EXAMPLE, headers=CURL_HEADERS)
-    second = http.post("/v1/broadcasts", content=BROADCAST_EXAMPLE, headers=CURL_HEADERS)
+    assert first.status_code == 202, first.text
+    assert first.headers["ccx-warning"].startswith("idempotency_key_missing: ")
+    server.advance(24 * 3600)
+    again = http.post("/v1/broadcasts", content=BROADCAST_EXAMPLE, headers=CURL_HEADERS)
+    assert again.status_code == 202
+    assert again.json()["id"] != first.json()["id"]
+    assert "idempotent-replayed" not in again.headers
+    assert again.headers["ccx-warning"].startswith("idempotency_key_missing: ")
+    listed = http.get("/v1/broadcasts").json()["data"]
+    assert {first.json()["id"], again.json()["id"]} <= {item["id"] for item in listed}
+
+
+def test_a_broadcast_with_a_key_is_deduplicated_without_a_warning(http: httpx.Client) -> None:
+    keyed = BROADCAST_EXAMPLE.replace(b'"name"', b'"idempotency_key": "bf-1", "name"', 1)
+    first = http.post("/v1/broadcasts", content=keyed, headers=CURL_HEADERS)
+    second = http.post("/v1/broadcasts", content=keyed, headers=CURL_HEADERS)
     assert second.json()["id"] == first.json()["id"]
     assert second.headers["idempotent-replayed"] == "true"
-    changed = BROADCAST_EXAMPLE.replace(b"Batch 1", b"Batch 2")
-    third = http.post("/v1/broadcasts", content=changed, headers=CURL_HEADERS)
-    assert third.status_code == 202
-    assert third.json()["id"] != first.json()["id"]
+    assert "ccx-warning" not in first.headers
+    assert "ccx-warning" not in second.headers
+
+
+def test_the_sdk_always_sends_a_key(server: MockServer) -> None:
+    with server.client() as client:
+        segment = client.segments.create(name="s", recipients=["+5511999990000"])
+        raw = client.broadcasts.with_raw_response.create(
+            name="n", template="black_friday_2026", language="pt_BR", segment_id=segment.id
+        )
+    assert "ccx-warning" not in raw.headers
 
 
 async def test_fifty_concurrent_identical_sends_make_one_message(server: MockServer) -> None:

@@ -19,7 +19,7 @@ def assert_envelope(response: httpx.Response, status: int, code: str) -> dict[st
     assert set(error) >= ENVELOPE_FIELDS
     assert error["code"] == code
     assert error["request_id"] == response.headers["x-request-id"]
-    return error  # type: ignore[no-any-return]
+    return error
 
 
 def test_success_carries_request_id_and_rate_limit_headers(http: httpx.Client) -> None:
@@ -116,7 +116,7 @@ async def test_in_process_app_speaks_the_same_http(asgi: httpx.AsyncClient) -> N
 def test_an_unexpected_failure_is_still_an_envelope(server: MockServer, http: httpx.Client) -> None:
     """The last-resort handler: a broken record must not turn into a bare 500 page."""
     template = server.state.workspaces["wks_demo"].templates["signup_otp"]
-    template.body = None  # type: ignore[assignment]
+    template.body = None  # type: ignore[assignment]  # a broken record on purpose
     error = assert_envelope(http.get("/v1/templates/signup_otp"), 500, "internal_error")
     assert error["type"] == "api_error"
     assert error["retryable"] is True
@@ -129,7 +129,7 @@ def test_server_errors_are_not_saved_for_replay(server: MockServer, http: httpx.
     )
     assert created.status_code == 201
     template = server.state.workspaces["wks_demo"].templates["promo"]
-    template.body = None  # type: ignore[assignment]
+    template.body = None  # type: ignore[assignment]  # a broken record on purpose
     key = {"Idempotency-Key": "approve-once"}
     failed = http.post("/v1/test_helpers/templates/promo/approve", headers=key)
     assert failed.status_code == 500

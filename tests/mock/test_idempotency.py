@@ -264,9 +264,9 @@ def same_json(first: object, second: object) -> bool:
             same_json(value, other[key]) for key, value in cast("dict[str, object]", first).items()
         )
     if isinstance(first, list):
-        items = cast("list[object]", second)
-        return len(first) == len(items) and all(
-            same_json(a, b) for a, b in zip(cast("list[object]", first), items, strict=True)
+        mine, theirs = cast("list[object]", first), cast("list[object]", second)
+        return len(mine) == len(theirs) and all(
+            same_json(a, b) for a, b in zip(mine, theirs, strict=True)
         )
     return first == second
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
 from messaging_helpers import (
     CUSTOMER,
+    LATE_DELIVERY,
     READS,
     SENT_ONLY,
     UNDELIVERABLE,
@@ -99,22 +102,102 @@ async def test_undeliverable_without_fallback_just_fails(
     assert [item["id"] for item in listed] == [sent["id"]]
 
 
-async def test_upstream_failures_go_through_the_retry_buffer_then_fail(
+async def attempts_at(
+    asgi: httpx.AsyncClient, clock: FrozenClock, message_id: str, waits: Sequence[float]
+) -> None:
+    """Step through ``waits``: each attempt comes exactly ``wait`` seconds after the previous."""
+    for wait in waits:
+        before = (await fetch(asgi, message_id))["attempts"]
+        await clock.advance(wait - 0.01)
+        assert (await fetch(asgi, message_id))["attempts"] == before, wait
+        await clock.advance(0.01)
+        assert (await fetch(asgi, message_id))["attempts"] == before + 1, wait
+
+
+RETRIES = [2, 4, 8, 16, 32, 60, 300]
+"""The waits before the retry buffer's 7 retries."""
+FIRST_CHECK = 1800
+SIX_HOURS = 6 * 3600
+SEVEN_DAYS = 7 * 24 * 3600
+
+
+async def test_upstream_failures_go_through_the_retry_buffer_then_reconcile_for_7_days(
     asgi: httpx.AsyncClient, clock: FrozenClock
 ) -> None:
     sent = await send(asgi, message(UPSTREAM_FAILURE))
     await clock.advance(0)
-    # Attempt n+1 comes 2, 4, 8, 16, 32 and 60 s after attempt n; the 7th attempt is the last.
-    for attempt, wait in enumerate((2, 4, 8, 16, 32, 60), start=1):
-        current = await fetch(asgi, sent["id"])
-        assert (current["status"], current["attempts"]) == ("queued", attempt)
-        await clock.advance(wait - 0.01)
-        assert (await fetch(asgi, sent["id"]))["attempts"] == attempt
-        await clock.advance(0.01)
+    assert (await fetch(asgi, sent["id"]))["attempts"] == 1
+    await attempts_at(asgi, clock, sent["id"], RETRIES)
+    # 7 retries done: reconciliation begins, first 30 min later, then every 6 h.
+    await attempts_at(asgi, clock, sent["id"], [FIRST_CHECK, SIX_HOURS, SIX_HOURS])
+    current = await fetch(asgi, sent["id"])
+    assert (current["status"], current["attempts"]) == ("queued", 11)
+    assert "failed_at" not in current
+
+    # 28 checks fit in the 7 days; a last one comes when they end, and only then is it failed.
+    checks = 28
+    await clock.advance((checks - 3) * SIX_HOURS)
+    assert (await fetch(asgi, sent["id"]))["attempts"] == 8 + checks
+    last_check = SEVEN_DAYS - FIRST_CHECK - (checks - 1) * SIX_HOURS
+    await clock.advance(last_check - 0.01)
+    assert (await fetch(asgi, sent["id"]))["status"] == "queued"
+    await clock.advance(0.01)
     failed = await fetch(asgi, sent["id"])
-    assert (failed["status"], failed["attempts"]) == ("failed", 7)
+    assert (failed["status"], failed["attempts"]) == ("failed", 8 + checks + 1)
     assert failed["error"]["code"] == "upstream_unavailable"
     assert failed["error"]["upstream_code"] == 502
+    reconciliation_began = sent_at_seconds(sent) + sum(RETRIES)
+    assert seconds(failed["failed_at"]) == reconciliation_began + SEVEN_DAYS
+    events = [event["event"] for event in await events_of(asgi, sent["id"])]
+    assert events == ["message.queued", "message.failed"]
+
+
+async def test_late_delivery_recipient_is_delivered_by_reconciliation(
+    asgi: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    sent = await send(asgi, message(LATE_DELIVERY, fallback=["sms"]))
+    await clock.advance(0)
+    await attempts_at(asgi, clock, sent["id"], [*RETRIES, FIRST_CHECK])
+    # The upstream recovers 3 h after the message was queued: the next check delivers it.
+    await clock.advance(3 * 3600)
+    assert (await fetch(asgi, sent["id"]))["status"] == "queued"
+    await clock.advance(SIX_HOURS - 3 * 3600)
+    await clock.advance(1)
+    delivered = await fetch(asgi, sent["id"])
+    assert (delivered["status"], delivered["attempts"]) == ("delivered", 10)
+    assert seconds(delivered["sent_at"]) == sent_at_seconds(sent) + sum(RETRIES) + (
+        FIRST_CHECK + SIX_HOURS
+    )
+    assert "error" not in delivered
+    events = [event["event"] for event in await events_of(asgi, sent["id"])]
+    assert events == ["message.queued", "message.sent", "message.delivered"]
+    # Delivered late is still delivered: no fallback went out.
+    listed = (await asgi.get("/v1/messages", params={"to": LATE_DELIVERY})).json()["data"]
+    assert [item["id"] for item in listed] == [sent["id"]]
+
+
+async def test_forcing_a_status_ends_reconciliation(
+    asgi: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    sent = await send(asgi, message(UPSTREAM_FAILURE))
+    await clock.advance(sum(RETRIES) + FIRST_CHECK + 1)
+    forced = await asgi.post(
+        f"/v1/test_helpers/messages/{sent['id']}/set_status", json={"status": "delivered"}
+    )
+    assert forced.status_code == 200, forced.text
+    attempts = (await fetch(asgi, sent["id"]))["attempts"]
+    await clock.advance(SEVEN_DAYS)
+    after = await fetch(asgi, sent["id"])
+    assert (after["status"], after["attempts"]) == ("delivered", attempts)
+
+
+def seconds(stamp: str) -> float:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def sent_at_seconds(sent: dict[str, Any]) -> float:
+    """When the send's first attempt was made: the moment it was created, on the frozen clock."""
+    return seconds(sent["created_at"])
 
 
 async def test_sent_only_recipient_never_leaves_sent(

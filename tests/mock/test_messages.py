@@ -259,7 +259,7 @@ def test_any_recipient_text_gets_a_4xx_or_a_202_never_a_500(http: httpx.Client, 
         assert response.json()["error"]["param"] == "to"
 
 
-_CONTENT = st.fixed_dictionaries(
+_CONTENT: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
     {},
     optional={
         "template": st.fixed_dictionaries(

@@ -21,7 +21,7 @@ from referencing import Registry, Resource
 from ccx.mock import FrozenClock
 
 SPEC = yaml.safe_load((Path(__file__).parents[2] / "openapi" / "openapi.yaml").read_text())
-REGISTRY: Registry[Any] = Registry().with_resource(
+REGISTRY: Registry[Any] = Registry[Any]().with_resource(
     "urn:spec",
     Resource.from_contents(SPEC, default_specification=referencing.jsonschema.DRAFT202012),
 )

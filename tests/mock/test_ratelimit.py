@@ -125,3 +125,78 @@ class TestBurstWindow:
         assert recovered.headers["x-ratelimit-limit"] == "6000"
         # five served before, this one: the refused request was not counted
         assert int(recovered.headers["x-ratelimit-remaining"]) == 6000 - 6
+
+
+def rate_headers(response: httpx.Response) -> tuple[int, int]:
+    return int(response.headers["x-ratelimit-limit"]), int(
+        response.headers["x-ratelimit-remaining"]
+    )
+
+
+def test_refusals_before_a_token_is_known_carry_the_client_address_window(
+    server: MockServer,
+) -> None:
+    with httpx.Client(base_url=server.url) as anonymous:
+        missing = anonymous.get("/v1/me")
+        invalid = anonymous.get("/v1/me", headers={"Authorization": "Bearer ccx_test_nope"})
+        unknown_path = anonymous.get("/v1/nowhere")
+    assert [r.status_code for r in (missing, invalid, unknown_path)] == [401, 401, 404]
+    assert [rate_headers(r) for r in (missing, invalid, unknown_path)] == [
+        (20, 19),
+        (20, 18),
+        (20, 17),
+    ]
+    assert all(int(r.headers["x-ratelimit-reset"]) >= 1 for r in (missing, invalid, unknown_path))
+    assert missing.headers["www-authenticate"] == 'Bearer realm="ccx"'
+
+
+def test_unknown_paths_and_methods_count_against_the_token(http: httpx.Client) -> None:
+    unknown_path = http.get("/v1/nowhere")
+    wrong_method = http.delete("/v1/me")
+    assert (unknown_path.status_code, wrong_method.status_code) == (404, 405)
+    assert wrong_method.headers["allow"] == "GET, HEAD"
+    assert [rate_headers(r) for r in (unknown_path, wrong_method)] == [(20, 19), (20, 18)]
+    assert rate_headers(http.get("/v1/me")) == (20, 17)
+
+
+def test_too_large_and_wrong_media_type_carry_the_headers(http: httpx.Client) -> None:
+    too_large = http.post(
+        "/v1/segments",
+        content=b"{" + b" " * 300_000 + b"}",
+        headers={"Content-Type": "application/json"},
+    )
+    wrong_type = http.post(
+        "/v1/segments", content=b"name=x", headers={"Content-Type": "text/plain"}
+    )
+    assert (too_large.status_code, wrong_type.status_code) == (413, 415)
+    # Refused before the request counts, so both show the window as it stands.
+    assert [rate_headers(r) for r in (too_large, wrong_type)] == [(20, 20), (20, 20)]
+
+
+async def test_guessing_tokens_is_throttled_per_address_and_spares_valid_tokens(
+    asgi: httpx.AsyncClient,
+) -> None:
+    guesses = [
+        await asgi.get("/v1/me", headers={"Authorization": f"Bearer ccx_test_guess{n}"})
+        for n in range(22)
+    ]
+    statuses = [r.status_code for r in guesses]
+    assert statuses == [401] * 20 + [429, 429]
+    warned = [n for n, r in enumerate(guesses) if "x-ratelimit-warning" in r.headers]
+    assert warned[:1] == [18]  # under 10 % of 20 left: from the 19th guess on
+    refused = guesses[-1]
+    assert refused.json()["error"]["code"] == "rate_limited"
+    assert "client address" in refused.json()["error"]["message"]
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    # The same address with a valid token is limited by the token's own window.
+    assert (await asgi.get("/v1/me")).status_code == 200
+
+
+def test_the_address_table_is_bounded() -> None:
+    limiter = RateLimiter(20, 1_000, subject="client address", max_keys=2)
+    limiter.consume("10.0.0.1", 0.0)
+    limiter.consume("10.0.0.1", 0.0)
+    limiter.consume("10.0.0.2", 0.0)
+    limiter.consume("10.0.0.3", 0.0)  # 10.0.0.1 is forgotten
+    assert limiter.peek("10.0.0.2", 0.0)["X-RateLimit-Remaining"] == "19"
+    assert limiter.peek("10.0.0.1", 0.0)["X-RateLimit-Remaining"] == "20"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pytest
@@ -88,9 +89,9 @@ async def test_timers_tasks_and_effects_wait_for_the_commit_and_never_come_after
     for outcome in ("rollback", "commit"):
         transaction = Transaction()
         with transaction:
-            clock.call_later(1, lambda outcome=outcome: happened.append(f"timer {outcome}"))
+            clock.call_later(1, partial(happened.append, f"timer {outcome}"))
             clock.spawn(task())
-            after_commit(lambda outcome=outcome: happened.append(f"effect {outcome}"))
+            after_commit(partial(happened.append, f"effect {outcome}"))
             assert happened == []
         getattr(transaction, outcome)()
     await clock.advance(2)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any, cast
 
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+import ccx
+from ccx.mock import MockServer
 
 JSON = {"Content-Type": "application/json"}
 
@@ -18,7 +22,7 @@ def refusal(response: httpx.Response, status: int, code: str) -> dict[str, objec
     error = response.json()["error"]
     assert error["code"] == code
     assert error["request_id"] == response.headers["x-request-id"]
-    return error  # type: ignore[no-any-return]
+    return error
 
 
 def test_malformed_json(http: httpx.Client) -> None:
@@ -115,8 +119,8 @@ def test_body_on_an_operation_without_one(http: httpx.Client) -> None:
     ("query", "param"),
     [({"limit": 1_000_000}, "limit"), ({"limit": 0}, "limit"), ({"limit": "ten"}, "limit")],
 )
-def test_bad_query_parameters(http: httpx.Client, query: dict[str, object], param: str) -> None:
-    error = refusal(http.get("/v1/templates", params=query), 400, "invalid_request")  # type: ignore[arg-type]
+def test_bad_query_parameters(http: httpx.Client, query: dict[str, int | str], param: str) -> None:
+    error = refusal(http.get("/v1/templates", params=query), 400, "invalid_request")
     assert error["param"] == param
     assert "query parameter" in str(error["message"])
 
@@ -183,3 +187,79 @@ def test_arbitrary_json_objects_never_cause_a_server_error(
     assert response.status_code < 500, response.text
     if response.status_code >= 400:
         assert response.json()["error"]["request_id"] == response.headers["x-request-id"]
+
+
+def _patterns(schema: object) -> Iterator[str]:
+    if isinstance(schema, dict):
+        node = cast("dict[str, object]", schema)
+        pattern = node.get("pattern")
+        if isinstance(pattern, str):
+            yield pattern
+        for value in node.values():
+            yield from _patterns(value)
+    elif isinstance(schema, list):
+        for value in cast("list[object]", schema):
+            yield from _patterns(value)
+
+
+def test_every_pattern_the_mock_checks_has_words_for_it() -> None:
+    """The words come from the spec (``x-ccx-expected``) beside each pattern, so a pattern
+    added without them fails here rather than showing users a regular expression."""
+    from ccx.mock._spec import ROUTES
+    from ccx.mock._validation import expected_formats
+
+    checked = {
+        pattern
+        for route in ROUTES
+        for model in (route.body_model, route.query_model)
+        if model is not None
+        for pattern in _patterns(model.model_json_schema())
+    }
+
+    assert checked  # the walk finds the patterns at all
+    assert sorted(checked - set(expected_formats())) == []
+
+
+PATTERN_MISTAKES = [
+    ("messages.send", "to", {"to": "5511999990000", "channel": "sms", "text": "x"}),
+    ("otp.send", "to", {"to": "maria@example.com", "code": "4829", "template_name": "signup_otp"}),
+    ("otp.send", "code", {"to": "+5511999990000", "code": "4-8", "template_name": "signup_otp"}),
+    (
+        "templates.create",
+        "name",
+        {"name": "Order Confirmation", "language": "pt_BR", "category": "utility", "body": "Hi"},
+    ),
+    (
+        "templates.create",
+        "language",
+        {"name": "order", "language": "portuguese", "category": "utility", "body": "Hi"},
+    ),
+    (
+        "test_helpers.messages.simulate_inbound",
+        "from",
+        {"from_": "maria", "channel": "sms", "text": "Hi"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("operation", "param", "arguments"),
+    PATTERN_MISTAKES,
+    ids=[f"{operation} {param}" for operation, param, _ in PATTERN_MISTAKES],
+)
+def test_a_value_of_the_wrong_format_is_explained_in_words(
+    server: MockServer, operation: str, param: str, arguments: dict[str, object]
+) -> None:
+    from ccx.mock._validation import expected_formats
+
+    with server.client(max_retries=0) as client:
+        method: Any = client
+        for part in operation.split("."):
+            method = getattr(method, part)
+        with pytest.raises(ccx.BadRequestError) as raised:
+            method(**arguments)
+
+    error = raised.value
+    assert error.param == param
+    assert any(f"expected {words}." in error.message for words in expected_formats().values())
+    assert not set("^$[]{}\\") & set(error.message), error.message  # no regular expression

@@ -21,7 +21,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +30,7 @@ import httpx
 from typing_extensions import override
 
 import ccx
+from ccx import AiohttpTransport
 from ccx.mock import FrozenClock, MockConfig, MockServer
 from ccx.mock._demo import DEMO_WORKSPACE_ID
 from ccx.mock._faults import FAULT_HEADER
@@ -171,6 +172,38 @@ class AsyncCountingTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
+class AiohttpCountingTransport(AiohttpTransport):
+    """``AiohttpTransport`` counting as ``AsyncCountingTransport`` does, through both of the
+    ways the SDK sends with it (streamed, and read whole)."""
+
+    def __init__(self, tally: Tally) -> None:
+        super().__init__()
+        self._tally = tally
+
+    @override
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._counted(super().handle_async_request(request))
+
+    @override
+    async def handle_whole_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._counted(super().handle_whole_async_request(request))
+
+    async def _counted(self, sending: Awaitable[httpx.Response]) -> httpx.Response:
+        try:
+            response = await sending
+        except httpx.TransportError as error:
+            self._tally.failure(error)
+            raise
+        self._tally.response(response.status_code)
+        return response
+
+
+ASYNC_TRANSPORTS: dict[str, Callable[[Tally], httpx.AsyncBaseTransport]] = {
+    "httpx": AsyncCountingTransport,
+    "aiohttp": AiohttpCountingTransport,
+}
+
+
 @dataclass
 class Report:
     """The counts a run ends with; ``violations`` must be empty."""
@@ -240,7 +273,9 @@ def run_sync(calls: Sequence[Call], seed: int) -> Report:
     return report
 
 
-async def run_async(calls: Sequence[Call], seed: int, concurrency: int) -> Report:
+async def run_async(
+    calls: Sequence[Call], seed: int, concurrency: int, transport: str = "httpx"
+) -> Report:
     tally = Tally()
     with chaos_server(seed) as server:
 
@@ -248,7 +283,7 @@ async def run_async(calls: Sequence[Call], seed: int, concurrency: int) -> Repor
             await asyncio.to_thread(server.advance, seconds)
 
         async with server.async_client(
-            transport=AsyncCountingTransport(tally),
+            transport=ASYNC_TRANSPORTS[transport](tally),
             timeout=CLIENT_TIMEOUT,
             attempt_timeout=ATTEMPT_TIMEOUT,
             sleep=advance,
@@ -262,7 +297,7 @@ async def run_async(calls: Sequence[Call], seed: int, concurrency: int) -> Repor
                     results.append(await _send_async(client, call))
 
             await asyncio.gather(*(worker() for _ in range(concurrency)))
-        report = Report("async", results, tally)
+        report = Report(f"async ({transport})", results, tally)
         await asyncio.to_thread(_retry_raised, server, report)
     _audit(server, report)
     return report
@@ -339,7 +374,8 @@ def main(argv: Iterable[str] | None = None) -> int:
     calls = plan_calls(arguments.sends, seed)
     started = time.monotonic()
     reports = [run_sync(calls, seed)]
-    reports.append(asyncio.run(run_async(calls, seed, arguments.concurrency)))
+    for transport in ASYNC_TRANSPORTS:
+        reports.append(asyncio.run(run_async(calls, seed, arguments.concurrency, transport)))
     for report in reports:
         _print(report)
     print(f"chaos: {time.monotonic() - started:.0f} s")

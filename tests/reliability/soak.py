@@ -366,7 +366,8 @@ def judge(run: Run, receiver: Receiver) -> Verdict:
         subject = data.get("message_id") or data.get("broadcast_id")
         if subject:
             types_by_subject[subject].add(event["event"])
-        tag = (data.get("metadata") or {}).get("soak")
+        metadata: dict[str, Any] = data.get("metadata") or {}
+        tag = metadata.get("soak")
         if tag and event["event"] == "message.queued":
             ids_by_tag[tag].add(data["message_id"])
     duplicates = sum(1 for ids in ids_by_tag.values() if len(ids) > 1)

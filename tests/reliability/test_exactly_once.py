@@ -16,6 +16,7 @@ from ccx.mock._demo import DEMO_WORKSPACE_ID
 from ccx.mock._faults import FAULT_HEADER
 
 from .chaos import (
+    ASYNC_TRANSPORTS,
     BURSTY,
     FAILING_500,
     SLOW,
@@ -50,8 +51,11 @@ def test_sync_sends_under_faults_are_exactly_once() -> None:
     assert_exactly_once(run_sync(plan_calls(CALLS, SEED), SEED))
 
 
-async def test_concurrent_async_sends_under_faults_are_exactly_once() -> None:
-    assert_exactly_once(await run_async(plan_calls(CALLS, SEED), SEED, concurrency=16))
+@pytest.mark.parametrize("transport", list(ASYNC_TRANSPORTS))
+async def test_concurrent_async_sends_under_faults_are_exactly_once(transport: str) -> None:
+    assert_exactly_once(
+        await run_async(plan_calls(CALLS, SEED), SEED, concurrency=16, transport=transport)
+    )
 
 
 def test_a_send_that_raised_after_taking_effect_is_returned_not_repeated_on_retry() -> None:

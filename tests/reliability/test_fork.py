@@ -19,6 +19,7 @@ import time
 import warnings
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import Any, TypeVar
 
 import httpx
@@ -28,8 +29,6 @@ from ccx import CCX, AiohttpTransport, AsyncCCX, ConfigurationError
 from ccx.mock import FrozenClock, MockConfig, MockServer
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork()")
-
-T = TypeVar("T")
 
 T = TypeVar("T")
 
@@ -63,7 +62,7 @@ def send(client: CCX, sender: str, number: int) -> str | None:
 def send_many(client: CCX, sender: str, count: int) -> list[str]:
     """``count`` sends at once, from as many threads."""
     with ThreadPoolExecutor(count) as pool:
-        outcomes = pool.map(lambda number: send(client, sender, number), range(count))
+        outcomes = pool.map(partial(send, client, sender), range(count))
     return [problem for problem in outcomes if problem is not None]
 
 
@@ -92,7 +91,7 @@ def fork_children(
     lock a thread held at that moment (an import's, say) and would wait on it forever.
     """
     go_reading, go_writing = os.pipe()
-    children = []
+    children: list[tuple[int, int]] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: forking a threaded process
         for number in range(count):

@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
-from ccx.webhooks import SIGNATURE_HEADER, sign
+from ccx import ConfigurationError
+from ccx.webhooks import SIGNATURE_HEADER, WebhookSecretMissingError, sign
+from ccx.webhooks.django import verify_webhook as django_verify_webhook
 
 from ._apps import django_app, fastapi_app, flask_app
 from ._servers import SECRET, event_body, serve_asgi, serve_wsgi
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from ccx.types import Event
 
 OLD_SECRET = "whsec_before_rotation_77aa01"
 
@@ -32,8 +39,10 @@ def framework(request: pytest.FixtureRequest) -> Iterator[tuple[str, httpx.Clien
         "django": lambda: serve_wsgi(django_app()),
         "django-asgi": lambda: serve_asgi(django_app(asgi=True)),
     }[name]
-    with serve() as base_url, httpx.Client(base_url=base_url) as client:
-        yield name, client
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CCX_WEBHOOK_SECRET", SECRET)  # set before the app starts, as deployed
+        with serve() as base_url, httpx.Client(base_url=base_url) as client:
+            yield name, client
 
 
 def post(
@@ -172,7 +181,7 @@ def test_without_a_secret_argument_the_environment_secret_is_used(
     assert error["code"] == "signature_mismatch"
 
 
-def test_with_no_secret_anywhere_the_server_fails_rather_than_accepting(
+def test_a_secret_removed_after_startup_fails_requests_rather_than_accepting_them(
     framework: tuple[str, httpx.Client], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, client = framework
@@ -180,6 +189,35 @@ def test_with_no_secret_anywhere_the_server_fails_rather_than_accepting(
     body = event_body()
     # A misconfigured server is a 5xx (CCX redelivers later), never a 2xx that drops the event.
     assert post(client, body, sign(body, SECRET), "/configured").status_code == 500
+
+
+def django_view(request: HttpRequest, event: Event) -> None:
+    """Never served: decorating it is the startup under test."""
+
+
+STARTUPS: dict[str, Callable[[], object]] = {
+    "fastapi": fastapi_app,
+    "flask": flask_app,
+    "django": lambda: django_verify_webhook()(django_view),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STARTUPS))
+def test_with_no_secret_configured_the_app_fails_as_it_starts(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not at the first delivery, as a 500 that CCX would redeliver for a day and then drop."""
+    django_app()  # Django's settings exist before any view is decorated
+    monkeypatch.delenv("CCX_WEBHOOK_SECRET", raising=False)
+
+    with pytest.raises(ConfigurationError) as raised:
+        STARTUPS[name]()
+
+    assert isinstance(raised.value, WebhookSecretMissingError)
+    message = str(raised.value)
+    assert "pass secret='whsec_...'" in message
+    assert "CCX_WEBHOOK_SECRET environment variable" in message
+    assert ("settings.CCX_WEBHOOK_SECRET" in message) == (name == "django")
 
 
 def test_django_reads_the_secret_from_settings_first(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,6 +15,7 @@ import pytest
 from ccx import CCX
 from ccx.mock import MockServer
 from ccx.testing import WebhookReceiver
+from ccx.types import BroadcastCompletedEvent, BroadcastProgressEvent
 from ccx.webhooks import SignatureMismatchError, verify_signature
 
 from ._apps import django_app, fastapi_app, flask_app
@@ -28,7 +29,9 @@ SERVERS: dict[str, Callable[[], AbstractContextManager[str]]] = {
 
 
 @pytest.fixture(params=sorted(SERVERS))
-def receiver_url(request: pytest.FixtureRequest) -> Iterator[str]:
+def receiver_url(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    # The helpers check at startup that a secret is configured; each test sets the endpoint's.
+    monkeypatch.setenv("CCX_WEBHOOK_SECRET", "whsec_until_the_endpoint_exists")
     with SERVERS[request.param]() as base_url:
         yield f"{base_url}/configured"
 
@@ -139,3 +142,30 @@ def test_after_the_overlap_only_the_new_secret_signs(ccx_mock: MockServer, ccx_c
     verify_signature(delivery.body, delivery.headers, rotated.secret)
     with pytest.raises(SignatureMismatchError):
         verify_signature(delivery.body, delivery.headers, endpoint.secret)
+
+
+def test_a_broadcasts_stream_gives_the_events_its_webhooks_receive(
+    ccx_mock: MockServer, ccx_client: CCX
+) -> None:
+    """One class per event type: a handler (or an isinstance check) written for the webhook
+    serves the stream too, and the event ids match, so one deduplication covers both."""
+    segment = ccx_client.segments.create(
+        name="stream and webhooks", recipients=[f"+55119000{n:05d}" for n in range(3)]
+    )
+    with WebhookReceiver(mock=ccx_mock) as receiver:
+        receiver.register(ccx_client, events=["broadcast.progress", "broadcast.completed"])
+        broadcast = ccx_client.broadcasts.create(
+            name="both ways", template="black_friday_2026", language="pt_BR", segment_id=segment.id
+        )
+        receiver.wait_for("broadcast.completed")
+        with ccx_client.broadcasts.events(broadcast.id) as stream:
+            streamed = list(stream)  # a finished broadcast's stream replays it to the end
+        delivered = {event.id: event for event in receiver.events}
+
+    assert [type(event) for event in streamed[-2:]] == [
+        BroadcastProgressEvent,
+        BroadcastCompletedEvent,
+    ]
+    assert streamed == [delivered[event.id] for event in streamed]
+    assert len(streamed) == len(delivered)
+    assert streamed[-1].raw_dict["data"]["name"] == "both ways"

@@ -195,7 +195,7 @@ def test_the_timestamp_is_checked_against_the_clock_by_default() -> None:
 def test_the_replay_check_cannot_be_switched_off_by_accident() -> None:
     header = sign(BODY, SECRET, timestamp=NOW)
     with pytest.raises(TypeError, match="NO_TOLERANCE"):
-        verify_signature(BODY, header, SECRET, now=NOW, tolerance=None)  # type: ignore[arg-type]
+        verify_signature(BODY, header, SECRET, now=NOW, tolerance=None)  # type: ignore[arg-type]  # wrong type on purpose: tests the runtime check
     with pytest.raises(TypeError, match="NO_TOLERANCE"):
         verify_signature(BODY, header, SECRET, now=NOW, tolerance=True)
     for bad in (0, -1, 0.0, math.nan, math.inf):
@@ -207,7 +207,7 @@ def test_a_parsed_body_is_refused_with_a_hint_to_pass_the_raw_body() -> None:
     header = sign(BODY, SECRET, timestamp=NOW)
     parsed: dict[str, object] = json.loads(BODY)
     with pytest.raises(RawBodyRequiredError, match="raw request body") as caught:
-        verify_signature(parsed, header, SECRET, now=NOW)  # type: ignore[arg-type]
+        verify_signature(parsed, header, SECRET, now=NOW)  # type: ignore[arg-type]  # wrong type on purpose: tests the runtime check
     assert isinstance(caught.value, TypeError)
 
 
@@ -228,13 +228,13 @@ def test_a_wrong_secret_is_a_mismatch() -> None:
 def test_a_missing_or_empty_secret_is_a_configuration_error(secret: object) -> None:
     header = sign(BODY, SECRET, timestamp=NOW)
     with pytest.raises(WebhookSecretMissingError, match="secret"):
-        verify_signature(BODY, header, secret, now=NOW)  # type: ignore[arg-type]
+        verify_signature(BODY, header, secret, now=NOW)  # type: ignore[arg-type]  # wrong type on purpose: tests the runtime check
 
 
 @pytest.mark.parametrize("secret", [SECRET.encode(), 42, [SECRET, 42]])
 def test_a_secret_of_the_wrong_type_is_a_type_error(secret: object) -> None:
     with pytest.raises(TypeError, match="secret must be a str"):
-        verify_signature(BODY, "t=1,v1=x", secret, now=NOW)  # type: ignore[arg-type]
+        verify_signature(BODY, "t=1,v1=x", secret, now=NOW)  # type: ignore[arg-type]  # wrong type on purpose: tests the runtime check
 
 
 @given(
@@ -258,10 +258,10 @@ def test_secrets_never_appear_in_errors_or_reprs(secret: str, header: str | None
 
 def test_sign_refuses_what_it_cannot_sign_exactly() -> None:
     with pytest.raises(TypeError, match="serialise it first"):
-        sign({"event": "message.sent"}, SECRET)  # type: ignore[arg-type]
+        sign({"event": "message.sent"}, SECRET)  # type: ignore[arg-type]  # wrong type on purpose: tests the runtime check
     for bad in (-1, 1.5, True):
         with pytest.raises(TypeError, match="timestamp"):
-            sign(BODY, SECRET, timestamp=bad)  # type: ignore[arg-type]
+            sign(BODY, SECRET, timestamp=bad)  # type: ignore[arg-type]  # wrong type on purpose: tests the runtime check
 
 
 def test_the_public_surface() -> None:

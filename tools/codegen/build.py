@@ -304,8 +304,17 @@ class Builder:
 
         It has the fields every known variant has, none required: the discriminator as a plain
         string, an object field as a dict, a field of one type in all variants with that type.
+        Every union of webhook events shares one, ``UnknownEvent``, as they share their models.
         """
+        events = all(
+            "$ref" in option and self.spec.is_webhook_event(ref_name(option["$ref"]))
+            for option in options
+        )
+        if events:
+            hint = "Event"
         name = "Unknown" + hint
+        if name in self.types.location:
+            return self.reference(name, self.types.location[name])
         variants = [
             self.spec.schemas[ref_name(option["$ref"])] if "$ref" in option else option
             for option in options
@@ -321,10 +330,6 @@ class Builder:
             )
             for json_name in shared
         ]
-        events = all(
-            "$ref" in option and self.spec.is_webhook_event(ref_name(option["$ref"]))
-            for option in options
-        )
         description = (
             f"One of `{hint}`, whose `{discriminator}` this version of ccx-sdk does not know: "
             "a newer API sent it. Its fields are kept as received; upgrade ccx-sdk for its model."

@@ -83,8 +83,17 @@ AWARE_DATETIME = name("pydantic", "AwareDatetime")
 
 
 def union(members: Iterable[Expr]) -> Expr:
-    """The union of ``members``, each once, ``None`` last; a single member stands alone."""
-    unique = list(dict.fromkeys(members))
+    """The union of ``members``, each once, ``None`` last; a single member stands alone.
+
+    A member that is itself a union is flattened into it, so ``str | (str | datetime)`` is
+    ``str | datetime``.
+    """
+    flat = (
+        part
+        for member in members
+        for part in (member.members if isinstance(member, UnionOf) else (member,))
+    )
+    unique = list(dict.fromkeys(flat))
     if NONE in unique:
         unique = [member for member in unique if member != NONE] + [NONE]
     return UnionOf(tuple(unique)) if len(unique) > 1 else unique[0]

@@ -24,7 +24,19 @@ ENUMS_MODULE = "enums"
 
 # Names a pydantic field may not take, because BaseModel (or our EventModel) owns them.
 _RESERVED_MODEL_NAMES = frozenset(
-    {"schema", "json", "dict", "copy", "construct", "validate", "fields", "raw_dict"}
+    {
+        "schema",
+        "json",
+        "dict",
+        "copy",
+        "construct",
+        "validate",
+        "fields",
+        "raw_dict",
+        "to_dict",
+        "to_json",
+        "x_request_id",
+    }
 )
 # Keyword arguments every generated method already takes.
 CALL_OPTION_NAMES = (

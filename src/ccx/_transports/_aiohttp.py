@@ -34,6 +34,10 @@ _CONNECT_TIMEOUTS: tuple[type[BaseException], ...] = (
 )
 
 
+_SKIPPED_AUTO_HEADERS = ("User-Agent", "Accept-Encoding", "Content-Type")
+"""httpx set the request's headers already; aiohttp must not add its own."""
+
+
 def _translate(error: Exception, request: httpx.Request) -> httpx.TransportError:
     """aiohttp's failures as the httpx exceptions the client already understands."""
     message = str(error) or type(error).__name__
@@ -116,39 +120,61 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             )
             # httpx decodes Content-Encoding itself, so aiohttp must hand over the raw bytes.
             self._session = aiohttp.ClientSession(
-                connector=connector, auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar()
+                connector=connector,
+                auto_decompress=False,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                skip_auto_headers=_SKIPPED_AUTO_HEADERS,
             )
         return self._session
 
     @override
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        session = self._open_session()
-        content = await request.aread()
+        response = await self._send(request)
+        return httpx.Response(
+            response.status,
+            headers=response.raw_headers,  # bytes, as httpx keeps them: nothing to convert
+            stream=_ResponseStream(response, request),
+            request=request,
+            extensions={"http_version": b"HTTP/1.1"},
+        )
+
+    async def handle_whole_async_request(self, request: httpx.Request) -> httpx.Response:
+        """The response with its body read: ``handle_async_request`` and ``aread()`` in one,
+        without passing the body through httpx's stream machinery (``ccx._transports._direct``
+        calls it for every call that is not a stream)."""
+        response = await self._send(request)
         try:
-            response = await session.request(
+            content = await response.read()
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            raise _translate(error, request) from error
+        finally:
+            response.release()
+        whole = httpx.Response(
+            response.status,
+            headers=response.raw_headers,
+            stream=httpx.ByteStream(content),  # not content=: that would add a Content-Length
+            request=request,
+            extensions={"http_version": b"HTTP/1.1"},
+        )
+        whole.read()  # decodes any Content-Encoding, as reading the stream would
+        return whole
+
+    async def _send(self, request: httpx.Request) -> aiohttp.ClientResponse:
+        session = self._open_session()
+        try:
+            return await session.request(
                 request.method,
                 str(request.url),
                 headers=[
                     (name.decode("latin-1"), value.decode("latin-1"))
                     for name, value in request.headers.raw
                 ],
-                data=content or None,
+                data=await request.aread() or None,
                 allow_redirects=False,
                 timeout=_client_timeout(request),
-                skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
             )
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             raise _translate(error, request) from error
-        return httpx.Response(
-            response.status,
-            headers=[
-                (name.decode("latin-1"), value.decode("latin-1"))
-                for name, value in response.raw_headers
-            ],
-            stream=_ResponseStream(response, request),
-            request=request,
-            extensions={"http_version": b"HTTP/1.1"},
-        )
 
     @override
     async def aclose(self) -> None:

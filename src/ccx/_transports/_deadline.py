@@ -3,10 +3,11 @@
 httpx's timeouts bound each network wait, so a server that sends one byte every so often keeps
 a request alive indefinitely (encode/httpx#1450; httpcore declined a total timeout, #936).
 
-- Sync: the SDK's connection pools get a network backend whose every connect, read and write
-  waits at most what is left until the deadline in ``_DEADLINE``. That is a context variable,
-  so each thread (and each body read, wherever it happens) sees the deadline of its own
-  request, and code that shares the pool without setting one is unaffected.
+- Sync: the SDK's connection pools get a network backend (``ccx._transports._backend``) whose
+  every connect, read and write waits at most what is left until the deadline in
+  ``_DEADLINE``. That is a context variable, so each thread (and each body read, wherever it
+  happens) sees the deadline of its own request, and code that shares the pool without setting
+  one is unaffected.
 - Async: the awaited I/O is cancelled at the deadline (``asyncio.timeout``), which works the
   same with httpx's transport, ``AiohttpTransport`` or any other.
 
@@ -18,18 +19,13 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable
 from contextvars import ContextVar, Token
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TypeVar
 
-import httpcore
 import httpx
-from typing_extensions import override
 
-if TYPE_CHECKING:
-    import ssl
-
-__all__ = ["AttemptTimeout", "DeadlineBackend", "deadline", "install", "within"]
+__all__ = ["AttemptTimeout", "deadline", "time_left", "within"]
 
 T = TypeVar("T")
 
@@ -61,7 +57,7 @@ class deadline:
             _DEADLINE.reset(self._token)
 
 
-def _left(timeout: float | None, error: type[Exception]) -> float | None:
+def time_left(timeout: float | None, error: type[Exception]) -> float | None:
     """``timeout`` shortened to what is left until the deadline; raises once it has passed."""
     until = _DEADLINE.get()
     if until is None:
@@ -70,94 +66,6 @@ def _left(timeout: float | None, error: type[Exception]) -> float | None:
     if left <= 0:
         raise error("the attempt's deadline passed")
     return left if timeout is None else min(timeout, left)
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    def __init__(self, stream: httpcore.NetworkStream) -> None:
-        self._stream = stream
-
-    @override
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
-
-    @override
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        if buffer:  # httpcore writes an empty buffer to end a body: nothing to wait for
-            self._stream.write(buffer, _left(timeout, httpcore.WriteTimeout))
-
-    @override
-    def close(self) -> None:
-        self._stream.close()
-
-    @override
-    def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
-        stream = self._stream.start_tls(
-            ssl_context, server_hostname, _left(timeout, httpcore.ConnectTimeout)
-        )
-        return _DeadlineStream(stream)
-
-    @override
-    def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
-
-
-class DeadlineBackend(httpcore.NetworkBackend):
-    """httpcore's sync backend, with every wait shortened to the current deadline."""
-
-    def __init__(self, backend: httpcore.NetworkBackend) -> None:
-        self._backend = backend
-
-    @override
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        stream = self._backend.connect_tcp(
-            host, port, _left(timeout, httpcore.ConnectTimeout), local_address, socket_options
-        )
-        return _DeadlineStream(stream)
-
-    @override
-    def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        stream = self._backend.connect_unix_socket(
-            path, _left(timeout, httpcore.ConnectTimeout), socket_options
-        )
-        return _DeadlineStream(stream)
-
-    @override
-    def sleep(self, seconds: float) -> None:
-        self._backend.sleep(seconds)
-
-
-def install(client: httpx.Client) -> None:
-    """Puts ``DeadlineBackend`` under every httpcore pool of ``client`` (built by the SDK).
-
-    httpx offers no public way to choose the network backend of its transports, so this reaches
-    for the pool each ``HTTPTransport`` holds (also those of proxies read from the environment).
-    ``tests/core/test_deadlines.py`` fails if a new httpx or httpcore moves them.
-    """
-    transports = [client._transport, *client._mounts.values()]
-    for transport in transports:
-        pool: object = getattr(transport, "_pool", None)
-        backend: object = getattr(pool, "_network_backend", None)
-        if isinstance(backend, httpcore.NetworkBackend) and not isinstance(
-            backend, DeadlineBackend
-        ):
-            pool._network_backend = DeadlineBackend(backend)  # type: ignore[attr-defined]
 
 
 async def within(seconds: float | None, awaitable: Awaitable[T], request: httpx.Request) -> T:

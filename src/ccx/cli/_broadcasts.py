@@ -11,14 +11,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ccx import NotGiven
-from ccx.types.broadcasts import (
-    Broadcast,
-    BroadcastCompletedStreamEvent,
-    BroadcastProgress,
-    BroadcastProgressStreamEvent,
-    UnknownBroadcastStreamEvent,
-)
+from ccx.types.broadcasts import Broadcast
 from ccx.types.enums import Priority
+from ccx.types.events import (
+    BroadcastCompletedEvent,
+    BroadcastEventData,
+    BroadcastProgressEvent,
+    UnknownEvent,
+)
 from ccx.types.shared import BroadcastCounts
 
 from ._context import client
@@ -51,7 +51,7 @@ def tally(counts: BroadcastCounts) -> str:
     )
 
 
-def progress_line(progress: BroadcastProgress) -> str:
+def progress_line(progress: BroadcastEventData) -> str:
     """One update as one line, for logs: the bar's numbers, then every count."""
     done, total = settled(progress.counts), progress.counts.total
     percent = 100 * done // total if total else 100  # 999 of 1000 is 99%, not a rounded 100%
@@ -61,7 +61,7 @@ def progress_line(progress: BroadcastProgress) -> str:
     )
 
 
-def _completion_line(progress: BroadcastProgress) -> str:
+def _completion_line(progress: BroadcastEventData) -> str:
     return f"{progress.broadcast_id} {progress.status}: {tally(progress.counts)}"
 
 
@@ -86,12 +86,14 @@ def broadcasts() -> None:
 @click.option(
     "--schedule-at",
     metavar="TIME",
-    help="Start later instead of now: RFC 3339 with an offset, like 2026-11-28T09:00:00-03:00.",
+    help="Start later instead of now: RFC 3339 with an offset, like 2026-11-28T09:00:00-03:00, "
+    "or a local time like 2026-11-28T09:00:00 read in --timezone.",
 )
 @click.option(
     "--timezone",
     metavar="ZONE",
-    help="The IANA zone the schedule was chosen in, like America/Sao_Paulo (for display).",
+    help="The IANA zone a local --schedule-at is read in, like America/Sao_Paulo; an offset "
+    "given in --schedule-at must agree with it.",
 )
 @click.option("--dry-run", is_flag=True, help="Only preview the cost; send nothing.")
 @idempotency_key_option(
@@ -183,7 +185,7 @@ def watch(context: click.Context, broadcast_id: str, as_json: bool) -> None:
                 click.echo(json.dumps(to_json(event), ensure_ascii=False))
             return
         # An event type newer than this SDK carries no progress it can show: skip it.
-        known = (event for event in stream if not isinstance(event, UnknownBroadcastStreamEvent))
+        known = (event for event in stream if not isinstance(event, UnknownEvent))
         output = console()
         if is_live(output):
             final = _show_bar(output, broadcast_id, (event.data for event in known))
@@ -194,9 +196,9 @@ def watch(context: click.Context, broadcast_id: str, as_json: bool) -> None:
 
 
 def _show_bar(
-    output: Console, broadcast_id: str, updates: Iterable[BroadcastProgress]
-) -> BroadcastProgress | None:
-    last: BroadcastProgress | None = None
+    output: Console, broadcast_id: str, updates: Iterable[BroadcastEventData]
+) -> BroadcastEventData | None:
+    last: BroadcastEventData | None = None
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -217,10 +219,10 @@ def _show_bar(
 
 def _print_lines(
     output: Console,
-    events: Iterable[BroadcastProgressStreamEvent | BroadcastCompletedStreamEvent],
-) -> BroadcastProgress | None:
+    events: Iterable[BroadcastProgressEvent | BroadcastCompletedEvent],
+) -> BroadcastEventData | None:
     """A line per progress event, each written at once; the completion line is the caller's."""
-    last: BroadcastProgress | None = None
+    last: BroadcastEventData | None = None
     for event in events:
         last = event.data
         if event.event == "broadcast.progress":

@@ -26,7 +26,14 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._audit import record_call
-from ._auth import authenticate, bearer_secret, check_api_version, check_sandbox, check_scope
+from ._auth import (
+    AuthenticationRefused,
+    authenticate,
+    bearer_secret,
+    check_api_version,
+    check_sandbox,
+    check_scope,
+)
 from ._clock import Clock
 from ._config import MockConfig
 from ._demo import seed_demo_world
@@ -40,6 +47,7 @@ from ._errors import (
 from ._events import RETENTION_SECONDS
 from ._faults import FaultMiddleware, FaultSpec, FaultState, Tenant, parse_faults
 from ._idempotency import fingerprint, request_key
+from ._ratelimit import RateLimiter
 from ._records import TokenRecord, new_id
 from ._registry import Handler, RequestContext, handler_for
 from ._state import MockState
@@ -127,36 +135,30 @@ class _Operation:
 
     async def handle(self, request: Request) -> Response:
         request_id: str = request.scope[REQUEST_ID_SCOPE_KEY]
-        token: TokenRecord | None = None
-        workspace: Workspace | None = None
-        rate_headers: Mapping[str, str] = {}
+        state = self.state
         try:
-            token = authenticate(self.state, request.headers.get("authorization"))
-            workspace = self.state.workspace_of(token)
+            token = authenticate(state, request.headers.get("authorization"))
+        except AuthenticationRefused as refusal:
+            response = _count_by_address(state, request, error_response(refusal, request_id))
+            if refusal.token is not None:  # a known secret: its owners see the refusal
+                owner = state.workspace_of(refusal.token)
+                _audit(owner, request, response, refusal.token.id, refusal.fingerprint)
+            return response
+        workspace = state.workspace_of(token)
+        rate_headers: Mapping[str, str]
+        try:
             response, rate_headers = await self._run(request, request_id, token, workspace)
-        except MockAPIError as error:
+        except MockAPIError as error:  # refused before counting
             response = error_response(error, request_id)
-            if token is not None and workspace is not None:  # refused before counting
-                rate_headers = workspace.rate_limits.peek(token.id, workspace.clock.now())
+            rate_headers = workspace.rate_limits.peek(token.id, workspace.clock.now())
         except ClientDisconnect:
             # The caller hung up before its body arrived (a client timeout, a cut link): nothing
             # ran and nobody is left to answer. Not a failure of the mock's, so no alarm.
             return Response(status_code=499)
         response.headers.update(rate_headers)
-        if workspace is not None:
-            now = workspace.clock.now()
-            record_call(
-                workspace.audit_log,
-                now=now,
-                token_id=None if token is None else token.id,
-                method=request.method,
-                path=request.scope["path"],
-                status=response.status_code,
-                request_id=request_id,
-            )
-            workspace.expire_at(now + RETENTION_SECONDS)
-            if request.method != "GET":
-                workspace.changed.notify()  # the inbox shows what a call changed, events or not
+        _audit(workspace, request, response, token.id)
+        if request.method != "GET":
+            workspace.changed.notify()  # the inbox shows what a call changed, events or not
         return response
 
     async def _run(
@@ -183,13 +185,7 @@ class _Operation:
         request_fingerprint = ""
         if route.idempotency is not None:
             request_fingerprint = fingerprint(route.operation_id, request.scope["path"], data)
-            key = request_key(
-                route.idempotency,
-                request.headers.get("idempotency-key"),
-                data,
-                request_fingerprint,
-                token.id,
-            )
+            key = request_key(route.idempotency, request.headers.get("idempotency-key"), data)
         if key is not None:
             saved = workspace.idempotency.lookup(key, request_fingerprint, token.id, now)
             if saved is not None and saved.status is not None:
@@ -379,8 +375,60 @@ def mock_state(app: Starlette) -> MockState:
     return app.mock_state
 
 
+def _audit(
+    workspace: Workspace,
+    request: Request,
+    response: Response,
+    token_id: str,
+    fingerprint: str | None = None,
+) -> None:
+    now = workspace.clock.now()
+    record_call(
+        workspace.audit_log,
+        now=now,
+        token_id=token_id,
+        token_fingerprint=fingerprint,
+        method=request.method,
+        path=request.scope["path"],
+        status=response.status_code,
+        request_id=request.scope[REQUEST_ID_SCOPE_KEY],
+    )
+    workspace.expire_at(now + RETENTION_SECONDS)
+
+
+def _counted(
+    limits: RateLimiter, key: str, now: float, request: Request, response: Response
+) -> Response:
+    """``response`` with its rate-limit headers, or the 429 when ``key`` is over its limit."""
+    try:
+        headers = limits.consume(key, now)
+    except MockAPIError as error:
+        return error_response(error, request.scope[REQUEST_ID_SCOPE_KEY])
+    response.headers.update(headers)
+    return response
+
+
+def _count_by_address(state: MockState, request: Request, response: Response) -> Response:
+    """A request without a valid token counts against its client address's limits."""
+    address = request.client.host if request.client is not None else "unknown"
+    return _counted(state.address_limits, address, state.clock.now(), request, response)
+
+
+def _count_outside_routes(state: MockState, request: Request, response: Response) -> Response:
+    """An unknown path or method counts like any call: against a valid token's limits (and in
+    its workspace's audit log), else against the client address's."""
+    secret = bearer_secret(request.headers.get("authorization") or "")
+    token = None if secret is None else state.valid_token(secret)
+    if token is None:
+        return _count_by_address(state, request, response)
+    workspace = state.workspace_of(token)
+    response = _counted(workspace.rate_limits, token.id, workspace.clock.now(), request, response)
+    _audit(workspace, request, response, token.id)
+    return response
+
+
 def _http_error(request: Request, exc: Exception) -> Response:
-    """404 for unknown paths and 405 for wrong methods, in the API's envelope."""
+    """404 for unknown paths and 405 for wrong methods, in the API's envelope, counted."""
     assert isinstance(exc, HTTPException)
     request_id: str = request.scope.get(REQUEST_ID_SCOPE_KEY, "")
     if exc.status_code == 405:
@@ -402,7 +450,9 @@ def _http_error(request: Request, exc: Exception) -> Response:
         )
     else:
         error = MockAPIError(exc.status_code, "invalid_request_error", "http_error", exc.detail)
-    return error_response(error, request_id)
+    return _count_outside_routes(
+        mock_state(request.app), request, error_response(error, request_id)
+    )
 
 
 def _allowed_methods(request: Request) -> str:

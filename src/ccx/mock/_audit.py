@@ -1,4 +1,5 @@
-"""The audit log: every authenticated call, as the workspace's owners can review it."""
+"""The audit log: every call made with one of the workspace's tokens, as its owners can review
+it, refused authentications (a revoked, expired or rotated-out secret) included."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ class AuditEntry:
     path: str
     status: int
     request_id: str
+    token_fingerprint: str | None = None
+    """The presented secret, redacted, on a refused authentication (a 401)."""
 
 
 def record_call(
@@ -34,6 +37,7 @@ def record_call(
     path: str,
     status: int,
     request_id: str,
+    token_fingerprint: str | None = None,
 ) -> None:
     audit_log.append(
         AuditEntry(
@@ -44,6 +48,7 @@ def record_call(
             path=path,
             status=status,
             request_id=request_id,
+            token_fingerprint=token_fingerprint,
         )
     )
 
@@ -58,4 +63,5 @@ def render_entry(entry: AuditEntry) -> dict[str, Any]:
         "path": entry.path,
         "status": entry.status,
         "request_id": entry.request_id,
+        **({"token_fingerprint": entry.token_fingerprint} if entry.token_fingerprint else {}),
     }

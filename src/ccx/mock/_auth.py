@@ -5,19 +5,23 @@ Every refusal names what is wrong and how to fix it, but never echoes the secret
 
 from __future__ import annotations
 
+import hashlib
+
 from ccx._constants import API_VERSION
 
 from ._errors import MockAPIError
-from ._records import TokenRecord
+from ._records import TOKEN_PREFIXES, TokenRecord
 from ._state import MockState
 
 __all__ = [
     "SUPPORTED_API_VERSIONS",
+    "AuthenticationRefused",
     "authenticate",
     "bearer_secret",
     "check_api_version",
     "check_sandbox",
     "check_scope",
+    "secret_fingerprint",
 ]
 
 SUPPORTED_API_VERSIONS: frozenset[str] = frozenset({API_VERSION})
@@ -33,49 +37,77 @@ def bearer_secret(authorization: str) -> str | None:
     return authorization[len(_BEARER) :].strip()
 
 
-def _unauthorized(code: str, message: str) -> MockAPIError:
-    return MockAPIError(
-        401,
-        "authentication_error",
-        code,
-        message,
-        headers={"WWW-Authenticate": 'Bearer realm="ccx"'},
-    )
+class AuthenticationRefused(MockAPIError):
+    """A 401. ``token`` is the token the secret belongs to when there is one (revoked, expired,
+    rotated out), so the refusal can be logged where that token's owners see it."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        token: TokenRecord | None = None,
+        fingerprint: str | None = None,
+    ) -> None:
+        super().__init__(
+            401,
+            "authentication_error",
+            code,
+            message,
+            headers={"WWW-Authenticate": 'Bearer realm="ccx"'},
+        )
+        self.token = token
+        self.fingerprint = fingerprint
+        """The presented secret's `secret_fingerprint`, alongside ``token``."""
+
+
+def secret_fingerprint(secret: str) -> str:
+    """A secret, redacted so its owner can still recognise it: the environment prefix it
+    claims and the first 12 hex digits of its SHA-256 (``ccx_test_…sha256:3f9a1c2b7d4e``)."""
+    digest = hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    prefix = next((p for p in TOKEN_PREFIXES.values() if secret.startswith(p)), "")
+    return f"{prefix}…sha256:{digest}"
 
 
 def authenticate(state: MockState, authorization: str | None) -> TokenRecord:
     """The live token behind an ``Authorization: Bearer <secret>`` header, or a 401."""
     if not authorization:
-        raise _unauthorized(
+        raise AuthenticationRefused(
             "missing_token",
             "No API token: send the header 'Authorization: Bearer <your token>'.",
         )
     secret = bearer_secret(authorization)
     if secret is None:
-        raise _unauthorized(
+        raise AuthenticationRefused(
             "malformed_token",
             "The Authorization header must be 'Bearer <your token>'.",
         )
     token = state.tokens_by_secret.get(secret)
     if token is None:
-        raise _unauthorized(
+        raise AuthenticationRefused(
             "invalid_token",
             "The API token is not valid; check that it was copied whole, from this environment.",
         )
     now = state.workspace_of(token).clock.now()
+    refusal: tuple[str, str] | None = None
     if token.revoked_at is not None:
-        raise _unauthorized("token_revoked", f"Token {token.id} was revoked; create a new one.")
-    if token.is_expired(now):
-        raise _unauthorized("token_expired", f"Token {token.id} has expired; create a new one.")
-    if secret != token.secret:
+        refusal = ("token_revoked", f"Token {token.id} was revoked; create a new one.")
+    elif token.is_expired(now):
+        refusal = ("token_expired", f"Token {token.id} has expired; create a new one.")
+    elif secret != token.secret:
         expires_at = token.previous_secret_expires_at
         if expires_at is None or now >= expires_at:
-            # The overlap is over: forget the old secret so it stops resolving at all.
-            state.tokens_by_secret.pop(secret, None)
-            raise _unauthorized(
+            # The secret stays known (until the token rotates again) so that its callers are
+            # told it was rotated out, and logged under the token.
+            refusal = (
                 "token_rotated",
                 f"This secret of token {token.id} was rotated out; use the new secret.",
             )
+    if refusal is not None:
+        code, message = refusal
+        raise AuthenticationRefused(
+            code, message, token=token, fingerprint=secret_fingerprint(secret)
+        )
     token.last_used_at = now
     return token
 

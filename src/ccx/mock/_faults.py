@@ -254,6 +254,9 @@ class FaultMiddleware:
             except MockAPIError as refusal:
                 await _answer(refusal, scope, receive, send)
                 return
+            if not faults.active:  # an opt-out (error_rate=0) draws nothing from a seed's stream
+                await self.app(scope, receive, send)
+                return
             await self._apply(faults, state.draws(faults.seed), scope, receive, send, bursts=state)
         elif self.server_faults.active and not exempt:
             bursts = None if tenant is None else tenant[1]

@@ -54,21 +54,16 @@ def request_key(
     location: Literal["body", "header"] | None,
     header_key: str | None,
     body: Mapping[str, Any],
-    request_fingerprint: str,
-    token_id: str,
 ) -> str | None:
     """The key a request is deduplicated on, or ``None`` when it is not deduplicated.
 
-    Body-keyed operations without a key (broadcasts, where it is optional) are deduplicated on
-    their fingerprint and the calling token, so the same token's identical request within the
-    window is a replay.
+    A request without a key is not deduplicated, wherever the key goes (as with Stripe): a
+    body-keyed operation where the key is optional (broadcasts) is not guessed at from its
+    parameters, since sending the same campaign again a week later is a thing users do.
     """
     if location == "body":
         given = body.get(BODY_KEY_FIELD)
-        if isinstance(given, str):
-            return given
-        derived = hashlib.sha256(f"{token_id}:{request_fingerprint}".encode()).hexdigest()
-        return f"derived_{derived[:40]}"
+        return given if isinstance(given, str) else None
     if location == "header" and header_key is not None:
         if not 0 < len(header_key) <= MAX_KEY_LENGTH:
             raise MockAPIError(

@@ -35,14 +35,15 @@ from ._delivery import EndpointRecord
 from ._events import RETENTION_SECONDS, EventRecord, sample_data
 from ._messages import (
     DELIVERY_SECONDS,
-    MAX_ATTEMPTS,
     PRIORITY_RANK,
     READ_SECONDS,
+    RETRY_DELAYS,
     MessageRecord,
     Outcome,
     new_message_id,
+    next_attempt_at,
     outcome_for,
-    retry_delay,
+    rejected_error,
     undeliverable_error,
     upstream_failure_error,
 )
@@ -367,15 +368,21 @@ def _attempt(workspace: Workspace, message: MessageRecord, *, at: float) -> None
     """One hand-over to the upstream, with the outcome the recipient dictates."""
     clock = workspace.clock
     message.attempts += 1
-    outcome = outcome_for(message)
+    outcome = outcome_for(message, at)
     if outcome is Outcome.UPSTREAM_FAILURE:
-        if message.attempts >= MAX_ATTEMPTS:
+        if message.attempts == len(RETRY_DELAYS):
+            message.reconciling_since = at
+        retry_at = next_attempt_at(message.attempts, at, message.reconciling_since)
+        if retry_at is None:
+            message.reconciling_since = None
             _fail(workspace, message, upstream_failure_error(message.attempts), fallback=False)
             return
-        # The retry buffer: stays queued, tries again after the backoff.
-        message.timer = clock.call_later(
-            retry_delay(message.attempts), lambda: _retry(workspace, message)
-        )
+        # The retry buffer, then reconciliation: stays queued and tries again later.
+        message.timer = clock.call_at(retry_at, lambda: _retry(workspace, message))
+        return
+    message.reconciling_since = None
+    if outcome is Outcome.REJECTED:
+        _fail(workspace, message, rejected_error(), fallback=False)
         return
     _transition(workspace, message, "sent", at=at)
     if outcome is Outcome.STAY_SENT:
@@ -603,15 +610,16 @@ def _finish(
 
 
 def _publish(workspace: Workspace, broadcast: BroadcastRecord, event_type: str) -> None:
-    """Append to the SSE stream and emit the webhook event of the same type."""
-    progress = {
+    """Emit the event, and append the same event (its id, its body) to the SSE stream."""
+    data: dict[str, Any] = {
         "broadcast_id": broadcast.id,
         "status": broadcast.status,
         "counts": broadcast.progress(),
+        "name": broadcast.name,
     }
-    frame = json.dumps({"event": event_type, "data": progress}, separators=(",", ":"))
-    broadcast.stream.append(event_type, frame)
-    data: dict[str, Any] = {**progress, "name": broadcast.name}
     if broadcast.completed_at is not None:
         data["completed_at"] = isoformat(broadcast.completed_at)
-    workspace.emit(event_type, data, trace_id=broadcast.trace_id)
+    position = workspace.emit(event_type, data, trace_id=broadcast.trace_id)
+    event = workspace.events.record(position)
+    frame = json.dumps(event.envelope(isoformat), separators=(",", ":"))
+    broadcast.stream.append(event_type, frame)

@@ -11,8 +11,14 @@ Magic sandbox recipients (phone number, or the email address for the email chann
   and triggers ``fallback`` (on WhatsApp or email; SMS reaches the number, so an SMS fallback
   is delivered).
 - ``+15550000003`` / ``upstream-failure@sandbox.ccx.co``: every attempt fails upstream (502,
-  retryable): the retry buffer retries it, then it is ``failed``.
+  retryable): the retry buffer retries it, reconciliation keeps trying for 7 days, then it is
+  ``failed``.
 - ``+15550000004`` / ``sent-only@sandbox.ccx.co``: never leaves ``sent``.
+- ``+15550000005`` / ``late-delivery@sandbox.ccx.co``: the upstream fails for its first
+  `LATE_RECOVERY_SECONDS` in the queue, then recovers: delivered by a reconciliation check.
+- ``+15550000006`` / ``upstream-error@sandbox.ccx.co``: Meta rejects the send (131008): a
+  single send is refused at once with 502 and ``error.upstream``; a broadcast's message to it
+  is ``failed`` with that code.
 - anything else: queued -> sent -> delivered.
 """
 
@@ -24,9 +30,7 @@ import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ccx.types.enums import MessageStatus
 
@@ -38,7 +42,9 @@ from ._records import TemplateRecord
 __all__ = [
     "CONTENT_KINDS",
     "DELIVERY_SECONDS",
-    "MAX_ATTEMPTS",
+    "LATE_RECOVERY_SECONDS",
+    "RECONCILIATION_INTERVAL_SECONDS",
+    "RECONCILIATION_SECONDS",
     "PRIORITY_RANK",
     "READ_SECONDS",
     "RETRY_DELAYS",
@@ -48,15 +54,14 @@ __all__ = [
     "Outcome",
     "check_address",
     "check_fallback",
+    "check_not_rejected",
     "check_template",
-    "check_timezone",
     "content_kind",
     "forced_failure_error",
     "new_message_id",
     "outcome_for",
-    "parse_schedule_at",
-    "parse_timestamp",
-    "retry_delay",
+    "rejected_error",
+    "next_attempt_at",
     "undeliverable_error",
     "upstream_failure_error",
 ]
@@ -70,9 +75,20 @@ DELIVERY_SECONDS = 1.0
 READ_SECONDS = 2.0
 """Clock seconds from ``delivered`` to ``read`` for the recipient that reads."""
 RETRY_DELAYS: tuple[float, ...] = (2, 4, 8, 16, 32, 60, 300, 1800)
-"""The retry buffer's backoff after each failed upstream attempt."""
-MAX_ATTEMPTS = 7
-"""Upstream attempts before a retryable failure becomes ``failed``."""
+"""The retry buffer's backoff, as the platform documents it (2 s → 4 s → … → 5 min → 30 min).
+
+"After 7 attempts, the message enters continuous reconciliation": the first seven delays come
+before the buffer's seven retries (so the upstream sees the send plus 7 retries); the eighth,
+30 min, is the wait after the last retry before the first reconciliation check.
+"""
+RECONCILIATION_INTERVAL_SECONDS = 6 * 3600.0
+"""Between two reconciliation checks with the upstream."""
+RECONCILIATION_SECONDS = 7 * 24 * 3600.0
+"""How long reconciliation lasts, from the failed 7th retry; a last check comes at its end,
+and only then is the message ``failed``."""
+LATE_RECOVERY_SECONDS = 3 * 3600.0
+"""How long the late-delivery recipient's upstream keeps failing, from when the message was
+queued."""
 
 # ASCII classes, as in the spec's patterns: Python's \d and \s would take Unicode digits and
 # control characters that JSON Schema's do not.
@@ -93,7 +109,9 @@ class Outcome(enum.Enum):
     DELIVER_AND_READ = "deliver_and_read"
     UNDELIVERABLE = "undeliverable"
     UPSTREAM_FAILURE = "upstream_failure"
+    LATE_RECOVERY = "late_recovery"
     STAY_SENT = "stay_sent"
+    REJECTED = "rejected"
 
 
 _MAGIC_RECIPIENTS: Mapping[str, Outcome] = {
@@ -105,7 +123,17 @@ _MAGIC_RECIPIENTS: Mapping[str, Outcome] = {
     "upstream-failure@sandbox.ccx.co": Outcome.UPSTREAM_FAILURE,
     "+15550000004": Outcome.STAY_SENT,
     "sent-only@sandbox.ccx.co": Outcome.STAY_SENT,
+    "+15550000005": Outcome.LATE_RECOVERY,
+    "late-delivery@sandbox.ccx.co": Outcome.LATE_RECOVERY,
+    "+15550000006": Outcome.REJECTED,
+    "upstream-error@sandbox.ccx.co": Outcome.REJECTED,
 }
+
+_REJECTION: Mapping[str, Any] = {
+    "code": 131008,
+    "message": "(#131008) Required parameter is missing",
+}
+"""What Meta answers for the rejecting sandbox recipient, as its Cloud API words it."""
 
 
 def new_message_id() -> str:
@@ -152,6 +180,8 @@ class MessageRecord:
     canceled_at: float | None = None
     error: Mapping[str, Any] | None = None
     attempts: int = 0
+    reconciling_since: float | None = None
+    """When the retry buffer gave up and reconciliation began, while it lasts."""
     timer: Timer | None = None
     """The pending lifecycle step, cancelled when a test helper forces a status."""
     settled: bool = False
@@ -365,64 +395,35 @@ def check_template(
     return template
 
 
-def _parse_datetime(value: str, param: str) -> datetime:
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise _invalid(
-            "invalid_timestamp",
-            f"{param} must be an RFC 3339 timestamp like 2026-11-28T09:00:00-03:00, got {value!r}.",
-            param,
-        ) from None
-
-
-def parse_timestamp(value: str, param: str) -> float:
-    """Unix seconds for an RFC 3339 request value (a naive one is read as UTC)."""
-    moment = _parse_datetime(value, param)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.timestamp()
-
-
-def check_timezone(name: str) -> str:
-    """An IANA zone name (``America/Sao_Paulo``), or a 400 naming ``timezone``."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise _invalid(
-            "invalid_timezone",
-            f"timezone {name!r} is not an IANA zone name like America/Sao_Paulo.",
-            "timezone",
-        ) from None
-    return name
-
-
-def parse_schedule_at(value: str, now: float, *, param: str = "schedule_at") -> float:
-    """Unix seconds for a future RFC 3339 ``schedule_at`` (the spec requires an offset)."""
-    when = parse_timestamp(value, param)
-    if when <= now:
-        raise _invalid(
-            "schedule_at_in_past",
-            f"{param} {value!r} is in the past; schedule a future time or omit it to send now.",
-            param,
-        )
-    return when
-
-
 # -- lifecycle decisions -----------------------------------------------------------------------
 
 
-def outcome_for(message: MessageRecord) -> Outcome:
+def outcome_for(message: MessageRecord, now: float) -> Outcome:
+    """What the upstream does with ``message`` when handed it at ``now``."""
     outcome = _MAGIC_RECIPIENTS.get(message.contact, Outcome.DELIVER)
     if outcome is Outcome.UNDELIVERABLE and message.channel == "sms":
         # 131026 is WhatsApp's verdict on the number; SMS still reaches it, so fallback works.
         return Outcome.DELIVER
+    if outcome is Outcome.LATE_RECOVERY:
+        queued_at = message.queued_at if message.queued_at is not None else message.created_at
+        recovered = now >= queued_at + LATE_RECOVERY_SECONDS
+        return Outcome.DELIVER if recovered else Outcome.UPSTREAM_FAILURE
     return outcome
 
 
-def retry_delay(attempt: int) -> float:
-    """Backoff after failed attempt number ``attempt`` (1-based)."""
-    return float(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1])
+def next_attempt_at(attempts: int, now: float, reconciling_since: float | None) -> float | None:
+    """When to hand the message to the upstream again after failed attempt ``attempts``
+    (1-based, made at ``now``), or None when reconciliation is over and it has failed.
+
+    Attempts 1 to 8 (the send and 7 retries) wait `RETRY_DELAYS`; reconciliation then checks
+    every 6 h, with a last check exactly 7 days after it began.
+    """
+    if attempts <= len(RETRY_DELAYS):
+        return now + RETRY_DELAYS[attempts - 1]
+    ends = (now if reconciling_since is None else reconciling_since) + RECONCILIATION_SECONDS
+    if now >= ends:
+        return None
+    return min(now + RECONCILIATION_INTERVAL_SECONDS, ends)
 
 
 def undeliverable_error() -> dict[str, Any]:
@@ -436,8 +437,34 @@ def undeliverable_error() -> dict[str, Any]:
 def upstream_failure_error(attempts: int) -> dict[str, Any]:
     return {
         "code": "upstream_unavailable",
-        "message": f"The upstream provider kept failing (502); gave up after {attempts} attempts.",
+        "message": (
+            f"The upstream provider kept failing (502) through the retry buffer and 7 days of "
+            f"reconciliation; gave up after {attempts} attempts."
+        ),
         "upstream_code": 502,
+    }
+
+
+def check_not_rejected(to: str) -> None:
+    """A send Meta rejects synchronously is a 502 carrying Meta's own error, and nothing is
+    queued: retrying cannot help (``retryable`` is false), fixing the request can."""
+    if _MAGIC_RECIPIENTS.get(to) is Outcome.REJECTED:
+        raise MockAPIError(
+            502,
+            "upstream_error",
+            "upstream_failure",
+            f"The upstream provider rejected the message to {to}: {_REJECTION['message']}. "
+            "Nothing was sent; see error.upstream for Meta's code.",
+            upstream=_REJECTION,
+        )
+
+
+def rejected_error() -> dict[str, Any]:
+    """The error of a broadcast message Meta rejected (no request is left to answer 502)."""
+    return {
+        "code": "upstream_error",
+        "message": f"The upstream provider rejected the message: {_REJECTION['message']}.",
+        "upstream_code": _REJECTION["code"],
     }
 
 

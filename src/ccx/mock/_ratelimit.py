@@ -4,7 +4,8 @@ Each token has two fixed windows on the mock clock: a minute (6,000 requests by 
 second (bursts up to 1,200). ``X-RateLimit-Limit/Remaining/Reset`` describe the minute window,
 or the second window while a burst has it under 10 %; below 10 % remaining a response carries
 ``X-RateLimit-Warning``, and only a window that has sent that warning refuses with 429 and
-``Retry-After``.
+``Retry-After``. Requests without a valid token (401s, unknown paths) are limited the same way
+per client address, so guessing tokens is throttled too.
 """
 
 from __future__ import annotations
@@ -44,25 +45,42 @@ class _Window:
 
 
 class RateLimiter:
-    """Counts requests per token id; ``consume`` for a request, ``peek`` for a free replay."""
+    """Counts requests per key (a token id, or a client address for requests without a valid
+    token); ``consume`` for a request, ``peek`` for a free replay.
 
-    def __init__(self, per_minute: int, per_second: int) -> None:
+    With ``max_keys``, the key seen first is forgotten past that many, so callers that are many
+    (addresses) keep memory bounded; a forgotten key starts again with fresh windows.
+    """
+
+    def __init__(
+        self,
+        per_minute: int,
+        per_second: int,
+        *,
+        subject: str = "token",
+        max_keys: int | None = None,
+    ) -> None:
+        self._subject = subject
+        """What a key stands for, as a 429's message names it."""
         self._per_minute = per_minute
         self._per_second = per_second
+        self._max_keys = max_keys
         self._windows: dict[str, tuple[_Window, _Window]] = {}
 
-    def _windows_for(self, token_id: str, now: float) -> tuple[_Window, _Window]:
-        windows = self._windows.get(token_id)
+    def _windows_for(self, key: str, now: float) -> tuple[_Window, _Window]:
+        windows = self._windows.get(key)
         if windows is None:
             windows = (_Window(60.0, self._per_minute), _Window(1.0, self._per_second))
-            self._windows[token_id] = windows
+            if self._max_keys is not None and len(self._windows) >= self._max_keys:
+                del self._windows[next(iter(self._windows))]
+            self._windows[key] = windows
         for window in windows:
             window.roll(now)
         return windows
 
-    def consume(self, token_id: str, now: float) -> dict[str, str]:
+    def consume(self, key: str, now: float) -> dict[str, str]:
         """Count one request and return its headers, or raise 429 if a warned window is full."""
-        windows = self._windows_for(token_id, now)
+        windows = self._windows_for(key, now)
         for window in windows:
             if window.remaining == 0 and window.warned:
                 headers = self._headers(windows, now)
@@ -72,7 +90,7 @@ class RateLimiter:
                     "rate_limit_error",
                     "rate_limited",
                     f"Rate limit of {window.limit} requests per {window.length:g} s exceeded "
-                    f"for this token; retry after {headers['Retry-After']} s.",
+                    f"for this {self._subject}; retry after {headers['Retry-After']} s.",
                     retryable=True,
                     headers=headers,
                 )
@@ -80,8 +98,8 @@ class RateLimiter:
             window.used += 1
         return self._headers(windows, now)
 
-    def peek(self, token_id: str, now: float) -> dict[str, str]:
-        return self._headers(self._windows_for(token_id, now), now)
+    def peek(self, key: str, now: float) -> dict[str, str]:
+        return self._headers(self._windows_for(key, now), now)
 
     def _headers(self, windows: tuple[_Window, _Window], now: float) -> dict[str, str]:
         minute, second = windows

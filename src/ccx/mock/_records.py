@@ -38,7 +38,7 @@ __all__ = [
 ALL_SCOPES: tuple[Scope, ...] = typing.get_args(Scope)
 """Every scope, in the API's documented order."""
 
-ExportFormat: TypeAlias = Literal["csv", "jsonl"]
+ExportFormat: TypeAlias = Literal["csv", "jsonl", "parquet"]
 ExportStatus: TypeAlias = Literal["pending", "ready", "failed"]
 
 TOKEN_PREFIXES: Mapping[Environment, str] = {

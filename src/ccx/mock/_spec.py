@@ -143,7 +143,7 @@ class MessageSendRequest(_Closed):
         default=None, max_length=2
     )
     priority: Annotated[Priority | None, _NOT_NULL] = None
-    schedule_at: Annotated[AwareDatetime | None, _NOT_NULL] = None
+    schedule_at: Annotated[AwareDatetime | str | None, _NOT_NULL] = None
     timezone: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=64)
     metadata: Annotated[dict[str, str] | None, _NOT_NULL] = None
     idempotency_key: str = Field(min_length=1, max_length=128)
@@ -194,7 +194,7 @@ class BroadcastCreateRequest(_Closed):
     segment_id: str
     rate_limit_per_minute: Annotated[int | None, _NOT_NULL] = Field(default=None, ge=1, le=50000)
     priority: Annotated[Priority | None, _NOT_NULL] = None
-    schedule_at: Annotated[AwareDatetime | None, _NOT_NULL] = None
+    schedule_at: Annotated[AwareDatetime | str | None, _NOT_NULL] = None
     timezone: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=64)
     dry_run: Annotated[bool | None, _NOT_NULL] = None
     idempotency_key: Annotated[str | None, _NOT_NULL] = Field(
@@ -253,7 +253,7 @@ class ExportCreateRequest(_Closed):
     """What to export, and how."""
 
     resource: Literal["messages", "conversations", "audit_logs", "events"]
-    format: Literal["csv", "jsonl"]
+    format: Literal["csv", "jsonl", "parquet"]
 
 
 class MessageSetStatusRequest(_Closed):

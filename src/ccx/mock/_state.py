@@ -19,11 +19,15 @@ from ccx.types.enums import Environment
 
 from ._clock import LATEST, Clock, isoformat
 from ._config import MockConfig
+from ._ratelimit import RateLimiter
 from ._records import ALL_SCOPES, TokenRecord, new_id, new_secret
 from ._transaction import Table
 from ._workspace import Workspace
 
 __all__ = ["MockState"]
+
+_ADDRESSES_KEPT = 10_000
+"""Client addresses whose rate-limit windows are kept; the first seen is forgotten first."""
 
 
 class MockState:
@@ -37,7 +41,15 @@ class MockState:
         """The first workspace's clock (the demo workspace's, when the demo world is seeded)."""
         self.workspaces: dict[str, Workspace] = {}
         self.tokens_by_secret: Table[str, TokenRecord] = Table()
-        """Current and still-overlapping previous secrets, each pointing at its token."""
+        """Each token's current secret and its previous one (until the next rotation), each
+        pointing at its token."""
+        self.address_limits = RateLimiter(
+            config.rate_limit_per_minute,
+            config.burst_per_second,
+            subject="client address",
+            max_keys=_ADDRESSES_KEPT,
+        )
+        """Limits for requests without a valid token, per client address, on ``clock``."""
         self._server_fault_seed = server_fault_seed
 
     def __repr__(self) -> str:

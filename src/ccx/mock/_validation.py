@@ -2,7 +2,9 @@
 
 The schemas come from the generated route table's pydantic models: this module only parses
 JSON defensively (size, encoding, depth) and translates pydantic's errors into the API's
-error envelope with ``param`` set to the offending field's dotted path.
+error envelope with ``param`` set to the offending field's dotted path. A value that does not
+match a ``pattern`` is described in the words the spec gives beside it (``x-ccx-expected``),
+never by the regular expression.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pydantic
 from pydantic_core import ErrorDetails
 
 from ._errors import MockAPIError, not_found
+from ._schedule import RFC3339
 
 __all__ = [
     "check_path_params",
@@ -29,11 +32,6 @@ __all__ = [
 Location = Literal["body", "query"]
 
 _SAFE_PATH_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
-# `format: date-time` is RFC 3339 text; pydantic's datetime alone would also take unix seconds
-# (`0.5`, `1700000000`), which the API does not.
-_RFC3339 = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
-)
 _JSON_MEDIA_TYPE = "application/json"
 # A \uD800-\uDFFF escape. json.loads joins a valid pair into one character but keeps a lone half
 # as a surrogate, which no UTF-8 response can carry: such text is refused when it comes in.
@@ -181,12 +179,36 @@ def _field_path(loc: Sequence[int | str], data: Any) -> str:
     return ".".join(parts)
 
 
+@functools.cache
+def expected_formats() -> dict[str, str]:
+    """Each ``pattern`` of the spec, mapped to the words its ``x-ccx-expected`` says it means."""
+    from ._spec import SPEC_JSON  # the route table, generated beside the spec; loaded once
+
+    found: dict[str, str] = {}
+    pending: list[object] = [json.loads(SPEC_JSON)]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            schema = cast("dict[str, object]", node)
+            pattern, words = schema.get("pattern"), schema.get("x-ccx-expected")
+            if isinstance(pattern, str) and isinstance(words, str):
+                found[pattern] = words
+            pending.extend(schema.values())
+        elif isinstance(node, list):
+            pending.extend(cast("list[object]", node))
+    return found
+
+
 def _describe(error: ErrorDetails, path: str, location: Location) -> str:
     where = "query parameter" if location == "query" else "field"
     if error["type"] == "extra_forbidden":
         return f"Unknown {where} '{path}': remove it; this operation does not accept it."
     if error["type"] == "missing":
         return f"Missing required {where} '{path}': add it to the request."
+    if error["type"] == "string_pattern_mismatch":
+        pattern = str(error.get("ctx", {}).get("pattern"))
+        expected = expected_formats().get(pattern, "the format the API's spec describes")
+        return f"Invalid {where} '{path}': expected {expected}."
     return f"Invalid {where} '{path}': {error['msg']}."
 
 
@@ -196,7 +218,7 @@ def validate_model(
     """``data`` checked against ``model``, as JSON-typed wire data holding only given fields."""
     for name in _timestamp_fields(model):
         value = data.get(name)
-        if value is not None and not (isinstance(value, str) and _RFC3339.fullmatch(value)):
+        if value is not None and not (isinstance(value, str) and RFC3339.fullmatch(value)):
             where = "query parameter" if location == "query" else "field"
             raise MockAPIError(
                 400,
@@ -222,12 +244,18 @@ def validate_model(
 
 @functools.cache
 def _timestamp_fields(model: type[pydantic.BaseModel]) -> tuple[str, ...]:
-    """The wire names of ``model``'s top-level date-time fields."""
+    """The wire names of ``model``'s top-level date-time fields (an instant and nothing else:
+    a field that also takes a local time is its handler's to read)."""
     return tuple(
         field.alias or name
         for name, field in model.model_fields.items()
-        if pydantic.AwareDatetime in (field.annotation, *typing.get_args(field.annotation))
+        if _members(field.annotation) == {pydantic.AwareDatetime}
     )
+
+
+def _members(annotation: Any) -> set[Any]:
+    """The types an annotation admits besides None."""
+    return set(typing.get_args(annotation) or (annotation,)) - {type(None)}
 
 
 def check_path_params(params: Mapping[str, str], operation_id: str) -> None:

@@ -125,10 +125,12 @@ class Workspace:
         trace_id: str | None,
         ordering_key: str | None = None,
         at: float | None = None,
-    ) -> None:
+    ) -> int:
         """Record an event and hand it to every enabled endpoint that subscribes to it.
 
-        ``at`` (default: now) lets a record and its event share one timestamp object.
+        ``at`` (default: now) lets a record and its event share one timestamp object. Returns
+        the event's position in `events` (``events.record(position)`` builds the event, which
+        only a caller that needs it pays for).
         """
         now = self.clock.now() if at is None else at
         self.events.expire(now)
@@ -145,6 +147,7 @@ class Workspace:
             event = self.events.record(position)
             for endpoint in listeners:
                 self.deliveries.enqueue(endpoint, event)
+        return position
 
     # -- retention ---------------------------------------------------------------------------
 

@@ -123,7 +123,7 @@ class SyncResources:
 
     @cached_property
     def exports(self) -> Exports:
-        """Bulk exports of messages, conversations, audit logs and events as CSV or JSON Lines files."""
+        """Bulk exports of messages, conversations, audit logs and events as CSV, JSON Lines or Parquet files."""
         from .exports import Exports
 
         return Exports(cast("CCX", self))
@@ -232,7 +232,7 @@ class AsyncResources:
 
     @cached_property
     def exports(self) -> AsyncExports:
-        """Bulk exports of messages, conversations, audit logs and events as CSV or JSON Lines files."""
+        """Bulk exports of messages, conversations, audit logs and events as CSV, JSON Lines or Parquet files."""
         from .exports import AsyncExports
 
         return AsyncExports(cast("AsyncCCX", self))

@@ -47,7 +47,11 @@ class AuditLogs(SyncAPIResource):
         """List audit log entries.
 
         Lists every API call made in the workspace, newest first: time, token, method, path,
-        status and request id. Entries never contain request bodies or secrets.
+        status and request id. Calls refused as 401 with a secret of one of the workspace's
+        tokens (revoked, expired, or rotated out) are listed too, under that token, with a
+        redacted `token_fingerprint` of the secret presented. Calls with a secret no token of
+        the workspace ever had belong to no workspace and appear in none. Entries never contain
+        request bodies or secrets.
 
         Args:
           limit: How many items to return per page.
@@ -112,7 +116,11 @@ class AsyncAuditLogs(AsyncAPIResource):
         """List audit log entries.
 
         Lists every API call made in the workspace, newest first: time, token, method, path,
-        status and request id. Entries never contain request bodies or secrets.
+        status and request id. Calls refused as 401 with a secret of one of the workspace's
+        tokens (revoked, expired, or rotated out) are listed too, under that token, with a
+        redacted `token_fingerprint` of the secret presented. Calls with a secret no token of
+        the workspace ever had belong to no workspace and appear in none. Entries never contain
+        request bodies or secrets.
 
         Args:
           limit: How many items to return per page.

@@ -18,8 +18,9 @@ from .._response import (
 )
 from .._streaming import AsyncStream, Stream
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
-from ..types.broadcasts import Broadcast, BroadcastList, BroadcastStreamEvent
+from ..types.broadcasts import Broadcast, BroadcastList
 from ..types.enums import BroadcastStatus, Language, Priority
+from ..types.events import BroadcastStreamEvent
 
 __all__ = [
     "Broadcasts",
@@ -113,10 +114,12 @@ class Broadcasts(SyncAPIResource):
         at up to `rate_limit_per_minute`, each with its own retries; follow progress with
         `GET /v1/broadcasts/{id}/events`.
 
-        `idempotency_key` is strongly recommended but optional. When it is absent the server
-        derives the key from a fingerprint of the request body, so an identical broadcast
-        created again within 7 days is a replay of the first (`Idempotent-Replayed: true`), not a
-        second send. (The SDK always sends a key, generating one when you give none.)
+        `idempotency_key` is strongly recommended but optional. With it, the same key and
+        parameters within 7 days return the first broadcast (`Idempotent-Replayed: true`), never
+        a second send. Without it the broadcast is not deduplicated, as a request without a key
+        is not anywhere else: running the same campaign twice sends it twice, and a retried
+        request may too. The 202 then carries `CCX-Warning: idempotency_key_missing` to say so.
+        (The SDK always sends a key, generating one when you give none.)
 
         Args:
           name: The broadcast's name, such as `Black Friday — Batch 1`.
@@ -126,8 +129,8 @@ class Broadcasts(SyncAPIResource):
           variables: Placeholder values sent to every recipient; must match the template's placeholders.
           rate_limit_per_minute: The most messages to queue per minute.
           priority: The queue priority of its messages.
-          schedule_at: Start at this future time instead of now; RFC 3339 with a UTC offset, such as `2026-11-28T09:00:00-03:00`.
-          timezone: The IANA time zone the schedule was chosen in, kept for display and reporting; `schedule_at` alone sets the instant.
+          schedule_at: Start at this future time instead of now (400 `schedule_at_in_past` otherwise). Either an RFC 3339 instant with a UTC offset (`2026-11-28T09:00:00-03:00`), or a local time without one (`2026-11-28T09:00:00`) read in `timezone`, with the DST rules of `POST /v1/messages`: a time a gap skips is read with the offset before the gap, a repeated time is its first occurrence. An offset `timezone` does not have at that instant is a 400 `timezone_mismatch`.
+          timezone: The IANA time zone (such as `America/Sao_Paulo`) a local `schedule_at` is read in, and which an offset in `schedule_at` must agree with; kept with the broadcast.
           dry_run: Only preview the cost (`preview`) and send nothing.
         """
         return self._call(
@@ -318,12 +321,13 @@ class Broadcasts(SyncAPIResource):
 
         Streams a broadcast's progress as Server-Sent Events: `broadcast.progress` whenever its
         counts change and a final `broadcast.completed`, after which the server closes the
-        stream. Each event is framed as
+        stream. They are the very events webhook endpoints receive (same `evt_…` id, same body),
+        so one handler serves both. Each event is framed as
 
         ```
         id: 42
         event: broadcast.progress
-        data: {"event": "broadcast.progress", "data": {"broadcast_id": "brd_…", "status": "running", "counts": {…}}}
+        data: {"id": "evt_…", "object": "event", "event": "broadcast.progress", "created_at": "…", "api_version": "2026-11-01", "trace_id": "…", "data": {"broadcast_id": "brd_…", "name": "…", "status": "running", "counts": {…}}}
         ```
 
         `id:` is a monotonically increasing integer (as a string); `event:` repeats the event
@@ -445,10 +449,12 @@ class AsyncBroadcasts(AsyncAPIResource):
         at up to `rate_limit_per_minute`, each with its own retries; follow progress with
         `GET /v1/broadcasts/{id}/events`.
 
-        `idempotency_key` is strongly recommended but optional. When it is absent the server
-        derives the key from a fingerprint of the request body, so an identical broadcast
-        created again within 7 days is a replay of the first (`Idempotent-Replayed: true`), not a
-        second send. (The SDK always sends a key, generating one when you give none.)
+        `idempotency_key` is strongly recommended but optional. With it, the same key and
+        parameters within 7 days return the first broadcast (`Idempotent-Replayed: true`), never
+        a second send. Without it the broadcast is not deduplicated, as a request without a key
+        is not anywhere else: running the same campaign twice sends it twice, and a retried
+        request may too. The 202 then carries `CCX-Warning: idempotency_key_missing` to say so.
+        (The SDK always sends a key, generating one when you give none.)
 
         Args:
           name: The broadcast's name, such as `Black Friday — Batch 1`.
@@ -458,8 +464,8 @@ class AsyncBroadcasts(AsyncAPIResource):
           variables: Placeholder values sent to every recipient; must match the template's placeholders.
           rate_limit_per_minute: The most messages to queue per minute.
           priority: The queue priority of its messages.
-          schedule_at: Start at this future time instead of now; RFC 3339 with a UTC offset, such as `2026-11-28T09:00:00-03:00`.
-          timezone: The IANA time zone the schedule was chosen in, kept for display and reporting; `schedule_at` alone sets the instant.
+          schedule_at: Start at this future time instead of now (400 `schedule_at_in_past` otherwise). Either an RFC 3339 instant with a UTC offset (`2026-11-28T09:00:00-03:00`), or a local time without one (`2026-11-28T09:00:00`) read in `timezone`, with the DST rules of `POST /v1/messages`: a time a gap skips is read with the offset before the gap, a repeated time is its first occurrence. An offset `timezone` does not have at that instant is a 400 `timezone_mismatch`.
+          timezone: The IANA time zone (such as `America/Sao_Paulo`) a local `schedule_at` is read in, and which an offset in `schedule_at` must agree with; kept with the broadcast.
           dry_run: Only preview the cost (`preview`) and send nothing.
         """
         return await self._call(
@@ -650,12 +656,13 @@ class AsyncBroadcasts(AsyncAPIResource):
 
         Streams a broadcast's progress as Server-Sent Events: `broadcast.progress` whenever its
         counts change and a final `broadcast.completed`, after which the server closes the
-        stream. Each event is framed as
+        stream. They are the very events webhook endpoints receive (same `evt_…` id, same body),
+        so one handler serves both. Each event is framed as
 
         ```
         id: 42
         event: broadcast.progress
-        data: {"event": "broadcast.progress", "data": {"broadcast_id": "brd_…", "status": "running", "counts": {…}}}
+        data: {"id": "evt_…", "object": "event", "event": "broadcast.progress", "created_at": "…", "api_version": "2026-11-01", "trace_id": "…", "data": {"broadcast_id": "brd_…", "name": "…", "status": "running", "counts": {…}}}
         ```
 
         `id:` is a monotonically increasing integer (as a string); `event:` repeats the event

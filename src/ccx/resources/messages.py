@@ -145,9 +145,12 @@ class Messages(SyncAPIResource):
 
         Sandbox magic recipients: `+15550000001` is delivered then read; `+15550000002` fails
         undeliverable (upstream `131026`) and triggers `fallback`; `+15550000003` fails upstream
-        on every attempt, goes through the retry buffer and ends `failed`; `+15550000004` never
-        leaves `sent`. The emails `delivered@`, `undeliverable@`, `upstream-failure@` and
-        `sent-only@sandbox.ccx.co` behave the same way.
+        on every attempt, goes through the retry buffer and 7 days of reconciliation and ends
+        `failed`; `+15550000004` never leaves `sent`; `+15550000005` fails upstream for 3 h and
+        is then delivered by reconciliation; `+15550000006` is rejected by Meta at once (502
+        with `error.upstream.code` `131008`, nothing queued). The emails `delivered@`,
+        `undeliverable@`, `upstream-failure@`, `sent-only@`, `late-delivery@` and
+        `upstream-error@sandbox.ccx.co` behave the same way.
 
         Args:
           to: The recipient, an E.164 phone number (`+5511999990000`) for `whatsapp` and `sms`, or an email address for `email`.
@@ -158,8 +161,8 @@ class Messages(SyncAPIResource):
           interactive: Reply buttons or a list (WhatsApp only; needs an open 24 h window).
           fallback: Channels to try, in order, when the message is undeliverable on `channel`; each must reach `to` (a phone number can fall back to `sms`). The fallback message records `fallback_from`.
           priority: Queue priority.
-          schedule_at: Send at this future time instead of now (400 `schedule_at_in_past` otherwise); the message is `scheduled` until then and can be canceled. RFC 3339 with a UTC offset, such as `2026-11-28T09:00:00-03:00`.
-          timezone: The IANA time zone the schedule was chosen in (such as `America/Sao_Paulo`), kept with the message for display and reporting; `schedule_at` (which carries its UTC offset) alone sets the instant. Unknown zones are a 400 `invalid_timezone`.
+          schedule_at: Send at this future time instead of now (400 `schedule_at_in_past` otherwise); the message is `scheduled` until then and can be canceled. Either an RFC 3339 instant with a UTC offset (`2026-11-28T09:00:00-03:00`), or a local time without one (`2026-11-28T09:00:00`) read in `timezone`, which it then requires (400 `invalid_schedule_at` without it). A local time a DST gap skips is read with the offset before the gap (02:30 on a spring-forward night goes out at 03:30); one a DST overlap repeats is its first occurrence (give the offset to choose the second), as in RFC 5545. An offset that `timezone` does not have at that instant is a 400 `timezone_mismatch`.
+          timezone: The IANA time zone (such as `America/Sao_Paulo`) a local `schedule_at` is read in, and which an offset in `schedule_at` must agree with; kept with the message. Unknown zones are a 400 `invalid_timezone`.
           metadata: Your own key-value pairs, returned with the message and in its events (up to 20 keys of at most 40 characters, values of at most 500 characters). Do not put secrets here.
         """
         return self._call(
@@ -385,9 +388,12 @@ class AsyncMessages(AsyncAPIResource):
 
         Sandbox magic recipients: `+15550000001` is delivered then read; `+15550000002` fails
         undeliverable (upstream `131026`) and triggers `fallback`; `+15550000003` fails upstream
-        on every attempt, goes through the retry buffer and ends `failed`; `+15550000004` never
-        leaves `sent`. The emails `delivered@`, `undeliverable@`, `upstream-failure@` and
-        `sent-only@sandbox.ccx.co` behave the same way.
+        on every attempt, goes through the retry buffer and 7 days of reconciliation and ends
+        `failed`; `+15550000004` never leaves `sent`; `+15550000005` fails upstream for 3 h and
+        is then delivered by reconciliation; `+15550000006` is rejected by Meta at once (502
+        with `error.upstream.code` `131008`, nothing queued). The emails `delivered@`,
+        `undeliverable@`, `upstream-failure@`, `sent-only@`, `late-delivery@` and
+        `upstream-error@sandbox.ccx.co` behave the same way.
 
         Args:
           to: The recipient, an E.164 phone number (`+5511999990000`) for `whatsapp` and `sms`, or an email address for `email`.
@@ -398,8 +404,8 @@ class AsyncMessages(AsyncAPIResource):
           interactive: Reply buttons or a list (WhatsApp only; needs an open 24 h window).
           fallback: Channels to try, in order, when the message is undeliverable on `channel`; each must reach `to` (a phone number can fall back to `sms`). The fallback message records `fallback_from`.
           priority: Queue priority.
-          schedule_at: Send at this future time instead of now (400 `schedule_at_in_past` otherwise); the message is `scheduled` until then and can be canceled. RFC 3339 with a UTC offset, such as `2026-11-28T09:00:00-03:00`.
-          timezone: The IANA time zone the schedule was chosen in (such as `America/Sao_Paulo`), kept with the message for display and reporting; `schedule_at` (which carries its UTC offset) alone sets the instant. Unknown zones are a 400 `invalid_timezone`.
+          schedule_at: Send at this future time instead of now (400 `schedule_at_in_past` otherwise); the message is `scheduled` until then and can be canceled. Either an RFC 3339 instant with a UTC offset (`2026-11-28T09:00:00-03:00`), or a local time without one (`2026-11-28T09:00:00`) read in `timezone`, which it then requires (400 `invalid_schedule_at` without it). A local time a DST gap skips is read with the offset before the gap (02:30 on a spring-forward night goes out at 03:30); one a DST overlap repeats is its first occurrence (give the offset to choose the second), as in RFC 5545. An offset that `timezone` does not have at that instant is a 400 `timezone_mismatch`.
+          timezone: The IANA time zone (such as `America/Sao_Paulo`) a local `schedule_at` is read in, and which an offset in `schedule_at` must agree with; kept with the message. Unknown zones are a 400 `invalid_timezone`.
           metadata: Your own key-value pairs, returned with the message and in its events (up to 20 keys of at most 40 characters, values of at most 500 characters). Do not put secrets here.
         """
         return await self._call(

@@ -9,22 +9,46 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
-from typing_extensions import Self, override
+from typing_extensions import Self, TypedDict, Unpack, overload, override
 
 from ._listener import WebhookListener
 
 if TYPE_CHECKING:
     from ccx._client import CCX
     from ccx.mock import MockServer
-    from ccx.types import Event, WebhookEndpointWithSecret, WebhookEventSelector
+    from ccx.types import (
+        BroadcastCompletedEvent,
+        BroadcastProgressEvent,
+        ContactCreatedEvent,
+        ConversationCreatedEvent,
+        Event,
+        MessageDeliveredEvent,
+        MessageFailedEvent,
+        MessageQueuedEvent,
+        MessageReadEvent,
+        MessageReplyEvent,
+        MessageSentEvent,
+        TemplateApprovedEvent,
+        TemplateRejectedEvent,
+        WebhookEndpointWithSecret,
+        WebhookEventSelector,
+    )
 
 __all__ = ["WebhookDelivery", "WebhookReceiver"]
 
 _POLL_SECONDS = 0.05
 """How often a waiting receiver looks again at a mock driven from another thread."""
 _ALL_EVENTS: Final[tuple[WebhookEventSelector, ...]] = ("*",)
+
+
+class _WaitOptions(TypedDict, total=False):
+    """The keyword options of `WebhookReceiver.wait_for`, shared by its overloads."""
+
+    message_id: str | None
+    timeout: float
+    max_advance: float
 
 
 @dataclasses.dataclass(frozen=True)
@@ -139,6 +163,59 @@ class WebhookReceiver:
         self.secret = endpoint.secret
         return endpoint
 
+    # One overload per event type, so the event comes back as its own class (a test checks
+    # them against ccx.types.EVENT_TYPES); any other type gives the `Event` union.
+    @overload
+    def wait_for(
+        self, event_type: Literal["message.queued"], **options: Unpack[_WaitOptions]
+    ) -> MessageQueuedEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["message.sent"], **options: Unpack[_WaitOptions]
+    ) -> MessageSentEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["message.delivered"], **options: Unpack[_WaitOptions]
+    ) -> MessageDeliveredEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["message.read"], **options: Unpack[_WaitOptions]
+    ) -> MessageReadEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["message.failed"], **options: Unpack[_WaitOptions]
+    ) -> MessageFailedEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["message.reply"], **options: Unpack[_WaitOptions]
+    ) -> MessageReplyEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["broadcast.progress"], **options: Unpack[_WaitOptions]
+    ) -> BroadcastProgressEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["broadcast.completed"], **options: Unpack[_WaitOptions]
+    ) -> BroadcastCompletedEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["template.approved"], **options: Unpack[_WaitOptions]
+    ) -> TemplateApprovedEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["template.rejected"], **options: Unpack[_WaitOptions]
+    ) -> TemplateRejectedEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["conversation.created"], **options: Unpack[_WaitOptions]
+    ) -> ConversationCreatedEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["contact.created"], **options: Unpack[_WaitOptions]
+    ) -> ContactCreatedEvent: ...
+    @overload
+    def wait_for(self, event_type: str, **options: Unpack[_WaitOptions]) -> Event: ...
+
     def wait_for(
         self,
         event_type: str,
@@ -147,7 +224,8 @@ class WebhookReceiver:
         timeout: float = 5.0,
         max_advance: float = 3600.0,
     ) -> Event:
-        """The first verified, acknowledged ``event_type`` event (for ``message_id``, if given).
+        """The first verified, acknowledged ``event_type`` event (for ``message_id``, if given),
+        typed as that event's class (``wait_for("message.read")`` is a ``MessageReadEvent``).
 
         With a mock, waiting moves its clock from one timer to the next, at most
         ``max_advance`` mock seconds, so lifecycle steps and redeliveries happen at once;
@@ -176,7 +254,7 @@ class WebhookReceiver:
             if (
                 delivery.event is not None
                 and delivery.acknowledged
-                and delivery.event_type == event_type
+                and delivery.event.event == event_type  # the body's type, which the class follows
                 and (message_id is None or delivery.message_id == message_id)
             ):
                 return delivery.event

@@ -41,6 +41,9 @@ class AuditLogEntry(BaseModel):
     request_id: str
     """The request's id (`req_…`)."""
 
+    token_fingerprint: str | None = None
+    """On a refused authentication (status 401): the secret presented, redacted to the environment prefix it claims and the first 12 hex digits of its SHA-256 (`ccx_test_…sha256:3f9a1c2b7d4e`), so you can tell which secret (a rotated-out one, say) a caller still sends."""
+
 
 class AuditLogList(BaseModel):
     """A page of audit log entries."""

@@ -4,24 +4,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, TypeAlias
+from typing import Literal
 
-from pydantic import Discriminator, Field
-
-from .._models import BaseModel, OpenEnum, OpenUnion
+from .._models import BaseModel, OpenEnum
 from .enums import BroadcastStatus, Priority
 from .shared import BroadcastCounts
 
 __all__ = [
-    "BroadcastStreamEvent",
     "BroadcastPreviewCategory",
     "BroadcastPreview",
     "Broadcast",
-    "BroadcastProgress",
-    "BroadcastProgressStreamEvent",
-    "BroadcastCompletedStreamEvent",
     "BroadcastStreamMessage",
-    "UnknownBroadcastStreamEvent",
     "BroadcastList",
 ]
 
@@ -116,39 +109,6 @@ class Broadcast(BaseModel):
     """When it was canceled."""
 
 
-class BroadcastProgress(BaseModel):
-    """A broadcast's status and counts at one moment."""
-
-    broadcast_id: str
-    """The broadcast (`brd_…`)."""
-
-    status: OpenEnum[BroadcastStatus]
-    """Its status."""
-
-    counts: BroadcastCounts
-    """Its recipients by status."""
-
-
-class BroadcastProgressStreamEvent(BaseModel):
-    """A stream event sent whenever a running broadcast's counts change."""
-
-    event: Literal["broadcast.progress"]
-    """Always `broadcast.progress`."""
-
-    data: BroadcastProgress
-    """The broadcast's progress."""
-
-
-class BroadcastCompletedStreamEvent(BaseModel):
-    """The last stream event, sent when the broadcast finishes (or is canceled); the stream closes after it."""
-
-    event: Literal["broadcast.completed"]
-    """Always `broadcast.completed`."""
-
-    data: BroadcastProgress
-    """The broadcast's final status and counts."""
-
-
 class BroadcastStreamMessage(BaseModel):
     """One Server-Sent Events message, its fields as the SSE standard names them; `data` is the JSON of a `BroadcastStreamEvent`."""
 
@@ -165,16 +125,6 @@ class BroadcastStreamMessage(BaseModel):
     """The event itself."""
 
 
-class UnknownBroadcastStreamEvent(BaseModel):
-    """One of `BroadcastStreamEvent`, whose `event` this version of ccx-sdk does not know: a newer API sent it. Its fields are kept as received; upgrade ccx-sdk for its model."""
-
-    event: str
-    """The `event`, one this version does not know."""
-
-    data: dict[str, Any] = Field(default_factory=dict)
-    """The broadcast's progress."""
-
-
 class BroadcastList(BaseModel):
     """A page of broadcasts."""
 
@@ -189,10 +139,3 @@ class BroadcastList(BaseModel):
 
     next_cursor: str | None
     """Pass as `starting_after` to get the next page; null on the last page."""
-
-
-BroadcastStreamEvent: TypeAlias = OpenUnion[
-    Annotated[BroadcastProgressStreamEvent | BroadcastCompletedStreamEvent, Discriminator("event")],
-    UnknownBroadcastStreamEvent,
-]
-"""One event of a broadcast's progress stream, told apart by `event`."""

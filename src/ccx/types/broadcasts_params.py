@@ -40,13 +40,18 @@ class BroadcastCreateRequestParam(TypedDict, total=False):
     """The queue priority of its messages."""
 
     schedule_at: str | datetime
-    """Start at this future time instead of now; RFC 3339 with a UTC offset, such as `2026-11-28T09:00:00-03:00`."""
+    """Start at this future time instead of now (400 `schedule_at_in_past` otherwise).
+Either an RFC 3339 instant with a UTC offset (`2026-11-28T09:00:00-03:00`), or a
+local time without one (`2026-11-28T09:00:00`) read in `timezone`, with the DST
+rules of `POST /v1/messages`: a time a gap skips is read with the offset before the
+gap, a repeated time is its first occurrence. An offset `timezone` does not have at
+that instant is a 400 `timezone_mismatch`."""
 
     timezone: str
-    """The IANA time zone the schedule was chosen in, kept for display and reporting; `schedule_at` alone sets the instant."""
+    """The IANA time zone (such as `America/Sao_Paulo`) a local `schedule_at` is read in, and which an offset in `schedule_at` must agree with; kept with the broadcast."""
 
     dry_run: bool
     """Only preview the cost (`preview`) and send nothing."""
 
     idempotency_key: str
-    """Strongly recommended. When absent, the server derives the key from a fingerprint of the request body, so an identical broadcast within 7 days is a replay, not a second send."""
+    """Strongly recommended. The same key with the same parameters within 7 days returns the first broadcast instead of sending again. When absent, the broadcast is not deduplicated (the response carries `CCX-Warning`)."""

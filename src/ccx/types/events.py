@@ -30,9 +30,13 @@ from .shared import (
 )
 
 __all__ = [
+    "BroadcastStreamEvent",
     "Event",
-    "MessageEventData",
     "BroadcastEventData",
+    "BroadcastProgressEvent",
+    "BroadcastCompletedEvent",
+    "UnknownEvent",
+    "MessageEventData",
     "TemplateEventData",
     "ConversationEventData",
     "ContactEventData",
@@ -44,8 +48,6 @@ __all__ = [
     "MessageReadEvent",
     "MessageFailedEvent",
     "MessageReplyEvent",
-    "BroadcastProgressEvent",
-    "BroadcastCompletedEvent",
     "TemplateApprovedEvent",
     "TemplateRejectedEvent",
     "TemplatePausedEvent",
@@ -54,10 +56,103 @@ __all__ = [
     "ConversationWindowExpiringEvent",
     "ConversationWindowClosedEvent",
     "ContactCreatedEvent",
-    "UnknownEvent",
     "EventList",
     "EVENT_TYPES",
 ]
+
+
+class BroadcastEventData(BaseModel):
+    """The `data` of `broadcast.*` events."""
+
+    broadcast_id: str
+    """The broadcast (`brd_…`)."""
+
+    name: str | None = None
+    """The broadcast's name."""
+
+    status: OpenEnum[BroadcastStatus]
+    """Its status after the event."""
+
+    counts: BroadcastCounts
+    """Its recipients by status."""
+
+    completed_at: datetime | None = None
+    """When it finished, on `broadcast.completed`."""
+
+
+class BroadcastProgressEvent(EventModel):
+    """The `broadcast.progress` event. A broadcast's counts changed while it runs."""
+
+    id: str
+    """Unique identifier of the event (`evt_…`), the same on every redelivery and replay."""
+
+    object: Literal["event"]
+    """Always `event`."""
+
+    event: Literal["broadcast.progress"]
+    """The event type, `broadcast.progress`."""
+
+    created_at: datetime
+    """When the event happened."""
+
+    api_version: str
+    """The API version (`CCX-Version`) the payload is shaped by."""
+
+    trace_id: str | None
+    """The trace id of the API request that caused the event, so one trace runs from the client call to this webhook; null when no request caused it."""
+
+    data: BroadcastEventData
+    """The subject of the event, as it was when the event happened."""
+
+
+class BroadcastCompletedEvent(EventModel):
+    """The `broadcast.completed` event. A broadcast finished: every recipient reached a final status."""
+
+    id: str
+    """Unique identifier of the event (`evt_…`), the same on every redelivery and replay."""
+
+    object: Literal["event"]
+    """Always `event`."""
+
+    event: Literal["broadcast.completed"]
+    """The event type, `broadcast.completed`."""
+
+    created_at: datetime
+    """When the event happened."""
+
+    api_version: str
+    """The API version (`CCX-Version`) the payload is shaped by."""
+
+    trace_id: str | None
+    """The trace id of the API request that caused the event, so one trace runs from the client call to this webhook; null when no request caused it."""
+
+    data: BroadcastEventData
+    """The subject of the event, as it was when the event happened."""
+
+
+class UnknownEvent(EventModel):
+    """One of `Event`, whose `event` this version of ccx-sdk does not know: a newer API sent it. Its fields are kept as received; upgrade ccx-sdk for its model."""
+
+    id: str | None = None
+    """Unique identifier of the event (`evt_…`), the same on every redelivery and replay."""
+
+    object: str | None = None
+    """Always `event`."""
+
+    event: str
+    """The `event`, one this version does not know."""
+
+    created_at: datetime | None = None
+    """When the event happened."""
+
+    api_version: str | None = None
+    """The API version (`CCX-Version`) the payload is shaped by."""
+
+    trace_id: str | None = None
+    """The trace id of the API request that caused the event, so one trace runs from the client call to this webhook; null when no request caused it."""
+
+    data: dict[str, Any] = Field(default_factory=dict)
+    """The subject of the event, as it was when the event happened."""
 
 
 class MessageEventData(BaseModel):
@@ -149,25 +244,6 @@ class MessageEventData(BaseModel):
 
     error: MessageError | None = None
     """Why the message failed, on `message.failed`."""
-
-
-class BroadcastEventData(BaseModel):
-    """The `data` of `broadcast.*` events."""
-
-    broadcast_id: str
-    """The broadcast (`brd_…`)."""
-
-    name: str | None = None
-    """The broadcast's name."""
-
-    status: OpenEnum[BroadcastStatus]
-    """Its status after the event."""
-
-    counts: BroadcastCounts
-    """Its recipients by status."""
-
-    completed_at: datetime | None = None
-    """When it finished, on `broadcast.completed`."""
 
 
 class TemplateEventData(BaseModel):
@@ -427,56 +503,6 @@ class MessageReplyEvent(EventModel):
     """The subject of the event, as it was when the event happened."""
 
 
-class BroadcastProgressEvent(EventModel):
-    """The `broadcast.progress` event. A broadcast's counts changed while it runs."""
-
-    id: str
-    """Unique identifier of the event (`evt_…`), the same on every redelivery and replay."""
-
-    object: Literal["event"]
-    """Always `event`."""
-
-    event: Literal["broadcast.progress"]
-    """The event type, `broadcast.progress`."""
-
-    created_at: datetime
-    """When the event happened."""
-
-    api_version: str
-    """The API version (`CCX-Version`) the payload is shaped by."""
-
-    trace_id: str | None
-    """The trace id of the API request that caused the event, so one trace runs from the client call to this webhook; null when no request caused it."""
-
-    data: BroadcastEventData
-    """The subject of the event, as it was when the event happened."""
-
-
-class BroadcastCompletedEvent(EventModel):
-    """The `broadcast.completed` event. A broadcast finished: every recipient reached a final status."""
-
-    id: str
-    """Unique identifier of the event (`evt_…`), the same on every redelivery and replay."""
-
-    object: Literal["event"]
-    """Always `event`."""
-
-    event: Literal["broadcast.completed"]
-    """The event type, `broadcast.completed`."""
-
-    created_at: datetime
-    """When the event happened."""
-
-    api_version: str
-    """The API version (`CCX-Version`) the payload is shaped by."""
-
-    trace_id: str | None
-    """The trace id of the API request that caused the event, so one trace runs from the client call to this webhook; null when no request caused it."""
-
-    data: BroadcastEventData
-    """The subject of the event, as it was when the event happened."""
-
-
 class TemplateApprovedEvent(EventModel):
     """The `template.approved` event. A template was approved and can now be sent."""
 
@@ -677,31 +703,6 @@ class ContactCreatedEvent(EventModel):
     """The subject of the event, as it was when the event happened."""
 
 
-class UnknownEvent(EventModel):
-    """One of `Event`, whose `event` this version of ccx-sdk does not know: a newer API sent it. Its fields are kept as received; upgrade ccx-sdk for its model."""
-
-    id: str | None = None
-    """Unique identifier of the event (`evt_…`), the same on every redelivery and replay."""
-
-    object: str | None = None
-    """Always `event`."""
-
-    event: str
-    """The `event`, one this version does not know."""
-
-    created_at: datetime | None = None
-    """When the event happened."""
-
-    api_version: str | None = None
-    """The API version (`CCX-Version`) the payload is shaped by."""
-
-    trace_id: str | None = None
-    """The trace id of the API request that caused the event, so one trace runs from the client call to this webhook; null when no request caused it."""
-
-    data: dict[str, Any] = Field(default_factory=dict)
-    """The subject of the event, as it was when the event happened."""
-
-
 class EventList(BaseModel):
     """A page of events."""
 
@@ -737,6 +738,13 @@ EVENT_TYPES: tuple[str, ...] = (
     "contact.created",
 )
 """Every event type this SDK version knows, in the spec's order."""
+
+
+BroadcastStreamEvent: TypeAlias = OpenUnion[
+    Annotated[BroadcastProgressEvent | BroadcastCompletedEvent, Discriminator("event")],
+    UnknownEvent,
+]
+"""One event of a broadcast's progress stream, told apart by `event`; the same event, with the same id, that webhook endpoints receive."""
 
 
 Event: TypeAlias = OpenUnion[

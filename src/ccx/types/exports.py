@@ -26,7 +26,7 @@ class Export(BaseModel):
     resource: OpenEnum[Literal["messages", "conversations", "audit_logs", "events"]]
     """What is exported."""
 
-    format: OpenEnum[Literal["csv", "jsonl"]]
+    format: OpenEnum[Literal["csv", "jsonl", "parquet"]]
     """The file format."""
 
     status: OpenEnum[Literal["pending", "ready", "failed"]]

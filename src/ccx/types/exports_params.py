@@ -18,5 +18,5 @@ class ExportCreateRequestParam(TypedDict, total=False):
     resource: Required[Literal["messages", "conversations", "audit_logs", "events"]]
     """What to export (`audit_logs` also needs the `audit:read` scope)."""
 
-    format: Required[Literal["csv", "jsonl"]]
-    """`csv` (with a header row) or `jsonl` (one JSON object per line)."""
+    format: Required[Literal["csv", "jsonl", "parquet"]]
+    """`csv` (with a header row), `jsonl` (one JSON object per line) or `parquet` (a column per field: `…_at` fields are UTC timestamps, nested objects and lists JSON text)."""

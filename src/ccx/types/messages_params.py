@@ -136,10 +136,18 @@ class MessageSendRequestParam(TypedDict, total=False):
     """Queue priority."""
 
     schedule_at: str | datetime
-    """Send at this future time instead of now (400 `schedule_at_in_past` otherwise); the message is `scheduled` until then and can be canceled. RFC 3339 with a UTC offset, such as `2026-11-28T09:00:00-03:00`."""
+    """Send at this future time instead of now (400 `schedule_at_in_past` otherwise); the
+message is `scheduled` until then and can be canceled. Either an RFC 3339 instant
+with a UTC offset (`2026-11-28T09:00:00-03:00`), or a local time without one
+(`2026-11-28T09:00:00`) read in `timezone`, which it then requires (400
+`invalid_schedule_at` without it). A local time a DST gap skips is read with the
+offset before the gap (02:30 on a spring-forward night goes out at 03:30); one a DST
+overlap repeats is its first occurrence (give the offset to choose the second), as
+in RFC 5545. An offset that `timezone` does not have at that instant is a 400
+`timezone_mismatch`."""
 
     timezone: str
-    """The IANA time zone the schedule was chosen in (such as `America/Sao_Paulo`), kept with the message for display and reporting; `schedule_at` (which carries its UTC offset) alone sets the instant. Unknown zones are a 400 `invalid_timezone`."""
+    """The IANA time zone (such as `America/Sao_Paulo`) a local `schedule_at` is read in, and which an offset in `schedule_at` must agree with; kept with the message. Unknown zones are a 400 `invalid_timezone`."""
 
     metadata: Mapping[str, str]
     """Your own key-value pairs, returned with the message and in its events (up to 20 keys of at most 40 characters, values of at most 500 characters). Do not put secrets here."""

@@ -73,7 +73,7 @@ unknown codes by their `type`). 400: `invalid_request` (a field is missing, unkn
 or invalid), `parameter_invalid`, `invalid_json`, `invalid_encoding`,
 `json_too_deep`, `body_too_large`, `unsupported_media_type`, `invalid_version`,
 `invalid_idempotency_key`, `invalid_cursor`, `invalid_timestamp`,
-`invalid_schedule_at`, `invalid_timezone`, `schedule_at_in_past`,
+`invalid_schedule_at`, `invalid_timezone`, `timezone_mismatch`, `schedule_at_in_past`,
 `invalid_recipient`, `invalid_fallback`, `missing_content`, `ambiguous_content`,
 `unsupported_content`, `invalid_last_event_id`, `invalid_fault`. 401:
 `missing_token`, `malformed_token`, `invalid_token`, `token_expired`,
@@ -263,7 +263,7 @@ class MessageError(BaseModel):
     """Why a message failed."""
 
     code: str
-    """CCX's error code: `undeliverable` (the carrier cannot reach the recipient, upstream `131026`; triggers `fallback`), `upstream_unavailable` (the carrier kept failing through the retry buffer), `upstream_error` (the carrier rejected the message with `upstream_code`)."""
+    """CCX's error code: `undeliverable` (the carrier cannot reach the recipient, upstream `131026`; triggers `fallback`), `upstream_unavailable` (the carrier kept failing through the retry buffer and 7 days of reconciliation), `upstream_error` (the carrier rejected the message with `upstream_code`)."""
 
     message: str
     """A human-readable explanation."""

@@ -45,22 +45,29 @@ class Receiver:
     """Verifies and parses requests for one decorated view or dependency.
 
     An explicit secret is checked and keyed once, when the view is decorated. Without one, the
-    secret is looked up (``fallback``) on every request, so configuration loaded after import
-    is seen; a missing secret then raises ``WebhookSecretMissingError``: a server error, not a
-    400, because the server is misconfigured rather than the request bad.
+    configured secret (``fallback``, which ``sources`` describes) must exist then too: a
+    deployment without it fails as it starts, instead of answering every delivery with a 500
+    that CCX redelivers for a day and then drops. It is still read on every request, so a
+    rotated secret or a test's setting is seen at once; should it vanish later, the request
+    raises ``WebhookSecretMissingError``: a server error, not a 400, because the server is
+    misconfigured rather than the request bad.
     """
 
-    __slots__ = ("_fallback", "_keys", "_tolerance")
+    __slots__ = ("_fallback", "_keys", "_sources", "_tolerance")
 
     def __init__(
         self,
         secret: Secret | None,
         tolerance: float | NoTolerance = DEFAULT_TOLERANCE,
         fallback: Callable[[], str | None] = environment_secret,
+        sources: str = f"the {WEBHOOK_SECRET_ENV} environment variable",
     ) -> None:
         self._keys = None if secret is None else signing_keys(secret)
         self._tolerance = checked_tolerance(tolerance)
         self._fallback = fallback
+        self._sources = sources
+        if self._keys is None:
+            self._configured_keys()
 
     def receive(self, body: bytes, headers: HeaderLookup) -> Event:
         """The typed event of a request; raise ``WebhookVerificationError`` to answer 400.
@@ -81,7 +88,7 @@ class Receiver:
         if not secret:
             raise WebhookSecretMissingError(
                 "No webhook secret configured: pass secret='whsec_...' to the webhook helper, "
-                f"or set the {WEBHOOK_SECRET_ENV} environment variable."
+                f"or set {self._sources} to the endpoint's secret before the app starts."
             )
         return signing_keys(secret)
 

@@ -9,6 +9,12 @@
 Sync and ``async def`` views both work. The view is CSRF-exempt (CCX cannot send a CSRF token;
 the signature is the proof of origin). A request that fails verification never reaches the
 view: it gets a 400 with the JSON body ``{"error": {"type", "code", "message"}}``.
+
+Without ``secret=``, a secret must be configured when the view is decorated, as its module is
+imported with the URLconf: otherwise ``WebhookSecretMissingError`` is raised there. Django loads
+the URLconf in ``manage.py check`` and ``runserver``, so those fail at once; under a WSGI or
+ASGI server it loads on the first request, so run ``manage.py check`` when you deploy. The
+secret is read on every request, so ``override_settings`` in tests works.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
+
+from ccx._constants import WEBHOOK_SECRET_ENV
 
 from ._errors import WebhookVerificationError
 from ._receiver import REJECTED_STATUS, Receiver, environment_secret, error_body
@@ -49,8 +57,16 @@ def _csrf_exempt(view: Callable[..., Any]) -> Callable[..., Any]:
 def verify_webhook(
     *, secret: Secret | None = None, tolerance: float | NoTolerance = DEFAULT_TOLERANCE
 ) -> Callable[[View], View]:
-    """Decorate a view to receive the verified event as its ``event`` keyword argument."""
-    receiver = Receiver(secret, tolerance, fallback=_configured_secret)
+    """Decorate a view to receive the verified event as its ``event`` keyword argument.
+
+    Raises ``WebhookSecretMissingError`` at once when no secret is given or configured.
+    """
+    receiver = Receiver(
+        secret,
+        tolerance,
+        fallback=_configured_secret,
+        sources=f"settings.CCX_WEBHOOK_SECRET or the {WEBHOOK_SECRET_ENV} environment variable",
+    )
 
     def verified(request: HttpRequest) -> Event | HttpResponseBase:
         try:

@@ -13,6 +13,14 @@
 
 A request that fails verification never reaches the endpoint: it gets a 400 whose JSON body is
 FastAPI's usual ``{"detail": {"type", "code", "message"}}``.
+
+Without ``secret=``, ``CCX_WEBHOOK_SECRET`` must be set when ``verified_event()`` runs, as the
+app module loads: otherwise it raises ``WebhookSecretMissingError`` there, and the app fails to
+start instead of answering every delivery with a 500. It is read again on every request.
+
+Keep the ``Annotated`` alias at module level when the module has ``from __future__ import
+annotations``: FastAPI resolves an endpoint's annotations in the module's globals, so an alias
+local to a function is not found, and the event becomes a query parameter (every delivery 422).
 """
 
 from __future__ import annotations
@@ -37,8 +45,10 @@ def verified_event(
 ) -> Callable[[Request], Awaitable[Event]]:
     """The dependency: reads the raw body and headers, verifies, then parses the event.
 
-    A function rather than a callable class: FastAPI resolves a dependency's string
-    annotations through its module globals, which a class instance does not have.
+    Raises ``WebhookSecretMissingError`` at once when no ``secret`` is given and
+    ``CCX_WEBHOOK_SECRET`` is not set. A function rather than a callable class: FastAPI resolves
+    a dependency's string annotations through its module globals, which a class instance does
+    not have.
     """
     receiver = Receiver(secret, tolerance)
 

@@ -9,7 +9,9 @@
 
 Sync and ``async def`` views (``flask[async]``) both work. A request that fails verification
 never reaches the view: it gets a 400 with the JSON body ``{"error": {"type", "code",
-"message"}}``.
+"message"}}``. Without ``secret=``, ``CCX_WEBHOOK_SECRET`` must be set when the view is
+decorated (as the app is made): otherwise ``WebhookSecretMissingError`` is raised there, so the
+app fails to start instead of answering every delivery with a 500. It is read on every request.
 """
 
 from __future__ import annotations
@@ -37,7 +39,10 @@ View = TypeVar("View", bound=Callable[..., Any])
 def verify_webhook(
     *, secret: Secret | None = None, tolerance: float | NoTolerance = DEFAULT_TOLERANCE
 ) -> Callable[[View], View]:
-    """Decorate a view to receive the verified event as its ``event`` keyword argument."""
+    """Decorate a view to receive the verified event as its ``event`` keyword argument.
+
+    Raises ``WebhookSecretMissingError`` at once when no secret is given or configured.
+    """
     receiver = Receiver(secret, tolerance)
 
     def verified() -> Event | Response:

@@ -9,9 +9,10 @@ from typing import Any
 
 from ccx.mock._clock import isoformat
 from ccx.mock._errors import MockAPIError
-from ccx.mock._messages import MessageRecord, parse_timestamp
+from ccx.mock._messages import MessageRecord
 from ccx.mock._pricing import CURRENCY, price
 from ccx.mock._registry import HandlerResult, RequestContext, handles
+from ccx.mock._schedule import parse_timestamp
 
 _BUCKET_SIZES = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
 MAX_BUCKETS = 1_000

@@ -7,15 +7,22 @@ from typing import Any
 from starlette.responses import StreamingResponse
 
 from ccx.mock._broadcasts import BroadcastRecord, cost_preview, new_broadcast_id
-from ccx.mock._errors import MockAPIError, not_found
+from ccx.mock._errors import MockAPIError, json_response, not_found
 from ccx.mock._lifecycle import (
     begin_broadcast,
     cancel_broadcast,
     pause_broadcast,
     resume_broadcast,
 )
-from ccx.mock._messages import check_template, check_timezone, parse_schedule_at
+from ccx.mock._messages import check_template
 from ccx.mock._registry import HandlerResult, RequestContext, handles, paginate
+from ccx.mock._schedule import schedule_of
+
+_NOT_DEDUPLICATED = (
+    "idempotency_key_missing: this broadcast was created without an idempotency_key, so it is "
+    "not deduplicated: sending the request again starts another broadcast. Send an "
+    "idempotency_key to make retries safe."
+)
 
 
 def _lookup(ctx: RequestContext) -> BroadcastRecord:
@@ -54,9 +61,7 @@ def create(ctx: RequestContext) -> HandlerResult:
         "language": template.language,
         "variables": body.get("variables") or {},
     }
-    schedule_at = None
-    if body.get("schedule_at") is not None:
-        schedule_at = parse_schedule_at(body["schedule_at"], ctx.now)
+    schedule_at, timezone = schedule_of(body, ctx.now)
     broadcast = BroadcastRecord(
         id=new_broadcast_id(),
         workspace_id=ctx.workspace.id,
@@ -71,7 +76,7 @@ def create(ctx: RequestContext) -> HandlerResult:
         trace_id=ctx.trace_id,
         idempotency_key=ctx.idempotency_key,
         schedule_at=schedule_at,
-        timezone=check_timezone(body["timezone"]) if body.get("timezone") else None,
+        timezone=timezone,
     )
     preview = cost_preview(len(segment.recipients), template.category, broadcast.channel)
     if body.get("dry_run"):
@@ -79,7 +84,10 @@ def create(ctx: RequestContext) -> HandlerResult:
         return ctx.success_status, {**broadcast.payload(), "preview": preview}
     ctx.workspace.broadcasts[broadcast.id] = broadcast
     begin_broadcast(ctx.workspace, broadcast)
-    return ctx.success_status, {**broadcast.payload(), "preview": preview}
+    payload = {**broadcast.payload(), "preview": preview}
+    if ctx.idempotency_key is None:
+        return json_response(ctx.success_status, payload, {"CCX-Warning": _NOT_DEDUPLICATED})
+    return ctx.success_status, payload
 
 
 @handles("broadcasts.list")

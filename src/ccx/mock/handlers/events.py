@@ -8,8 +8,8 @@ from typing import Any
 from ccx.mock._clock import isoformat
 from ccx.mock._errors import MockAPIError, not_found
 from ccx.mock._events import RETENTION_SECONDS, EventRecord
-from ccx.mock._messages import parse_timestamp
 from ccx.mock._registry import HandlerResult, RequestContext, handles, paginate
+from ccx.mock._schedule import parse_timestamp
 
 
 def _render(event: EventRecord) -> dict[str, Any]:

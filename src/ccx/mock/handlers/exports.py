@@ -1,4 +1,5 @@
-"""Exports: one resource as CSV or JSON Lines, built in the background, downloadable once ready.
+"""Exports: one resource as CSV, JSON Lines or Parquet, built in the background, downloadable
+once ready.
 
 ``exports.create`` fixes which records the export holds (a copy of the list, cheap even for
 millions) and answers ``pending`` at once; the file is built after the request commits, off the
@@ -26,6 +27,7 @@ from ccx.mock._audit import render_entry
 from ccx.mock._auth import check_scope
 from ccx.mock._clock import isoformat
 from ccx.mock._errors import MockAPIError, json_bytes, not_found
+from ccx.mock._parquet import encode_parquet
 from ccx.mock._records import ExportFormat, ExportRecord, new_id
 from ccx.mock._registry import HandlerResult, RequestContext, handles, paginate
 from ccx.mock._workspace import Workspace
@@ -35,7 +37,11 @@ logger = logging.getLogger("ccx.mock")
 ROWS_PER_SLICE = 500
 """Rows rendered between two turns of the event loop (a few milliseconds of work)."""
 
-_MEDIA_TYPES: dict[ExportFormat, str] = {"csv": "text/csv", "jsonl": "application/x-ndjson"}
+_MEDIA_TYPES: dict[ExportFormat, str] = {
+    "csv": "text/csv",
+    "jsonl": "application/x-ndjson",
+    "parquet": "application/vnd.apache.parquet",
+}
 
 
 Rows = tuple[int, Callable[[int], dict[str, Any]]]
@@ -81,10 +87,13 @@ def _cell(value: Any) -> Any:
 
 
 def encode_rows(rows: Sequence[dict[str, Any]], file_format: ExportFormat) -> bytes:
-    """The export file: one JSON object per line, or CSV with a column per field ever seen."""
+    """The export file: one JSON object per line, or CSV or Parquet with a column per field
+    ever seen (nested values as JSON text in both)."""
     if file_format == "jsonl":
         return b"".join(json_bytes(row) + b"\n" for row in rows)
     columns = list(dict.fromkeys(name for row in rows for name in row))
+    if file_format == "parquet":
+        return encode_parquet(rows, columns)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()

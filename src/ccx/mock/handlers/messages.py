@@ -12,14 +12,13 @@ from ccx.mock._messages import (
     MessageRecord,
     check_address,
     check_fallback,
+    check_not_rejected,
     check_template,
-    check_timezone,
     content_kind,
-    parse_schedule_at,
-    parse_timestamp,
 )
 from ccx.mock._pricing import BillingCategory
 from ccx.mock._registry import HandlerResult, RequestContext, handles, paginate
+from ccx.mock._schedule import parse_timestamp, schedule_of
 
 __all__ = ["lookup_message", "send_message"]
 
@@ -61,10 +60,9 @@ def send_message(ctx: RequestContext, body: Mapping[str, Any], *, priority: str)
             raise window_closed(ctx, to, kind, conversation)
         category = "service"
         content = body[kind]
-    schedule_at = None
-    if body.get("schedule_at") is not None:
-        schedule_at = parse_schedule_at(body["schedule_at"], ctx.now)
-    timezone = check_timezone(body["timezone"]) if body.get("timezone") else None
+    schedule_at, timezone = schedule_of(body, ctx.now)
+    if schedule_at is None:  # a scheduled send meets Meta later, as a broadcast's does
+        check_not_rejected(to)
     return create_message(
         ctx.workspace,
         to=to,
