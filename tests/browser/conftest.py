@@ -14,15 +14,19 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from ccx.mock import FrozenClock, MockServer
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, ViewportSize
+
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = os.environ.get("CCX_INBOX_SCREENSHOTS")
-LAPTOP = {"width": 1200, "height": 760}
-PHONE = {"width": 390, "height": 780}
+LAPTOP: ViewportSize = {"width": 1200, "height": 760}
+PHONE: ViewportSize = {"width": 390, "height": 780}
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="needs the test group")
 
@@ -32,7 +36,7 @@ def _browser_required() -> bool:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     """Module-scoped: Playwright's sync API runs an event loop on this thread while it is
     started, so it must stop before the suite's asyncio tests run."""
     if not Path(CHROMIUM).exists():
@@ -55,7 +59,7 @@ def mock() -> Iterator[MockServer]:
 
 
 @pytest.fixture
-def page(browser: playwright_api.Browser, mock: MockServer) -> Iterator[playwright_api.Page]:
+def page(browser: Browser, mock: MockServer) -> Iterator[Page]:
     """A laptop-sized page logged in to the demo workspace's inbox."""
     context = browser.new_context(viewport=LAPTOP, reduced_motion="reduce", locale="en-US")
     opened = context.new_page()
@@ -91,7 +95,7 @@ _STABILIZE = """
 """
 
 
-def screenshot(page: playwright_api.Page, name: str) -> None:
+def screenshot(page: Page, name: str) -> None:
     """Save the page as ``<name>.png`` for the docs, when screenshots were asked for."""
     if not SCREENSHOTS:
         return

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from messaging_helpers import CUSTOMER, ORDER_TEMPLATE
+from pydantic import BaseModel
 
 from ccx import CCX, BadRequestError, NotFoundError
 from ccx.mock import MockServer
@@ -20,7 +21,7 @@ from ccx.types import (
     MessageReplyEvent,
 )
 
-KINDS: dict[InboundMessageType, tuple[dict[str, Any], type[object]]] = {
+KINDS: dict[InboundMessageType, tuple[dict[str, Any], type[BaseModel]]] = {
     "image": (
         {"url": "https://cdn.example.com/receipt.jpg", "caption": "My receipt"},
         InboundImage,
@@ -59,8 +60,9 @@ def test_each_kind_arrives_typed_on_the_message_and_in_message_reply(
     client: CCX, kind: InboundMessageType
 ) -> None:
     content, model = KINDS[kind]
+    arguments: dict[str, Any] = {kind: content}
     message = client.test_helpers.messages.simulate_inbound(
-        from_=CUSTOMER, channel="whatsapp", type=kind, **{kind: content}
+        from_=CUSTOMER, channel="whatsapp", type=kind, **arguments
     )
     assert message.type == kind
     on_message = getattr(message, kind)

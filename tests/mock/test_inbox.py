@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from typing import get_args
 
@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 
 from ccx.mock import MockConfig, MockServer
 from ccx.mock._demo import DEMO_TOKEN
+from ccx.types import TemplateInputParam
 from ccx.types.enums import InboundMessageType
 
-ORDER = {
+ORDER: TemplateInputParam = {
     "name": "order_confirmation",
     "language": "pt_BR",
     "variables": {"1": "Ana", "2": "#4821", "3": "R$ 129,90"},
@@ -27,7 +28,7 @@ ORDER = {
 
 
 @contextmanager
-def _inbox(server: MockServer, secret: str | None = None) -> Iterator[httpx.Client]:
+def _inbox(server: MockServer, secret: str | None = None) -> Generator[httpx.Client, None, None]:
     """A browser-like client logged in with ``secret`` (the demo token by default)."""
     with httpx.Client(base_url=server.url, headers={"Origin": server.url}) as browser:
         answer = browser.get(f"/inbox/?token={secret or server.token}")
