@@ -217,11 +217,15 @@ class Clock:
         task = asyncio.current_task()
 
         def wake() -> None:
-            # Busy again from this instant, so a settle in progress waits for the task.
+            # Busy again from this instant, as work started now: an advance firing this timer
+            # waits for it, a settle begun before does not. A running clock wakes parked work
+            # by itself all the time (webhook retries); were a woken task still the work a
+            # settle in progress waits for, enough of them out of step would always leave one
+            # mid-attempt, and the settle would wait until they all gave up.
             if task is not None:
                 self._parked.discard(task)
-                if self._firing is not None and task in self._tasks:
-                    self._tasks[task] = self._firing
+                if task in self._tasks:
+                    self._tasks[task] = self._generation if self._firing is None else self._firing
             if not future.done():
                 future.set_result(None)
 
