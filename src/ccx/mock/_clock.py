@@ -154,7 +154,9 @@ class Clock:
         """Bumped whenever a wait begins: work started afterwards is not what it waits for."""
         self._firing: int | None = None
         """While `advance` fires an instant's timers: the generation of the work they start."""
-        self._parked: set[asyncio.Task[Any]] = set()
+        self._running: set[asyncio.Task[Any]] = set()
+        """The spawned tasks not parked on the clock: kept apart so a settle looks only at these,
+        not at the (often tens of thousands of) deliveries waiting for a later instant."""
         self._changed: asyncio.Event | None = None
         self._advancing = asyncio.Lock()
 
@@ -222,23 +224,22 @@ class Clock:
             # by itself all the time (webhook retries); were a woken task still the work a
             # settle in progress waits for, enough of them out of step would always leave one
             # mid-attempt, and the settle would wait until they all gave up.
-            if task is not None:
-                self._parked.discard(task)
-                if task in self._tasks:
-                    self._tasks[task] = self._generation if self._firing is None else self._firing
+            if task in self._tasks:
+                self._tasks[task] = self._generation if self._firing is None else self._firing
+                self._running.add(task)
             if not future.done():
                 future.set_result(None)
 
         timer = self.call_at(when, wake)
-        if task is not None:
-            self._parked.add(task)
+        if task in self._tasks:
+            self._running.discard(task)
             self._signal()
         try:
             await future
         finally:
             timer.cancel()
-            if task is not None:
-                self._parked.discard(task)
+            if task in self._tasks:
+                self._running.add(task)
 
     async def sleep(self, seconds: float) -> None:
         await self.sleep_until(self.now() + seconds)
@@ -270,6 +271,7 @@ class Clock:
             generation = self._generation if self._firing is None else self._firing
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks[task] = generation
+        self._running.add(task)
         task.add_done_callback(self._task_done)
 
     async def settle(self) -> None:
@@ -305,12 +307,8 @@ class Clock:
 
     def _busy(self, belongs: Callable[[int], bool]) -> Iterator[asyncio.Task[Any]]:
         """The tracked tasks of the generations ``belongs`` picks that run (are not parked)."""
-        parked = self._parked
-        return (
-            task
-            for task, generation in self._tasks.items()
-            if task not in parked and belongs(generation)
-        )
+        generations = self._tasks
+        return (task for task in self._running if belongs(generations[task]))
 
     async def advance(self, seconds: float) -> None:
         """Move the clock forward, firing due timers in order and settling after each.
@@ -405,7 +403,7 @@ class Clock:
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.pop(task, None)
-        self._parked.discard(task)
+        self._running.discard(task)
         if not task.cancelled() and task.exception() is not None:
             # Surface failures of background work instead of losing them with the task.
             loop = task.get_loop()
