@@ -156,9 +156,9 @@ class TestHelpersMessages(SyncAPIResource):
         message (status `received`, `type` naming its kind), opens or extends the contact's
         24 h customer-care window, and emits `message.reply` (plus `contact.created`,
         `conversation.created` and `conversation.window_opened` when new). A button tap with
-        `message_id` must answer a message sent to that contact, on one of its buttons (400
-        `button.id`); a reaction must point at a message of the conversation (404 otherwise).
-        Sandbox tokens only.
+        `message_id` must answer a message sent to that contact (404 otherwise), on one of its
+        buttons (400 `button.id`); a reaction must point at a message of the conversation (404
+        otherwise). Sandbox tokens only.
 
         Args:
           from_: The contact, an E.164 phone number or email address.
@@ -288,9 +288,9 @@ class AsyncTestHelpersMessages(AsyncAPIResource):
         message (status `received`, `type` naming its kind), opens or extends the contact's
         24 h customer-care window, and emits `message.reply` (plus `contact.created`,
         `conversation.created` and `conversation.window_opened` when new). A button tap with
-        `message_id` must answer a message sent to that contact, on one of its buttons (400
-        `button.id`); a reaction must point at a message of the conversation (404 otherwise).
-        Sandbox tokens only.
+        `message_id` must answer a message sent to that contact (404 otherwise), on one of its
+        buttons (400 `button.id`); a reaction must point at a message of the conversation (404
+        otherwise). Sandbox tokens only.
 
         Args:
           from_: The contact, an E.164 phone number or email address.
