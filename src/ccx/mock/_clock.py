@@ -25,13 +25,14 @@ is a one-year token lifetime) a date the API can write.
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import heapq
 import itertools
 import math
 import operator
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, TypeAlias
@@ -155,8 +156,10 @@ class Clock:
         self._firing: int | None = None
         """While `advance` fires an instant's timers: the generation of the work they start."""
         self._running: set[asyncio.Task[Any]] = set()
-        """The spawned tasks not parked on the clock: kept apart so a settle looks only at these,
-        not at the (often tens of thousands of) deliveries waiting for a later instant."""
+        """The spawned tasks not parked on the clock."""
+        self._running_by_generation: collections.Counter[int] = collections.Counter()
+        """How many of them each generation has: what a settle looks at, so its cost does not
+        grow with the (often tens of thousands of) deliveries queued or parked."""
         self._changed: asyncio.Event | None = None
         self._advancing = asyncio.Lock()
 
@@ -226,20 +229,20 @@ class Clock:
             # mid-attempt, and the settle would wait until they all gave up.
             if task in self._tasks:
                 self._tasks[task] = self._generation if self._firing is None else self._firing
-                self._running.add(task)
+                self._mark_running(task)
             if not future.done():
                 future.set_result(None)
 
         timer = self.call_at(when, wake)
         if task in self._tasks:
-            self._running.discard(task)
+            self._mark_parked(task)
             self._signal()
         try:
             await future
         finally:
             timer.cancel()
             if task in self._tasks:
-                self._running.add(task)
+                self._mark_running(task)
 
     async def sleep(self, seconds: float) -> None:
         await self.sleep_until(self.now() + seconds)
@@ -271,7 +274,7 @@ class Clock:
             generation = self._generation if self._firing is None else self._firing
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks[task] = generation
-        self._running.add(task)
+        self._mark_running(task)
         task.add_done_callback(self._task_done)
 
     async def settle(self) -> None:
@@ -293,22 +296,37 @@ class Clock:
             # cheap: waiting on the busy tasks themselves cost a pass over all of them per wake,
             # quadratic when tens of thousands of deliveries are in flight.
             changed.clear()
-            if next(self._busy(belongs), None) is None:
+            if not self._busy(belongs):
                 return
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError(
-                    f"{sum(1 for _ in self._busy(belongs))} mock background task(s) did not settle"
-                )
+                raise TimeoutError(f"{self._busy(belongs)} mock background task(s) did not settle")
             try:
                 await asyncio.wait_for(changed.wait(), remaining)
             except asyncio.TimeoutError:
                 continue
 
-    def _busy(self, belongs: Callable[[int], bool]) -> Iterator[asyncio.Task[Any]]:
-        """The tracked tasks of the generations ``belongs`` picks that run (are not parked)."""
-        generations = self._tasks
-        return (task for task in self._running if belongs(generations[task]))
+    def _busy(self, belongs: Callable[[int], bool]) -> int:
+        """How many tracked tasks of the generations ``belongs`` picks run (are not parked)."""
+        return sum(
+            count
+            for generation, count in self._running_by_generation.items()
+            if belongs(generation)
+        )
+
+    def _mark_running(self, task: asyncio.Task[Any]) -> None:
+        if task not in self._running:
+            self._running.add(task)
+            self._running_by_generation[self._tasks[task]] += 1
+
+    def _mark_parked(self, task: asyncio.Task[Any]) -> None:
+        if task in self._running:
+            self._running.remove(task)
+            counts = self._running_by_generation
+            generation = self._tasks[task]
+            counts[generation] -= 1
+            if not counts[generation]:
+                del counts[generation]
 
     async def advance(self, seconds: float) -> None:
         """Move the clock forward, firing due timers in order and settling after each.
@@ -402,8 +420,8 @@ class Clock:
         self._arm()
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._mark_parked(task)
         self._tasks.pop(task, None)
-        self._running.discard(task)
         if not task.cancelled() and task.exception() is not None:
             # Surface failures of background work instead of losing them with the task.
             loop = task.get_loop()
