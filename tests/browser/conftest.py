@@ -65,7 +65,7 @@ def page(browser: Browser, mock: MockServer) -> Iterator[Page]:
     opened = context.new_page()
     opened.set_default_timeout(10_000)
     opened.goto(f"{mock.url}/inbox/?token={mock.token}")
-    playwright_api.expect(opened.locator("#live-status")).to_have_text("live")
+    playwright_api.expect(opened.locator("#live-status")).to_have_text("updating live")
     yield opened
     context.close()
 

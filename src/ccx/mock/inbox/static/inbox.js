@@ -72,7 +72,7 @@
 
   if (body.dataset.stream && window.EventSource) {
     const feed = new EventSource(body.dataset.stream);
-    feed.addEventListener("open", function () { if (status) status.textContent = "live"; });
+    feed.addEventListener("open", function () { if (status) status.textContent = "updating live"; });
     feed.addEventListener("error", function () { if (status) status.textContent = "reconnecting…"; });
     feed.addEventListener("change", function (message) {
       const change = JSON.parse(message.data);
