@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar, cast
 
@@ -17,6 +18,7 @@ _Hook = TypeVar("_Hook", bound=Callable[..., object])
 _ALWAYS_SENT = frozenset({"authorization", "content-type"})
 _CLOSED_PORT_URL = "http://127.0.0.1:9/hooks"
 _ENDPOINT_WRITES = frozenset({"webhook_endpoints.create", "webhook_endpoints.update"})
+_DEMO_SEGMENT_ID = "seg_ZZ11"
 
 
 def _register(hook: _Hook) -> _Hook:
@@ -60,16 +62,23 @@ def filter_failure(
 
 @_register
 def before_call(context: HookContext, case: Case[Any], **kwargs: object) -> None:
-    """Point generated webhook endpoints at a closed local port.
+    """Point generated webhook endpoints at a closed local port, and broadcasts at a small
+    segment.
 
-    Deliveries to random hosts would wait on DNS, and the mock's clock waits for deliveries,
-    so one test-helper clock advance could outlast the request timeout.
+    The mock's clock waits for the deliveries it starts, and makes each one for real.
+    Deliveries to random hosts would wait on DNS; the spec's example broadcast goes to the demo
+    segment's 1,000 recipients, and schemathesis sends it dozens of times, each message's
+    events to every registered endpoint: tens of thousands of deliveries. Either way one
+    test-helper clock advance would outlast the request timeout. (Broadcasts to 1,000 are
+    tested in tests/mock/test_broadcasts.py.)
     """
     del context, kwargs
     body: object = case.body
-    if (
-        _operation_id(case) in _ENDPOINT_WRITES
-        and isinstance(body, dict)
-        and isinstance(cast("dict[str, object]", body).get("url"), str)
-    ):
-        cast("dict[str, object]", body)["url"] = _CLOSED_PORT_URL
+    if not isinstance(body, dict):
+        return
+    fields = cast("dict[str, object]", body)
+    operation = _operation_id(case)
+    if operation in _ENDPOINT_WRITES and isinstance(fields.get("url"), str):
+        fields["url"] = _CLOSED_PORT_URL
+    if operation == "broadcasts.create" and fields.get("segment_id") == _DEMO_SEGMENT_ID:
+        fields["segment_id"] = os.environ["CCX_SMALL_SEGMENT_ID"]
