@@ -14,7 +14,7 @@ UV := $(UV_HOME)/bin/uv
 # The newest installed patch release of a Python version (pyenv has them all on these machines).
 pyenv_python = $$(ls -d "$$(pyenv root)"/versions/$(1).* | sort -V | tail -n 1)/bin/python
 
-.PHONY: demo test lint format typecheck spec-lint generate check-generated pytest clean test-matrix test-lowest dist-check system-tools test-calendar lock upgrade
+.PHONY: demo test lint format typecheck spec-lint generate check-generated pytest clean test-matrix test-lowest dist-check system-tools test-calendar lock upgrade inbox-screenshots
 
 demo: $(VENV)/.installed
 	$(PY) examples/quickstart.py
@@ -46,8 +46,9 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Debian tools the tests run: curl (the documentation's curl examples), faketime (the calendar).
-SYSTEM_TOOLS := curl faketime
+# Debian tools the tests run: curl (the documentation's curl examples), faketime (the calendar),
+# chromium (the inbox's browser tests; Playwright drives it, as `playwright install` cannot).
+SYSTEM_TOOLS := curl faketime chromium
 system-tools:
 	@missing=$$(for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || echo $$tool; done); \
 	if [ -n "$$missing" ]; then \
@@ -68,6 +69,7 @@ typecheck: $(VENV)/.installed
 
 spec-lint: $(VENV)/.installed node_modules/.installed
 	$(BIN)/openapi-spec-validator $(SPEC)
+	$(BIN)/openapi-spec-validator src/ccx/mock/openapi.json
 	npx --no-install spectral lint --ruleset .spectral.yaml --fail-severity error $(SPEC)
 	npx --no-install redocly lint $(SPEC)
 
@@ -173,6 +175,11 @@ bench-tools:
 
 docs: $(VENV)/.installed
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+# The inbox's screenshots in docs/images (docs/inbox.md and the README show them), taken by its
+# browser tests on a fixed clock with stable stand-ins for random ids. Run after changing the UI.
+inbox-screenshots: $(VENV)/.installed system-tools
+	CCX_INBOX_SCREENSHOTS=docs/images CCX_REQUIRE_BROWSER=1 $(BIN)/pytest -q tests/browser
 
 # Reliability and contract proof: the suite runs short versions of these (tests/reliability,
 # tests/contract); these are the long runs, printing their counts.

@@ -195,3 +195,84 @@ def test_approve_says_in_its_help_that_it_needs_a_sandbox_token(ccx: Invoke) -> 
 
     assert result.exit_code == 0
     assert "sandbox token (ccx_test_…)" in result.stdout
+
+
+# -- pause and sync --------------------------------------------------------------------------
+
+
+def test_a_paused_template_cannot_be_sent(ccx: Invoke, ccx_client: CCX) -> None:
+    result = ccx("templates", "pause", "signup_otp")
+    send = ccx(
+        "messages", "send", "--to", "+15550000001", "--template", "signup_otp",
+        "--language", "en", "--var", "1=123456",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert fields_of(result.stdout)["status"] == "paused"
+    assert ccx_client.templates.retrieve("signup_otp").status == "paused"
+    assert send.exit_code == 1
+    assert send.stderr.startswith("Error: 409 template_not_approved: ")
+
+
+def test_pausing_a_pending_template_is_refused(ccx: Invoke) -> None:
+    created(ccx, *SHIPPED)
+
+    result = ccx("templates", "pause", "order_shipped")
+
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Error: 409 ")
+
+
+def test_a_live_token_is_told_pause_is_sandbox_only(
+    ccx: Invoke, ccx_client: CCX, token_with: TokenFactory
+) -> None:
+    live = token_with("templates:read", "templates:manage", environment="live")
+
+    result = ccx("--api-key", live, "templates", "pause", "signup_otp")
+
+    assert result.exit_code == 1
+    assert "ccx templates pause is a sandbox test helper" in result.stderr
+    assert ccx_client.templates.retrieve("signup_otp").status == "approved"
+
+
+def test_sync_picks_up_what_changed_at_the_carrier(ccx: Invoke, ccx_client: CCX) -> None:
+    ccx_client.test_helpers.templates.set_carrier_status("signup_otp", status="paused")
+    assert ccx_client.templates.retrieve("signup_otp").status == "approved"
+
+    result = ccx("templates", "sync")
+    again = ccx("templates", "sync")
+
+    assert result.exit_code == 0, result.output
+    summary, header, *rows = result.stdout.splitlines()
+    assert summary == "Checked 3 templates; 1 changed."
+    assert header.split() == ["NAME", "LANGUAGE", "STATUS"]
+    assert [row.split() for row in rows] == [["signup_otp", "en", "paused"]]
+    assert ccx_client.templates.retrieve("signup_otp").status == "paused"
+    assert again.stdout.splitlines() == ["Checked 3 templates; 0 changed."]
+
+
+def test_sync_of_named_templates_checks_only_those(ccx: Invoke, ccx_client: CCX) -> None:
+    ccx_client.test_helpers.templates.set_carrier_status("signup_otp", status="paused")
+
+    only_other = ccx("templates", "sync", "order_confirmation", "--json")
+    named = ccx("templates", "sync", "signup_otp", "order_confirmation", "--json")
+    unknown = ccx("templates", "sync", "no_such_template")
+
+    assert only_other.exit_code == 0, only_other.output
+    document = json.loads(only_other.stdout)
+    assert (document["object"], document["checked"], document["changed"]) == (
+        "template_sync", 1, [],
+    )  # fmt: skip
+    assert [template["name"] for template in json.loads(named.stdout)["changed"]] == ["signup_otp"]
+    assert unknown.exit_code == 1
+    assert unknown.stderr.startswith("Error: 404 resource_not_found: ")
+
+
+def test_sync_needs_the_templates_manage_scope(ccx: Invoke, token_with: TokenFactory) -> None:
+    reader = token_with("templates:read")
+
+    result = ccx("--api-key", reader, "templates", "sync")
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: 403 missing_scope: ")

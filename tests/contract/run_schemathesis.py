@@ -62,10 +62,14 @@ def run(
         server.client() as client,
     ):
         spare = client.tokens.create(scopes=["messages:read"], environment="test", name="spare")
+        small = client.segments.create(
+            name="contract run", recipients=["+5511966665555", "+5511966665556"]
+        )
         environment = {
             **without_faketime(os.environ),
             "CCX_TOKEN": server.token,
             "CCX_SPARE_TOKEN_ID": spare.id,
+            "CCX_SMALL_SEGMENT_ID": small.id,
             "SCHEMATHESIS_HOOKS": "tests.contract.schemathesis_hooks",
             "PYTHONPATH": str(ROOT),
         }

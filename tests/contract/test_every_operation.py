@@ -147,6 +147,13 @@ def test_templates(client: ccx.CCX) -> None:
     rejected = client.test_helpers.templates.reject(doomed.name, reason="Too pushy")
     assert rejected.status == "rejected"
     assert client.templates.retrieve(created.name).status == "approved"
+    assert client.test_helpers.templates.pause(created.name).status == "paused"
+    assert client.test_helpers.templates.approve(created.name).status == "approved"
+    carrier = client.test_helpers.templates.set_carrier_status(created.name, status="paused")
+    assert carrier.status == "approved"  # CCX is not told until it syncs
+    synced = client.templates.sync()
+    assert [template.name for template in synced.changed] == [created.name]
+    assert client.templates.retrieve(created.name).status == "paused"
     assert created.name in {template.name for template in client.templates.list(limit=100)}
     client.templates.delete(doomed.name)
     assert doomed.name not in {template.name for template in client.templates.list(limit=100)}
@@ -158,6 +165,10 @@ def test_messages_conversations_otp_and_ai(client: ccx.CCX) -> None:
         from_=contact, channel="whatsapp", text="Is my order on its way?"
     )
     assert inbound.conversation_id is not None
+    shared = client.test_helpers.messages.simulate_inbound(
+        from_=contact, channel="whatsapp", location={"latitude": -23.56, "longitude": -46.65}
+    )
+    assert shared.type == "location"
     reply = client.messages.send(to=contact, channel="whatsapp", text="Yes, it ships today.")
     assert reply.status == "queued"
     delivered = client.test_helpers.messages.set_status(reply.id, status="delivered")
@@ -221,6 +232,8 @@ def test_webhook_endpoints_and_events(client: ccx.CCX) -> None:
         endpoint_id=endpoint.id, from_=START, to=now + timedelta(seconds=1)
     )
     assert replay.event_count >= 1
+    redelivery = client.events.redeliver(logged.id, endpoint_id=endpoint.id)
+    assert (redelivery.event_id, redelivery.endpoint_id) == (logged.id, endpoint.id)
     client.webhook_endpoints.delete(endpoint.id)
     with pytest.raises(ccx.NotFoundError):
         client.webhook_endpoints.retrieve(endpoint.id)

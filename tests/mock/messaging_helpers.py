@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-ORDER_TEMPLATE: dict[str, Any] = {
+from ccx.types import TemplateInputParam
+
+ORDER_TEMPLATE: TemplateInputParam = {
     "name": "order_confirmation",
     "language": "pt_BR",
     "variables": {"1": "Maria", "2": "#A8492", "3": "R$ 349,90"},

@@ -183,3 +183,27 @@ async def test_advance_waits_for_what_its_timers_start_not_for_what_others_keep_
     guard.cancel()
     await traffic
     await clock.aclose()
+
+
+async def test_settle_on_a_running_clock_ends_while_retries_keep_waking() -> None:
+    """A running clock wakes parked work by itself all the time (webhook retries to a dead
+    endpoint, every few milliseconds at a fast scale). A settle must wait for what was running
+    when it began, not for work the clock wakes afterwards: with enough retries, one of them is
+    always mid-attempt, and a settle waiting for that never ends (until they all give up)."""
+    clock = Clock(time_scale=1_000, start=START)
+    stop = asyncio.Event()
+
+    async def retrying(pace: int) -> None:
+        while not stop.is_set():
+            await clock.sleep(pace)  # the wait before the next retry: a few ms of real time
+            await asyncio.sleep(pace / 1_000)  # the attempt itself, on the network
+
+    for index in range(500):
+        clock.spawn(retrying(3 + index % 13))  # out of step, as retries of different events are
+    await asyncio.sleep(0.05)  # the retries are under way, woken by the clock alone
+    guard = asyncio.get_running_loop().call_later(30, stop.set)
+    await clock.settle()
+    assert not stop.is_set(), "the settle waited for retries the clock woke after it began"
+    guard.cancel()
+    stop.set()
+    await clock.aclose()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from messaging_helpers import CUSTOMER, message
+from messaging_helpers import CUSTOMER, UNDELIVERABLE, message
 
 from ccx.mock import FrozenClock
 
@@ -21,7 +21,12 @@ async def test_first_inbound_creates_contact_and_conversation_and_opens_the_wind
 ) -> None:
     await inbound(asgi)
     types = [event["event"] for event in (await asgi.get("/v1/events")).json()["data"]]
-    assert types == ["message.reply", "conversation.created", "contact.created"]
+    assert types == [
+        "message.reply",
+        "conversation.window_opened",
+        "conversation.created",
+        "contact.created",
+    ]
 
     conversation = (await asgi.get("/v1/conversations")).json()["data"][0]
     assert conversation["contact"] == CUSTOMER
@@ -43,7 +48,8 @@ async def test_conversation_lists_its_messages_and_filters_by_status(
     asgi: httpx.AsyncClient, clock: FrozenClock
 ) -> None:
     sent = (await asgi.post("/v1/messages", json=message())).json()
-    await asgi.post("/v1/messages", json=message(to="+5511988887777"))
+    # An undelivered template opens no conversation: this one stays closed.
+    await asgi.post("/v1/messages", json=message(to=UNDELIVERABLE))
     await clock.advance(1)
     await inbound(asgi)
 

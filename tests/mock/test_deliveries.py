@@ -258,3 +258,85 @@ async def test_endpoint_urls_must_be_https_or_local_http(
     response = await client.post("/v1/webhook_endpoints", json={"url": url, "events": ["*"]})
     assert response.status_code == 400
     assert response.json()["error"]["param"] == "url"
+
+
+async def redeliver(client: httpx.AsyncClient, event_id: str, endpoint_id: str) -> httpx.Response:
+    return await client.post(f"/v1/events/{event_id}/redeliver", json={"endpoint_id": endpoint_id})
+
+
+async def test_redeliver_sends_one_event_now_and_stops_its_pending_retries(
+    mock: tuple[httpx.AsyncClient, MockState], receiver: Receiver, clock: FrozenClock
+) -> None:
+    client, state = mock
+    endpoint = await subscribe(client, receiver.url, "message.sent")
+    receiver.script["message.sent"] = [500]
+    await client.post("/v1/messages", json=message())
+    await clock.advance(0)
+    failed = receiver.deliveries[-1]
+    assert failed.status == 500
+
+    answer = await redeliver(client, failed.event_id, endpoint["id"])
+    assert answer.status_code == 202
+    assert answer.json() == {
+        "object": "event_redelivery",
+        "event_id": failed.event_id,
+        "endpoint_id": endpoint["id"],
+    }
+    await clock.advance(0)  # at once: the automatic retry is 10 s away
+    assert [(d.event_id, d.status) for d in receiver.deliveries] == [
+        (failed.event_id, 500),
+        (failed.event_id, 200),
+    ]
+    attempts = state.workspaces["wks_demo"].deliveries.attempts
+    assert [attempt.attempt for attempt in attempts] == [1, 2]
+    assert attempts[-1].response == ""
+    assert attempts[0].signature.startswith("t=")
+
+    await clock.advance(24 * 3600)
+    assert len(receiver.deliveries) == 2  # acknowledged by the redelivery: no more retries
+
+
+async def test_redelivering_an_acknowledged_event_repeats_it(
+    mock: tuple[httpx.AsyncClient, MockState], receiver: Receiver, clock: FrozenClock
+) -> None:
+    client, _ = mock
+    endpoint = await subscribe(client, receiver.url, "message.sent")
+    await client.post("/v1/messages", json=message())
+    await clock.advance(0)
+    event_id = receiver.deliveries[-1].event_id
+    for _ in range(2):
+        answer = await redeliver(client, event_id, endpoint["id"])
+        assert answer.status_code == 202
+    await clock.advance(0)
+    assert [delivery.event_id for delivery in receiver.acknowledged()] == [event_id] * 3
+
+
+async def test_redeliver_refuses_what_it_cannot_deliver(
+    mock: tuple[httpx.AsyncClient, MockState], receiver: Receiver, clock: FrozenClock
+) -> None:
+    client, _ = mock
+    endpoint = await subscribe(client, receiver.url, "message.sent")
+    await client.post("/v1/messages", json=message())
+    await clock.advance(0)
+    queued = (await client.get("/v1/events", params={"event": "message.queued"})).json()
+    event_id = queued["data"][0]["id"]
+
+    unsubscribed = await redeliver(client, event_id, endpoint["id"])
+    assert unsubscribed.status_code == 409
+    assert unsubscribed.json()["error"]["code"] == "endpoint_not_subscribed"
+    assert "message.queued" in unsubscribed.json()["error"]["message"]
+
+    unknown_endpoint = await redeliver(client, event_id, "whe_nope")
+    assert unknown_endpoint.status_code == 404
+    assert unknown_endpoint.json()["error"]["param"] == "endpoint_id"
+
+    await client.patch(f"/v1/webhook_endpoints/{endpoint['id']}", json={"status": "disabled"})
+    sent = receiver.deliveries[-1].event_id
+    disabled = await redeliver(client, sent, endpoint["id"])
+    assert disabled.status_code == 409
+    assert "disabled" in disabled.json()["error"]["message"]
+
+    await clock.advance(31 * 24 * 3600)
+    expired = await redeliver(client, sent, endpoint["id"])
+    assert expired.status_code == 410
+    assert len(receiver.deliveries) == 1

@@ -140,6 +140,23 @@ async def test_the_header_is_for_sandbox_tokens_and_must_parse(clock: FrozenCloc
         assert slow.status_code == 200
 
 
+def test_the_header_is_held_to_the_served_spec(server: MockServer, http: httpx.Client) -> None:
+    """Described by the mock's overlay, not the public spec, and enforced all the same."""
+    served = httpx.get(f"{server.url}/v1/openapi.json").json()
+    declared = served["components"]["parameters"]["CCXMockFault"]
+    assert {"$ref": "#/components/parameters/CCXMockFault"} in served["paths"]["/v1/me"][
+        "parameters"
+    ]
+    limit = declared["schema"]["maxLength"]
+    padded = "latency=1ms," + "," * (limit - len("latency=1ms,"))
+    assert http.get("/v1/me", headers={FAULT: padded}).status_code == 200
+    refused = http.get("/v1/me", headers={FAULT: padded + ","})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "invalid_fault"
+    assert refused.json()["error"]["param"] == FAULT
+    assert str(limit) in refused.json()["error"]["message"]
+
+
 def count_messages(http: httpx.Client) -> int:
     return len(http.get("/v1/messages", params={"limit": 100}).json()["data"])
 

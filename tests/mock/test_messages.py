@@ -63,7 +63,8 @@ async def test_free_form_text_needs_an_open_window(
     assert closed.status_code == 422
     error = error_of(closed)
     assert error["code"] == "window_closed"
-    assert "send a template to open the conversation" in error["message"].lower()
+    assert "never written" in error["message"]
+    assert "send an approved template instead" in error["message"].lower()
 
     inbound = await asgi.post(
         "/v1/test_helpers/messages/inbound",

@@ -41,6 +41,7 @@ _KIND_OF_FIELD = {"endpoint_id": "webhook_endpoints"}
 
 BODIES: dict[str, dict[str, Any]] = {
     "test_helpers.messages.set_status": {"status": "delivered"},
+    "test_helpers.templates.set_carrier_status": {"status": "approved"},
     "webhook_endpoints.update": {"description": "taken over"},
     "broadcasts.create": {
         "name": "Stolen audience",
@@ -48,6 +49,7 @@ BODIES: dict[str, dict[str, Any]] = {
         "language": "en",
         "segment_id": "{segment_id}",
     },
+    "events.redeliver": {"endpoint_id": "{endpoint_id}"},
     "events.replay": {
         "endpoint_id": "{endpoint_id}",
         "from": "2026-11-21T00:00:00Z",

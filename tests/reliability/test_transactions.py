@@ -72,6 +72,20 @@ def _template(http: httpx.Client) -> str:
     return name
 
 
+def _approved_template(http: httpx.Client) -> str:
+    name = _template(http)
+    _created(http.post(f"/v1/test_helpers/templates/{name}/approve"))
+    return name
+
+
+def _sync_with_a_change(http: httpx.Client) -> Call:
+    """A sync with something to do: the carrier approved a template without telling CCX."""
+    name = _template(http)
+    body = {"status": "approved"}
+    _created(http.post(f"/v1/test_helpers/templates/{name}/carrier_status", json=body))
+    return Call("POST", "/v1/templates/sync", {})
+
+
 def _message(http: httpx.Client, **extra: Any) -> str:
     body = {
         "to": "+15550000001",
@@ -114,6 +128,14 @@ def _replay(http: httpx.Client, url: str) -> Call:
     _message(http)
     window = {"from": "2026-11-21T07:00:00Z", "to": "2026-11-21T09:00:00Z"}
     return Call("POST", "/v1/events/replay", {"endpoint_id": endpoint, **window})
+
+
+def _redeliver(http: httpx.Client, url: str) -> Call:
+    """A redelivery to a new endpoint (subscribed to everything) of a message's latest event."""
+    endpoint = _endpoint(http, url)
+    _message(http)
+    event = http.get("/v1/events", params={"limit": 1}).json()["data"][0]["id"]
+    return Call("POST", f"/v1/events/{event}/redeliver", {"endpoint_id": endpoint})
 
 
 SETUPS: dict[str, Callable[[httpx.Client, str], Call]] = {
@@ -176,6 +198,7 @@ SETUPS: dict[str, Callable[[httpx.Client, str], Call]] = {
         "POST", f"/v1/webhook_endpoints/{_endpoint(http, url)}/test", {}
     ),
     "events.replay": _replay,
+    "events.redeliver": _redeliver,
     "ai.reply": lambda http, url: Call(
         "POST",
         "/v1/ai/reply",
@@ -201,6 +224,15 @@ SETUPS: dict[str, Callable[[httpx.Client, str], Call]] = {
     "test_helpers.templates.reject": lambda http, url: Call(
         "POST", f"/v1/test_helpers/templates/{_template(http)}/reject", {"reason": "No."}
     ),
+    "test_helpers.templates.pause": lambda http, url: Call(
+        "POST", f"/v1/test_helpers/templates/{_approved_template(http)}/pause"
+    ),
+    "test_helpers.templates.set_carrier_status": lambda http, url: Call(
+        "POST",
+        f"/v1/test_helpers/templates/{_template(http)}/carrier_status",
+        {"status": "rejected", "reason": "No."},
+    ),
+    "templates.sync": lambda http, url: _sync_with_a_change(http),
     "test_helpers.clock.advance": lambda http, url: Call(
         "POST", "/v1/test_helpers/clock/advance", {"seconds": 60}
     ),

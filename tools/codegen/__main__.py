@@ -17,13 +17,19 @@ from pathlib import Path
 import yaml
 
 from .emit import MOCK_SPEC_JSON, RESOURCES_DIR, TYPES_DIR, format_sources, render_all, spec_json
+from .overlay import apply_overlay
 
 SPEC = Path("openapi/openapi.yaml")
+MOCK_OVERLAY = "mock-overlay.yaml"
+"""Beside the spec: the mock's extensions, applied only to the spec the mock serves."""
 
 
 def generated_files(spec: Path) -> dict[Path, str]:
     document = yaml.safe_load(spec.read_text())
     files = format_sources(render_all(document))
+    overlay_path = spec.with_name(MOCK_OVERLAY)
+    if overlay_path.exists():
+        document = apply_overlay(document, yaml.safe_load(overlay_path.read_text()))
     files[MOCK_SPEC_JSON] = spec_json(document)
     return files
 

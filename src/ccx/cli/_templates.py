@@ -1,4 +1,4 @@
-"""``ccx templates``: list and create message templates, and review them in the sandbox."""
+"""``ccx templates``: list, create and sync message templates, and review them in the sandbox."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ccx.types.shared import Template
 
 from ._context import client
 from ._options import choice_of, first, given, idempotency_key_option, json_option, limit_option
-from ._output import print_listing, print_model
+from ._output import print_json, print_listing, print_model, to_json
 
 __all__ = ["templates"]
 
@@ -25,6 +25,7 @@ _LIST_COLUMNS: Final = {
     "VARIABLES": "variables",
     "CREATED": "created_at",
 }
+_SYNC_COLUMNS: Final = {"NAME": "name", "LANGUAGE": "language", "STATUS": "status"}
 _SANDBOX_ONLY: Final = "sandbox_only"
 _REVIEW_HELP: Final = (
     "A sandbox test helper: it needs a sandbox token (ccx_test_…) and is refused (403) with a "
@@ -34,7 +35,7 @@ _REVIEW_HELP: Final = (
 
 @click.group()
 def templates() -> None:
-    """List, create and (in the sandbox) review templates."""
+    """List, create and sync templates, and (in the sandbox) review them."""
 
 
 @templates.command("list")
@@ -97,6 +98,31 @@ def create(  # noqa: PLR0917 (click passes every option positionally)
     print_model(template, as_json)
 
 
+@templates.command()
+@click.argument("names", nargs=-1)
+@idempotency_key_option()
+@json_option("the sync result")
+@click.pass_context
+def sync(
+    context: click.Context, names: tuple[str, ...], idempotency_key: str | None, as_json: bool
+) -> None:
+    """Refresh template statuses from the carrier (all templates, or only NAMES).
+
+    Run it after a template was reviewed or paused outside CCX, in WhatsApp Manager. It lists
+    the templates whose status changed; each one also emits its webhook event.
+    """
+    result = client(context).templates.sync(
+        names=given(list(names) or None), idempotency_key=given(idempotency_key)
+    )
+    if as_json:
+        print_json(to_json(result))
+        return
+    changed = [to_json(template) for template in result.changed]
+    click.echo(f"Checked {result.checked} templates; {len(changed)} changed.")
+    if changed:
+        print_listing(changed, as_json=False, columns=_SYNC_COLUMNS)
+
+
 @templates.command(
     help=f"Approve a pending template, as the carrier's review would.\n\n{_REVIEW_HELP}"
 )
@@ -130,6 +156,19 @@ def reject(
         "reject",
         as_json,
     )
+
+
+@templates.command(
+    help="Pause an approved template, as the carrier does after poor quality feedback; it is "
+    f"approved again after 3 hours on the sandbox clock.\n\n{_REVIEW_HELP}"
+)
+@click.argument("name")
+@idempotency_key_option()
+@json_option("the template")
+@click.pass_context
+def pause(context: click.Context, name: str, idempotency_key: str | None, as_json: bool) -> None:
+    review = client(context).test_helpers.templates.pause
+    _print_review(lambda: review(name, idempotency_key=given(idempotency_key)), "pause", as_json)
 
 
 def _print_review(review: Callable[[], Template], action: str, as_json: bool) -> None:

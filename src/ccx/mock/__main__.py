@@ -2,6 +2,7 @@
 
 ccx-mock --port 4010 --time-scale 60 --faults "error_rate=0.1,status=503"
 ccx-mock --clock-start 2026-11-20T00:00:00Z   # dated examples run the same on any day
+ccx-mock --no-inbox                           # no web inbox at /inbox/
 """
 
 from __future__ import annotations
@@ -66,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
         default=MockConfig.burst_per_second,
         help="requests per token per second (default: %(default)s)",
     )
+    parser.add_argument(
+        "--no-inbox",
+        dest="inbox",
+        action="store_false",
+        help="do not serve the web inbox at /inbox/",
+    )
     parser.add_argument("--access-log", action="store_true", help="log every request")
     return parser
 
@@ -110,6 +117,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         sandbox_token=arguments.token,
         rate_limit_per_minute=arguments.rate_limit_per_minute,
         burst_per_second=arguments.burst_per_second,
+        inbox=arguments.inbox,
     )
     try:
         app = create_app(config)
@@ -122,6 +130,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"  CCX_BASE_URL={url}", file=sys.stderr)
     print(f"  CCX_API_KEY={arguments.token or DEMO_TOKEN}  (Demo Workspace)", file=sys.stderr)
     print(f"  second workspace token: {OTHER_TOKEN}", file=sys.stderr)
+    if config.inbox:
+        token = arguments.token or DEMO_TOKEN
+        print(f"  inbox: {url}/inbox/?token={token}", file=sys.stderr)
     server = uvicorn.Server(
         server_config(
             app,

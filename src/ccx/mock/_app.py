@@ -22,7 +22,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._audit import record_call
@@ -157,6 +157,8 @@ class _Operation:
             return Response(status_code=499)
         response.headers.update(rate_headers)
         _audit(workspace, request, response, token.id)
+        if request.method != "GET":
+            workspace.changed.notify()  # the inbox shows what a call changed, events or not
         return response
 
     async def _run(
@@ -507,11 +509,15 @@ def create_app(
         del request
         return Response(SPEC_JSON, media_type="application/json")
 
-    routes = [Route("/v1/openapi.json", serve_spec, methods=["GET"])]
+    endpoints = {route.operation_id: _Operation(route, state).handle for route in ROUTES}
+    routes: list[BaseRoute] = [Route("/v1/openapi.json", serve_spec, methods=["GET"])]
     routes += [
-        Route(route.path, _Operation(route, state).handle, methods=[route.method])
-        for route in ROUTES
+        Route(route.path, endpoints[route.operation_id], methods=[route.method]) for route in ROUTES
     ]
+    if config.inbox:
+        from .inbox import inbox_routes  # Jinja2 is imported only when the inbox is served
+
+        routes += inbox_routes(state, endpoints)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncGenerator[None, None]:

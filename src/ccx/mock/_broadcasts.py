@@ -11,7 +11,6 @@ missed. It grows with batches and seconds, not with recipients.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -21,7 +20,8 @@ from ccx.types.enums import BroadcastStatus
 
 from ._clock import Timer, isoformat
 from ._pricing import CURRENCY, BillingCategory, price
-from ._transaction import after_commit, current_transaction, journaled
+from ._signal import Signal
+from ._transaction import current_transaction, journaled
 
 __all__ = [
     "SSE_RETRY_MILLISECONDS",
@@ -69,11 +69,11 @@ class StreamEvent:
 class StreamHistory:
     """A broadcast's published events, in order: append-only, cut back if a request fails."""
 
-    __slots__ = ("_changed", "_events")
+    __slots__ = ("_events", "changed")
 
     def __init__(self) -> None:
         self._events: list[StreamEvent] = []
-        self._changed: asyncio.Event | None = None
+        self.changed = Signal()
 
     def __len__(self) -> int:
         return len(self._events)
@@ -86,28 +86,13 @@ class StreamHistory:
         if transaction is not None:
             transaction.remember_log(self)
         self._events.append(StreamEvent(len(self._events) + 1, event_type, data))
-        after_commit(self._wake)
+        self.changed.notify()
 
     def rollback_point(self) -> int:
         return len(self._events)
 
     def rewind(self, point: int) -> None:
         del self._events[point:]
-
-    async def wait(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` real seconds for a new event; False if none came."""
-        if self._changed is None:
-            self._changed = asyncio.Event()
-        try:
-            await asyncio.wait_for(self._changed.wait(), timeout)
-        except asyncio.TimeoutError:
-            return False
-        return True
-
-    def _wake(self) -> None:
-        if self._changed is not None:
-            self._changed.set()
-            self._changed = None
 
 
 @journaled
@@ -220,6 +205,6 @@ class BroadcastRecord:
                 hint = b""
                 if event.event == "broadcast.completed":
                     return
-            if not await stream.wait(KEEP_ALIVE_SECONDS):
+            if not await stream.changed.wait(KEEP_ALIVE_SECONDS):
                 # Idle streams (a broadcast scheduled for next week) keep proxies from closing.
                 yield b": keep-alive\n\n"

@@ -25,6 +25,7 @@ is a one-year token lifetime) a date the API can write.
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import heapq
 import itertools
@@ -154,7 +155,11 @@ class Clock:
         """Bumped whenever a wait begins: work started afterwards is not what it waits for."""
         self._firing: int | None = None
         """While `advance` fires an instant's timers: the generation of the work they start."""
-        self._parked: set[asyncio.Task[Any]] = set()
+        self._running: set[asyncio.Task[Any]] = set()
+        """The spawned tasks not parked on the clock."""
+        self._running_by_generation: collections.Counter[int] = collections.Counter()
+        """How many of them each generation has: what a settle looks at, so its cost does not
+        grow with the (often tens of thousands of) deliveries queued or parked."""
         self._changed: asyncio.Event | None = None
         self._advancing = asyncio.Lock()
 
@@ -217,24 +222,27 @@ class Clock:
         task = asyncio.current_task()
 
         def wake() -> None:
-            # Busy again from this instant, so a settle in progress waits for the task.
-            if task is not None:
-                self._parked.discard(task)
-                if self._firing is not None and task in self._tasks:
-                    self._tasks[task] = self._firing
+            # Busy again from this instant, as work started now: an advance firing this timer
+            # waits for it, a settle begun before does not. A running clock wakes parked work
+            # by itself all the time (webhook retries); were a woken task still the work a
+            # settle in progress waits for, enough of them out of step would always leave one
+            # mid-attempt, and the settle would wait until they all gave up.
+            if task in self._tasks:
+                self._tasks[task] = self._generation if self._firing is None else self._firing
+                self._mark_running(task)
             if not future.done():
                 future.set_result(None)
 
         timer = self.call_at(when, wake)
-        if task is not None:
-            self._parked.add(task)
+        if task in self._tasks:
+            self._mark_parked(task)
             self._signal()
         try:
             await future
         finally:
             timer.cancel()
-            if task is not None:
-                self._parked.discard(task)
+            if task in self._tasks:
+                self._mark_running(task)
 
     async def sleep(self, seconds: float) -> None:
         await self.sleep_until(self.now() + seconds)
@@ -266,6 +274,7 @@ class Clock:
             generation = self._generation if self._firing is None else self._firing
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks[task] = generation
+        self._mark_running(task)
         task.add_done_callback(self._task_done)
 
     async def settle(self) -> None:
@@ -277,29 +286,47 @@ class Clock:
 
     async def _wait_for(self, belongs: Callable[[int], bool]) -> None:
         deadline = time.monotonic() + _SETTLE_TIMEOUT_SECONDS
+        changed = self._changed_event()
         while True:
             # Let callbacks scheduled by the last step (timers, done callbacks) run first.
             for _ in range(3):
                 await asyncio.sleep(0)
-            busy = [
-                task
-                for task, generation in self._tasks.items()
-                if belongs(generation) and task not in self._parked
-            ]
-            if not busy:
-                return
-            changed = self._changed_event()
+            # Cleared before the look, so a task ending or parking after it sets it again.
+            # Waiting on the event alone (every task's end and parking signal it) keeps a wake
+            # cheap: waiting on the busy tasks themselves cost a pass over all of them per wake,
+            # quadratic when tens of thousands of deliveries are in flight.
             changed.clear()
+            if not self._busy(belongs):
+                return
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError(f"{len(busy)} mock background task(s) did not settle")
-            waiter = asyncio.ensure_future(changed.wait())
+                raise TimeoutError(f"{self._busy(belongs)} mock background task(s) did not settle")
             try:
-                await asyncio.wait(
-                    [waiter, *busy], timeout=remaining, return_when="FIRST_COMPLETED"
-                )
-            finally:
-                waiter.cancel()
+                await asyncio.wait_for(changed.wait(), remaining)
+            except asyncio.TimeoutError:
+                continue
+
+    def _busy(self, belongs: Callable[[int], bool]) -> int:
+        """How many tracked tasks of the generations ``belongs`` picks run (are not parked)."""
+        return sum(
+            count
+            for generation, count in self._running_by_generation.items()
+            if belongs(generation)
+        )
+
+    def _mark_running(self, task: asyncio.Task[Any]) -> None:
+        if task not in self._running:
+            self._running.add(task)
+            self._running_by_generation[self._tasks[task]] += 1
+
+    def _mark_parked(self, task: asyncio.Task[Any]) -> None:
+        if task in self._running:
+            self._running.remove(task)
+            counts = self._running_by_generation
+            generation = self._tasks[task]
+            counts[generation] -= 1
+            if not counts[generation]:
+                del counts[generation]
 
     async def advance(self, seconds: float) -> None:
         """Move the clock forward, firing due timers in order and settling after each.
@@ -393,8 +420,8 @@ class Clock:
         self._arm()
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._mark_parked(task)
         self._tasks.pop(task, None)
-        self._parked.discard(task)
         if not task.cancelled() and task.exception() is not None:
             # Surface failures of background work instead of losing them with the task.
             loop = task.get_loop()

@@ -63,5 +63,7 @@ class MockConfig:
     """
     faults: str | None = None
     """Fault spec applied to every request, same syntax as the ``CCX-Mock-Fault`` header."""
+    inbox: bool = True
+    """Serve the web inbox at ``/inbox/`` (``ccx-mock --no-inbox`` turns it off)."""
     sandbox_token: str | None = field(default=None, repr=False)
     """Secret of the demo workspace's all-scopes token (a fixed default when ``None``)."""

@@ -35,11 +35,13 @@ from ccx.webhooks import sign
 from ._clock import Clock, isoformat
 from ._errors import json_bytes
 from ._events import EventRecord
+from ._signal import Signal
 from ._transaction import after_commit, journaled
 
 __all__ = [
     "ACK_TIMEOUT_SECONDS",
     "REDELIVERY_WINDOW_SECONDS",
+    "RESPONSE_SNIPPET_CHARACTERS",
     "DeliveryAttempt",
     "DeliveryPool",
     "EndpointRecord",
@@ -52,6 +54,8 @@ ACK_TIMEOUT_SECONDS = 10.0
 """Real seconds a receiver has to answer 2xx before the attempt counts as failed."""
 FIRST_REDELIVERY_SECONDS = 10.0
 REDELIVERY_WINDOW_SECONDS = 24 * 3600.0
+RESPONSE_SNIPPET_CHARACTERS = 300
+"""How much of a receiver's answer an attempt keeps: enough to read an error, bounded."""
 
 _ATTEMPT_ORDER = itertools.count()
 """Numbers the attempts of every pool, so a server can list them all in the order they were made."""
@@ -134,6 +138,10 @@ class DeliveryAttempt:
     workspace_id: str = ""
     order: int = field(default=0, repr=False)
     """Where this attempt stands among every workspace's attempts, in the order they were made."""
+    signature: str = field(default="", repr=False)
+    """The ``CCX-Signature`` header sent (an HMAC, not the secret)."""
+    response: str = field(default="", repr=False)
+    """The start of the receiver's answer (`RESPONSE_SNIPPET_CHARACTERS`), for the inbox."""
 
     @property
     def acknowledged(self) -> bool:
@@ -150,16 +158,27 @@ class DeliveryPool:
     """One workspace's deliveries on its clock: one ordered chain per endpoint and ordering key."""
 
     def __init__(
-        self, workspace_id: str, clock: Clock, *, concurrency: int, attempts_kept: int
+        self,
+        workspace_id: str,
+        clock: Clock,
+        *,
+        concurrency: int,
+        attempts_kept: int,
+        changed: Signal | None = None,
     ) -> None:
         self._workspace_id = workspace_id
         self._clock = clock
+        self._changed = changed or Signal()
         self._concurrency = concurrency
         self._chains: dict[tuple[str, str], _Chain] = {}
         self._client: httpx.AsyncClient | None = None
         self._slots: asyncio.Semaphore | None = None
         self.attempts: deque[DeliveryAttempt] = deque(maxlen=attempts_kept)
         """The latest attempts, oldest first."""
+        self._waiting: set[tuple[str, str]] = set()
+        """(endpoint id, event id) of the events waiting for their next automatic retry."""
+        self._redelivered: set[tuple[str, str]] = set()
+        """Those of them a redelivery got acknowledged meanwhile: their retries stop."""
 
     def enqueue(
         self, endpoint: EndpointRecord, event: EventRecord, *, subscribed_only: bool = True
@@ -169,6 +188,14 @@ class DeliveryPool:
         Inside a request, the delivery is queued when the request commits.
         """
         after_commit(self._enqueue, endpoint, event, subscribed_only)
+
+    def redeliver(self, endpoint: EndpointRecord, event: EventRecord) -> None:
+        """POST ``event`` to ``endpoint`` once more, now (once the request commits).
+
+        A repeat of an event already sent, so it does not wait behind the per-message order; if
+        it is acknowledged, the event's pending automatic retries stop.
+        """
+        self._clock.spawn(self._post_again(endpoint, event))
 
     def drop_endpoint(self, endpoint_id: str) -> None:
         """Forget everything pending for an endpoint (disabled or deleted), once committed."""
@@ -217,18 +244,43 @@ class DeliveryPool:
         attempt = 1
         while endpoint.status == "enabled":
             status = await self._post(endpoint, event, body, attempt)
-            if status is not None and 200 <= status < 300:
-                return
-            if status == 410:
-                endpoint.status = "disabled"
-                endpoint.disabled_reason = "The endpoint answered 410 Gone."
-                self._drop(endpoint.id)
+            if self._settled(endpoint, status):
                 return
             delay = redelivery_delay(attempt)
             if delay is None:
                 return
-            await self._clock.sleep(delay)
+            key = (endpoint.id, event.id)
+            self._waiting.add(key)
+            try:
+                await self._clock.sleep(delay)
+            finally:
+                self._waiting.discard(key)
+            if key in self._redelivered:
+                self._redelivered.discard(key)
+                return
             attempt += 1
+
+    async def _post_again(self, endpoint: EndpointRecord, event: EventRecord) -> None:
+        attempt = 1 + sum(
+            1
+            for made in self.attempts
+            if made.endpoint_id == endpoint.id and made.event_id == event.id
+        )
+        status = await self._post(endpoint, event, json_bytes(event.envelope(isoformat)), attempt)
+        key = (endpoint.id, event.id)
+        if self._settled(endpoint, status) and key in self._waiting:
+            self._redelivered.add(key)
+
+    def _settled(self, endpoint: EndpointRecord, status: int | None) -> bool:
+        """Whether an answer ends an event's delivery: acknowledged, or 410 (which disables)."""
+        if status is not None and 200 <= status < 300:
+            return True
+        if status == 410:
+            endpoint.status = "disabled"
+            endpoint.disabled_reason = "The endpoint answered 410 Gone."
+            self._drop(endpoint.id)
+            return True
+        return False
 
     async def _post(
         self, endpoint: EndpointRecord, event: EventRecord, body: bytes, attempt: int
@@ -238,10 +290,12 @@ class DeliveryPool:
         headers = signed_headers(event.id, event.type, body, endpoint.signing_secrets(now))
         status: int | None = None
         error: str | None = None
+        answer = ""
         async with slots:
             try:
                 response = await client.post(endpoint.url, content=body, headers=headers)
                 status = response.status_code
+                answer = response.text[:RESPONSE_SNIPPET_CHARACTERS]
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}"
         self.attempts.append(
@@ -255,8 +309,11 @@ class DeliveryPool:
                 now,
                 self._workspace_id,
                 next(_ATTEMPT_ORDER),
+                headers["CCX-Signature"],
+                answer,
             )
         )
+        self._changed.notify()
         return status
 
     def _connection(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:

@@ -195,6 +195,11 @@ class EventLog:
         types = self._types
         return EventView(self, [position for position in newest if types[position] == event_type])
 
+    def since(self, point: int) -> Iterator[EventRecord]:
+        """The kept events from sequence ``point`` (a `rollback_point`) on, oldest first."""
+        first = max(0, point - self._first_sequence)
+        return (self.record(position) for position in range(first, len(self._types)))
+
     def between(self, start: float, end: float) -> Iterator[EventRecord]:
         """Events with ``start <= created_at < end``, oldest first."""
         first = bisect.bisect_left(self._times, start)
@@ -227,25 +232,29 @@ def sample_data(event_type: str, at: str) -> dict[str, Any]:
             "counts": {"total": 1, "delivered": 1, **counts},
         }
     if family == "template":
-        approved = event_type.endswith("approved")
+        status = event_type.split(".", 1)[1]
         return {
             "id": "tpl_test",
             "object": "template",
             "name": "order_confirmation",
             "language": "pt_BR",
             "category": "utility",
-            "status": "approved" if approved else "rejected",
+            "status": status,
             "body": "Olá {{1}}, seu pedido {{2}} no valor de {{3}} foi confirmado.",
             "variables": 3,
-            "rejection_reason": None if approved else "A sample rejection.",
+            "rejection_reason": "A sample rejection." if status == "rejected" else None,
             "created_at": at,
         }
     if family == "conversation":
+        window_open = event_type != "conversation.window_closed"
         return {
             "conversation_id": "cnv_test",
             "contact": "+15550000001",
             "channel": "whatsapp",
-            "status": "open",
+            "status": "open" if window_open else "closed",
+            "origin": "user_initiated",
+            "expires_at": at,
+            "window_open": window_open,
             "window_expires_at": at,
         }
     return {"contact": "+15550000001", "channel": "whatsapp", "conversation_id": "cnv_test"}

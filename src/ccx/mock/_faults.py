@@ -3,8 +3,8 @@
 Faults come from two places, with one syntax (comma-separated ``key=value``):
 
 - server-wide: ``MockConfig.faults`` / ``ccx-mock --faults "..."``, applied to every API
-  request except ``/v1/test_helpers/*`` and ``/v1/openapi.json`` (so a test can still drive
-  the clock while the API misbehaves);
+  request except ``/v1/test_helpers/*``, ``/v1/openapi.json`` and the inbox's pages (so a
+  test, or a developer at the inbox, can still drive the clock while the API misbehaves);
 - per request: the ``CCX-Mock-Fault`` header, honoured for valid sandbox (``ccx_test_…``)
   tokens only; a live or staging token sending it gets 403, and without a valid token it is
   ignored (the request is a 401 whatever it asks for).
@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import math
 import random
@@ -56,6 +57,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._clock import Clock
 from ._errors import REQUEST_ID_SCOPE_KEY, DropConnection, ErrorType, MockAPIError, error_response
+from ._spec import SPEC_JSON
 
 __all__ = [
     "FAULT_HEADER",
@@ -69,7 +71,12 @@ __all__ = [
 
 FAULT_HEADER = "CCX-Mock-Fault"
 _FAULT_HEADER_KEY = FAULT_HEADER.lower().encode()
-_EXEMPT_PREFIXES = ("/v1/test_helpers/", "/v1/openapi.json")
+_EXEMPT_PREFIXES = ("/v1/test_helpers/", "/v1/openapi.json", "/inbox")
+# The header is described in openapi/mock-overlay.yaml, not the public spec; the mock holds
+# requests to that description (the spec it serves), as it does the API's own parameters.
+_HEADER_MAX_LENGTH: int = json.loads(SPEC_JSON)["components"]["parameters"]["CCXMockFault"][
+    "schema"
+]["maxLength"]
 # h11 and httptools both refuse this header name after uvicorn has marked the response started,
 # so uvicorn closes the socket instead of answering 500: the only way to drop from inside ASGI.
 _UNSENDABLE_START: Message = {
@@ -304,8 +311,13 @@ def _header_faults(sandbox: bool, header: bytes) -> FaultSpec:
             f"The {FAULT_HEADER} header works with sandbox (ccx_test_...) tokens only.",
             param=FAULT_HEADER,
         )
+    text = header.decode("latin-1")
     try:
-        return parse_faults(header.decode("latin-1"))
+        if len(text) > _HEADER_MAX_LENGTH:
+            raise FaultSpecError(
+                f"the header is {len(text)} characters long; give at most {_HEADER_MAX_LENGTH}."
+            )
+        return parse_faults(text)
     except FaultSpecError as error:
         raise MockAPIError(
             400, "invalid_request_error", "invalid_fault", str(error), param=FAULT_HEADER

@@ -24,10 +24,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import (
+    STATUS_LINE,
+    HttpToolsProtocol,
+    RequestResponseCycle,
+)
 
 from ._config import MockConfig
 from ._errors import MockAPIError, json_bytes
@@ -92,6 +96,20 @@ class _GuardedHttpProtocol(HttpToolsProtocol):
         self._refusal: MockAPIError | None = None
 
     # -- connection events -------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Server shutdown: end a response that is still streaming, let the others finish.
+
+        A Server-Sent Events stream (a broadcast's, the inbox's feed) never completes by itself,
+        so uvicorn would wait out its whole graceful-shutdown timeout, then cancel it with an
+        error in the log. Closing the connection ends it at once, as a dropped link would; its
+        client reconnects to the next server.
+        """
+        cycle = cast("RequestResponseCycle | None", self.cycle)  # None between requests
+        if cycle is not None and cycle.response_started and not cycle.response_complete:
+            self.transport.close()
+            return
+        super().shutdown()
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)

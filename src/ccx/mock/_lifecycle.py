@@ -30,7 +30,7 @@ from ccx.types.enums import MessageStatus
 
 from ._broadcasts import COUNTED, BroadcastRecord
 from ._clock import isoformat
-from ._conversations import ConversationRecord
+from ._conversations import EXPIRING_NOTICE_SECONDS, ConversationRecord
 from ._delivery import EndpointRecord
 from ._events import RETENTION_SECONDS, EventRecord, sample_data
 from ._messages import (
@@ -125,6 +125,53 @@ def conversation(
     return created
 
 
+def _track_window(
+    workspace: Workspace,
+    thread: ConversationRecord,
+    *,
+    opened: bool,
+    trace_id: str | None,
+    at: float,
+) -> None:
+    """The contact wrote: announce a window they opened, and re-arm its closing notices."""
+    if opened:
+        _announce_window(workspace, thread, "conversation.window_opened", trace_id=trace_id, at=at)
+    closes = thread.window_expires_at()
+    assert closes is not None  # the contact just wrote
+    clock = workspace.clock
+    thread.replace_window_timers(
+        (
+            clock.call_at(
+                closes - EXPIRING_NOTICE_SECONDS,
+                lambda: _announce_window(
+                    workspace, thread, "conversation.window_expiring", trace_id=None
+                ),
+            ),
+            clock.call_at(
+                closes,
+                lambda: _announce_window(
+                    workspace, thread, "conversation.window_closed", trace_id=None
+                ),
+            ),
+        )
+    )
+
+
+def _announce_window(
+    workspace: Workspace,
+    thread: ConversationRecord,
+    event_type: str,
+    *,
+    trace_id: str | None,
+    at: float | None = None,
+) -> None:
+    """Emit a window event with the conversation as it is now: the record moves on (the contact
+    writes again), and a window event must keep saying what it said when it happened."""
+    now = workspace.clock.now() if at is None else at
+    snapshot = thread.event_data(event_type, now)
+    workspace.emit(event_type, snapshot, trace_id=trace_id, ordering_key=thread.id, at=now)
+
+
 # -- messages ----------------------------------------------------------------------------------
 
 
@@ -138,6 +185,7 @@ def create_message(
     category: BillingCategory,
     priority: str = "default",
     trace_id: str | None,
+    request_id: str | None = None,
     metadata: Mapping[str, Any] | None = None,
     fallback: tuple[str, ...] = (),
     fallback_from: str | None = None,
@@ -152,6 +200,7 @@ def create_message(
         channel=channel,
         inbound=False,
         trace_id=trace_id,
+        request_id=request_id,
         kind=kind,
         content=content,
         priority=priority,
@@ -172,17 +221,26 @@ def create_message(
 
 
 def receive_inbound(
-    workspace: Workspace, *, contact: str, channel: str, text: str, trace_id: str | None
+    workspace: Workspace,
+    *,
+    contact: str,
+    channel: str,
+    kind: str,
+    content: Any,
+    trace_id: str | None,
+    request_id: str | None = None,
 ) -> MessageRecord:
-    """A message from a contact: opens the 24 h window and emits ``message.reply``."""
+    """A message from a contact (``kind`` one of `InboundMessageType`): opens the 24 h window
+    and emits ``message.reply``."""
     message = _new_message(
         workspace,
         contact=contact,
         channel=channel,
         inbound=True,
         trace_id=trace_id,
-        kind="text",
-        content=text,
+        request_id=request_id,
+        kind=kind,
+        content=content,
         priority="default",
         status="received",
         category="service",
@@ -207,7 +265,9 @@ def _new_message(
     ``details`` are the rest of its `MessageRecord` fields."""
     now = workspace.clock.now()
     thread = conversation(workspace, contact, channel, trace_id=trace_id, at=now)
-    thread.record(now, inbound=inbound)
+    opened = thread.record(now, inbound=inbound)
+    if inbound:
+        _track_window(workspace, thread, opened=opened, trace_id=trace_id, at=now)
     message = MessageRecord(
         id=new_message_id(),
         workspace_id=workspace.id,
@@ -374,6 +434,7 @@ def _fail(
             category=message.category,
             priority=message.priority,
             trace_id=message.trace_id,
+            request_id=message.request_id,
             metadata=message.metadata,
             fallback=message.fallback[1:],
             fallback_from=message.id,
@@ -398,6 +459,10 @@ def _transition(
     elif status == "failed":
         message.failed_at = now
     _set_status(workspace, message, status)
+    if status == "delivered" and message.kind == "template":
+        thread = workspace.conversations.get(message.conversation_id or "")
+        if thread is not None:
+            thread.open_business_initiated(now)
     event_type = _STATUS_EVENTS.get(status)
     if event_type is not None:
         workspace.emit(

@@ -162,6 +162,8 @@ class MessageRecord:
     category: BillingCategory
     created_at: float
     trace_id: str | None = None
+    request_id: str | None = None
+    """The API request that made it (the inbox shows it); a broadcast's messages have none."""
     conversation_id: str | None = None
     broadcast_id: str | None = None
     metadata: Mapping[str, Any] | None = None
@@ -196,6 +198,7 @@ class MessageRecord:
             "channel": self.channel,
             "status": self.status,
             "priority": self.priority,
+            "type": self.kind,
             self.kind: self.content,
             "fallback": list(self.fallback),
             "fallback_from": self.fallback_from,
@@ -224,6 +227,7 @@ class MessageRecord:
             "channel": self.channel,
             "conversation_id": self.conversation_id,
             "broadcast_id": self.broadcast_id,
+            "type": self.kind,
             "template": self.content["name"] if self.kind == "template" else None,
             "text": self.content if self.kind == "text" else None,
             "fallback_from": self.fallback_from,
@@ -235,6 +239,8 @@ class MessageRecord:
         }
         if self.direction == "inbound":
             fields["received_at"] = _stamp(self.created_at, at)
+            if self.kind != "text":
+                fields[self.kind] = dict(self.content)
         return {name: value for name, value in fields.items() if value is not None}
 
     def _timestamps(self, at: float | None) -> dict[str, str | None]:

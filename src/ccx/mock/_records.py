@@ -19,6 +19,7 @@ from typing import Literal, TypeAlias
 
 from ccx.types.enums import Environment, Scope, TemplateCategory, TemplateStatus
 
+from ._clock import Timer
 from ._transaction import journaled
 
 __all__ = [
@@ -110,6 +111,11 @@ class TemplateRecord:
     status: TemplateStatus = "pending"
     rejection_reason: str | None = None
     updated_at: float | None = None
+    carrier_status: TemplateStatus | None = None
+    """The carrier's status when it changed without CCX being told (until `templates.sync`)."""
+    carrier_reason: str | None = None
+    pause_ends: Timer | None = None
+    """While paused by the carrier: the timer that approves the template again."""
 
     @property
     def variables(self) -> tuple[str, ...]:

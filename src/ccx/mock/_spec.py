@@ -18,6 +18,7 @@ from ..types.enums import (
     Channel,
     Environment,
     EventType,
+    InboundMessageType,
     MessageStatus,
     Priority,
     Scope,
@@ -166,6 +167,14 @@ class TemplateCreateRequest(_Closed):
     body: str = Field(min_length=1, max_length=1024)
 
 
+class TemplateSyncRequest(_Closed):
+    """Which templates to refresh from the carrier."""
+
+    names: Annotated[
+        Annotated[builtins.list[Annotated[str, Field(max_length=512)]], _UNIQUE] | None, _NOT_NULL
+    ] = Field(default=None, min_length=1, max_length=100)
+
+
 class SegmentCreateRequest(_Closed):
     """A segment to create."""
 
@@ -226,6 +235,12 @@ class EventReplayRequest(_Closed):
     to: AwareDatetime
 
 
+class EventRedeliverRequest(_Closed):
+    """Where to redeliver an event."""
+
+    endpoint_id: str
+
+
 class AIReplyRequest(_Closed):
     """A customer message to answer, and what to ground the answer in; give exactly one of `context` or `url`."""
 
@@ -248,8 +263,55 @@ class MessageSetStatusRequest(_Closed):
     error_code: Annotated[int | None, _NOT_NULL] = None
 
 
+class InboundImageInput(_Closed):
+    """An image a contact sent."""
+
+    url: str = Field(max_length=2048)
+    mime_type: Annotated[Literal["image/jpeg", "image/png", "image/webp"] | None, _NOT_NULL] = None
+    caption: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=1024)
+
+
+class InboundVoiceInput(_Closed):
+    """A voice note a contact recorded."""
+
+    url: str = Field(max_length=2048)
+    mime_type: Annotated[
+        Literal["audio/ogg", "audio/mpeg", "audio/aac", "audio/mp4", "audio/amr"] | None, _NOT_NULL
+    ] = None
+    duration_seconds: int = Field(ge=1, le=3600)
+
+
+class InboundButtonInput(_Closed):
+    """The contact tapped one of your reply buttons. With `message_id`, the button must be one
+    of that message's (an interactive message you sent them).
+    """
+
+    id: str = Field(min_length=1, max_length=256)
+    title: str = Field(min_length=1, max_length=20)
+    message_id: str | None = None
+
+
+class InboundLocationInput(_Closed):
+    """A location a contact shared."""
+
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    name: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=1000)
+    address: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=1000)
+
+
+class InboundReactionInput(_Closed):
+    """An emoji reaction a contact put on a message of their conversation."""
+
+    message_id: str = Field(min_length=1)
+    emoji: str = Field(min_length=1, max_length=16)
+
+
 class InboundMessageSimulateRequest(_Closed):
-    """A message a contact sends to the workspace."""
+    """A message a contact sends to the workspace: give exactly one of `text`, `image`,
+    `voice`, `button`, `location` or `reaction` (the kinds `InboundMessageType` lists; all
+    but `text` on WhatsApp only).
+    """
 
     from_: str = Field(
         alias="from",
@@ -257,12 +319,25 @@ class InboundMessageSimulateRequest(_Closed):
         pattern="^(\\+[1-9][0-9]{6,14}|[^@\\x00-\\x20\\x7f]+@[^@\\x00-\\x20\\x7f]+\\.[^@\\x00-\\x20\\x7f]+)$",
     )
     channel: Channel
-    text: str = Field(min_length=1, max_length=4096)
+    type: Annotated[InboundMessageType | None, _NOT_NULL] = None
+    text: Annotated[str | None, _NOT_NULL] = Field(default=None, min_length=1, max_length=4096)
+    image: Annotated[InboundImageInput | None, _NOT_NULL] = None
+    voice: Annotated[InboundVoiceInput | None, _NOT_NULL] = None
+    button: Annotated[InboundButtonInput | None, _NOT_NULL] = None
+    location: Annotated[InboundLocationInput | None, _NOT_NULL] = None
+    reaction: Annotated[InboundReactionInput | None, _NOT_NULL] = None
 
 
 class TemplateRejectRequest(_Closed):
     """Why a sandbox template is rejected."""
 
+    reason: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=500)
+
+
+class TemplateCarrierStatusRequest(_Closed):
+    """The status the simulated carrier gives a template."""
+
+    status: Literal["approved", "rejected", "paused"]
     reason: Annotated[str | None, _NOT_NULL] = Field(default=None, max_length=500)
 
 
@@ -563,6 +638,18 @@ ROUTES: tuple[Route, ...] = (
         success_status=201,
     ),
     Route(
+        operation_id="templates.sync",
+        method="POST",
+        path="/v1/templates/sync",
+        scope="templates:manage",
+        sandbox_only=False,
+        idempotency="header",
+        paginated=False,
+        body_model=TemplateSyncRequest,
+        query_model=None,
+        success_status=200,
+    ),
+    Route(
         operation_id="templates.retrieve",
         method="GET",
         path="/v1/templates/{name}",
@@ -827,6 +914,18 @@ ROUTES: tuple[Route, ...] = (
         success_status=202,
     ),
     Route(
+        operation_id="events.redeliver",
+        method="POST",
+        path="/v1/events/{id}/redeliver",
+        scope="webhooks:manage",
+        sandbox_only=False,
+        idempotency="header",
+        paginated=False,
+        body_model=EventRedeliverRequest,
+        query_model=None,
+        success_status=202,
+    ),
+    Route(
         operation_id="analytics.messages",
         method="GET",
         path="/v1/analytics/messages",
@@ -955,6 +1054,30 @@ ROUTES: tuple[Route, ...] = (
         idempotency="header",
         paginated=False,
         body_model=TemplateRejectRequest,
+        query_model=None,
+        success_status=200,
+    ),
+    Route(
+        operation_id="test_helpers.templates.pause",
+        method="POST",
+        path="/v1/test_helpers/templates/{name}/pause",
+        scope=None,
+        sandbox_only=True,
+        idempotency="header",
+        paginated=False,
+        body_model=None,
+        query_model=None,
+        success_status=200,
+    ),
+    Route(
+        operation_id="test_helpers.templates.set_carrier_status",
+        method="POST",
+        path="/v1/test_helpers/templates/{name}/carrier_status",
+        scope=None,
+        sandbox_only=True,
+        idempotency="header",
+        paginated=False,
+        body_model=TemplateCarrierStatusRequest,
         query_model=None,
         success_status=200,
     ),

@@ -33,6 +33,7 @@ from ._idempotency import IdempotencyStore
 from ._messages import MessageRecord, Outbox
 from ._ratelimit import RateLimiter
 from ._records import ExportRecord, SegmentRecord, TemplateRecord, TokenRecord
+from ._signal import Signal
 from ._transaction import Table, after_commit
 
 __all__ = ["SWEEP_INTERVAL_SECONDS", "Workspace"]
@@ -91,9 +92,13 @@ class Workspace:
         self.faults = FaultState(
             clock, server_seed=server_fault_seed, seed_limit=config.fault_seed_limit
         )
+        self.changed = Signal()
+        """Wakes whoever watches the workspace live (the inbox): an event, a delivery attempt, an
+        API call that changed something."""
         self.deliveries = DeliveryPool(
             id,
             clock,
+            changed=self.changed,
             concurrency=config.delivery_concurrency,
             attempts_kept=config.delivery_attempt_limit,
         )
@@ -101,6 +106,14 @@ class Workspace:
 
     def __repr__(self) -> str:
         return f"Workspace(id={self.id!r}, name={self.name!r}, plan={self.plan!r})"
+
+    def messages_in(self, conversation_id: str) -> list[MessageRecord]:
+        """The messages of one conversation, newest first."""
+        return [
+            message
+            for message in reversed(self.messages.values())
+            if message.conversation_id == conversation_id
+        ]
 
     # -- events ------------------------------------------------------------------------------
 
@@ -124,6 +137,7 @@ class Workspace:
         position = self.events.append(
             event_type, data, at=now, trace_id=trace_id, ordering_key=ordering_key
         )
+        self.changed.notify()
         listeners = [
             endpoint
             for endpoint in self.endpoints.values()

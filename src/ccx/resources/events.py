@@ -17,7 +17,7 @@ from .._response import (
 )
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..types.enums import EventType
-from ..types.events import Event, EventList, EventReplay
+from ..types.events import Event, EventList, EventRedelivery, EventReplay
 
 __all__ = [
     "Events",
@@ -27,6 +27,9 @@ __all__ = [
 _LIST = Operation("events.list", "GET", "/v1/events")
 _RETRIEVE = Operation("events.retrieve", "GET", "/v1/events/{id}")
 _REPLAY = Operation("events.replay", "POST", "/v1/events/replay", idempotency="header")
+_REDELIVER = Operation(
+    "events.redeliver", "POST", "/v1/events/{id}/redeliver", idempotency="header"
+)
 
 
 class Events(SyncAPIResource):
@@ -166,6 +169,53 @@ class Events(SyncAPIResource):
             ),
         )
 
+    def redeliver(
+        self,
+        id: str,
+        *,
+        endpoint_id: str,
+        idempotency_key: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> EventRedelivery:
+        """Redeliver one event to a webhook endpoint.
+
+        Delivers one event to one endpoint once more, at once, with the event's original `id`,
+        whether or not earlier attempts succeeded (a receiver that was down, a handler that was
+        fixed). A repeat of an event already sent, it does not wait behind the message's other
+        events; if it is acknowledged while the event waits for an automatic retry, those
+        retries stop. The endpoint must be enabled and subscribed to the event's type
+        (409 `endpoint_not_subscribed` otherwise); events older than 30 days are gone (410
+        `event_expired`). To redeliver every event of a period, use `events.replay`.
+
+        Args:
+          id: The event to redeliver (`evt_…`).
+          endpoint_id: The webhook endpoint to redeliver to (`whe_…`); it must subscribe to the event's type.
+        """
+        return self._call(
+            _REDELIVER,
+            cast_to=EventRedelivery,
+            path={
+                "id": id,
+            },
+            body={
+                "endpoint_id": endpoint_id,
+            },
+            options=CallOptions(
+                idempotency_key=idempotency_key,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+                call_timeout=call_timeout,
+            ),
+        )
+
 
 class EventsWithRawResponse:
     """`Events` methods that return an `APIResponse`; `.parse()` gives the usual result."""
@@ -175,6 +225,7 @@ class EventsWithRawResponse:
         self.list = to_raw_response_wrapper(raw.list)
         self.retrieve = to_raw_response_wrapper(raw.retrieve)
         self.replay = to_raw_response_wrapper(raw.replay)
+        self.redeliver = to_raw_response_wrapper(raw.redeliver)
 
 
 class AsyncEvents(AsyncAPIResource):
@@ -314,6 +365,53 @@ class AsyncEvents(AsyncAPIResource):
             ),
         )
 
+    async def redeliver(
+        self,
+        id: str,
+        *,
+        endpoint_id: str,
+        idempotency_key: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> EventRedelivery:
+        """Redeliver one event to a webhook endpoint.
+
+        Delivers one event to one endpoint once more, at once, with the event's original `id`,
+        whether or not earlier attempts succeeded (a receiver that was down, a handler that was
+        fixed). A repeat of an event already sent, it does not wait behind the message's other
+        events; if it is acknowledged while the event waits for an automatic retry, those
+        retries stop. The endpoint must be enabled and subscribed to the event's type
+        (409 `endpoint_not_subscribed` otherwise); events older than 30 days are gone (410
+        `event_expired`). To redeliver every event of a period, use `events.replay`.
+
+        Args:
+          id: The event to redeliver (`evt_…`).
+          endpoint_id: The webhook endpoint to redeliver to (`whe_…`); it must subscribe to the event's type.
+        """
+        return await self._call(
+            _REDELIVER,
+            cast_to=EventRedelivery,
+            path={
+                "id": id,
+            },
+            body={
+                "endpoint_id": endpoint_id,
+            },
+            options=CallOptions(
+                idempotency_key=idempotency_key,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+                call_timeout=call_timeout,
+            ),
+        )
+
 
 class AsyncEventsWithRawResponse:
     """`AsyncEvents` methods that return an `APIResponse`; `.parse()` gives the usual result."""
@@ -323,3 +421,4 @@ class AsyncEventsWithRawResponse:
         self.list = async_paginator_raw_wrapper(raw.list)
         self.retrieve = async_to_raw_response_wrapper(raw.retrieve)
         self.replay = async_to_raw_response_wrapper(raw.replay)
+        self.redeliver = async_to_raw_response_wrapper(raw.redeliver)

@@ -125,10 +125,18 @@ class Messages(SyncAPIResource):
 
         Sends one message over WhatsApp, SMS or email and returns it with status `queued` (or
         `scheduled` when `schedule_at` is given). Give exactly one of `template`, `text`, `media`
-        or `interactive`. Free-form content (`text`, `media`, `interactive`) needs an open 24 h
-        customer-care window, that is an inbound message from that contact in the last 24 h
-        (422 `window_closed` otherwise; the window applies to WhatsApp); a template opens the
-        conversation. Templates are checked server-side: unknown → 404 `template_not_found`, not
+        or `interactive`.
+
+        WhatsApp has two windows, and the API models both. Free-form content (`text`, `media`,
+        `interactive`) needs the contact's 24 h customer-care window: an inbound message from
+        that contact in the last 24 h (422 `window_closed` otherwise, whose message says when
+        the window closed or that the contact never wrote). Only the contact opens it. A
+        template can be sent at any time: once delivered it opens a business-initiated
+        conversation for 24 h (the conversation's `status` is `open`, `origin`
+        `business_initiated`), but free-form content still waits for the contact's reply
+        (`window_open` stays false until then). SMS and email have no window.
+
+        Templates are checked server-side: unknown → 404 `template_not_found`, not
         approved → 409 `template_not_approved`, another language → 422
         `template_language_mismatch`, wrong variables → 422 `template_variables_mismatch`.
 
@@ -360,10 +368,18 @@ class AsyncMessages(AsyncAPIResource):
 
         Sends one message over WhatsApp, SMS or email and returns it with status `queued` (or
         `scheduled` when `schedule_at` is given). Give exactly one of `template`, `text`, `media`
-        or `interactive`. Free-form content (`text`, `media`, `interactive`) needs an open 24 h
-        customer-care window, that is an inbound message from that contact in the last 24 h
-        (422 `window_closed` otherwise; the window applies to WhatsApp); a template opens the
-        conversation. Templates are checked server-side: unknown → 404 `template_not_found`, not
+        or `interactive`.
+
+        WhatsApp has two windows, and the API models both. Free-form content (`text`, `media`,
+        `interactive`) needs the contact's 24 h customer-care window: an inbound message from
+        that contact in the last 24 h (422 `window_closed` otherwise, whose message says when
+        the window closed or that the contact never wrote). Only the contact opens it. A
+        template can be sent at any time: once delivered it opens a business-initiated
+        conversation for 24 h (the conversation's `status` is `open`, `origin`
+        `business_initiated`), but free-form content still waits for the contact's reply
+        (`window_open` stays false until then). SMS and email have no window.
+
+        Templates are checked server-side: unknown → 404 `template_not_found`, not
         approved → 409 `template_not_approved`, another language → 422
         `template_language_mismatch`, wrong variables → 422 `template_variables_mismatch`.
 

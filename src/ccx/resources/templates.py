@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import builtins
 from functools import cached_property
 
 from .._operation import CallOptions, Operation
@@ -16,7 +17,7 @@ from .._response import (
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..types.enums import Language, TemplateCategory, TemplateStatus
 from ..types.shared import Template
-from ..types.templates import TemplateList
+from ..types.templates import TemplateList, TemplateSync
 
 __all__ = [
     "Templates",
@@ -25,6 +26,7 @@ __all__ = [
 
 _LIST = Operation("templates.list", "GET", "/v1/templates")
 _CREATE = Operation("templates.create", "POST", "/v1/templates", idempotency="header")
+_SYNC = Operation("templates.sync", "POST", "/v1/templates/sync", idempotency="header")
 _RETRIEVE = Operation("templates.retrieve", "GET", "/v1/templates/{name}")
 _DELETE = Operation("templates.delete", "DELETE", "/v1/templates/{name}")
 
@@ -129,6 +131,50 @@ class Templates(SyncAPIResource):
             ),
         )
 
+    def sync(
+        self,
+        *,
+        names: builtins.list[str] | NotGiven = NOT_GIVEN,
+        idempotency_key: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> TemplateSync:
+        """Refresh template statuses from the carrier.
+
+        Asks the carrier (WhatsApp) for the current status of every template of the workspace
+        and updates CCX's copy. The carrier normally notifies CCX of each review at once, but a
+        notification can be lost, and a template can be approved, rejected or paused outside
+        CCX (in WhatsApp Manager): call this after such a change, or when a send is refused
+        with a status you know is stale. Every template whose status changed emits its event
+        (`template.approved`, `template.rejected` or `template.paused`) and is listed in
+        `changed`; the others are left as they are. In the sandbox,
+        `POST /v1/test_helpers/templates/{name}/carrier_status` plays the carrier. Give
+        `names` to refresh only those templates (an unknown name is a 404).
+
+        Args:
+          names: Only these templates (default every template of the workspace).
+        """
+        return self._call(
+            _SYNC,
+            cast_to=TemplateSync,
+            body={
+                "names": names,
+            },
+            options=CallOptions(
+                idempotency_key=idempotency_key,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+                call_timeout=call_timeout,
+            ),
+        )
+
     def retrieve(
         self,
         name: str,
@@ -205,6 +251,7 @@ class TemplatesWithRawResponse:
         raw = resource._raw()
         self.list = to_raw_response_wrapper(raw.list)
         self.create = to_raw_response_wrapper(raw.create)
+        self.sync = to_raw_response_wrapper(raw.sync)
         self.retrieve = to_raw_response_wrapper(raw.retrieve)
         self.delete = to_raw_response_wrapper(raw.delete)
 
@@ -309,6 +356,50 @@ class AsyncTemplates(AsyncAPIResource):
             ),
         )
 
+    async def sync(
+        self,
+        *,
+        names: builtins.list[str] | NotGiven = NOT_GIVEN,
+        idempotency_key: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> TemplateSync:
+        """Refresh template statuses from the carrier.
+
+        Asks the carrier (WhatsApp) for the current status of every template of the workspace
+        and updates CCX's copy. The carrier normally notifies CCX of each review at once, but a
+        notification can be lost, and a template can be approved, rejected or paused outside
+        CCX (in WhatsApp Manager): call this after such a change, or when a send is refused
+        with a status you know is stale. Every template whose status changed emits its event
+        (`template.approved`, `template.rejected` or `template.paused`) and is listed in
+        `changed`; the others are left as they are. In the sandbox,
+        `POST /v1/test_helpers/templates/{name}/carrier_status` plays the carrier. Give
+        `names` to refresh only those templates (an unknown name is a 404).
+
+        Args:
+          names: Only these templates (default every template of the workspace).
+        """
+        return await self._call(
+            _SYNC,
+            cast_to=TemplateSync,
+            body={
+                "names": names,
+            },
+            options=CallOptions(
+                idempotency_key=idempotency_key,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+                call_timeout=call_timeout,
+            ),
+        )
+
     async def retrieve(
         self,
         name: str,
@@ -385,5 +476,6 @@ class AsyncTemplatesWithRawResponse:
         raw = resource._raw()
         self.list = async_paginator_raw_wrapper(raw.list)
         self.create = async_to_raw_response_wrapper(raw.create)
+        self.sync = async_to_raw_response_wrapper(raw.sync)
         self.retrieve = async_to_raw_response_wrapper(raw.retrieve)
         self.delete = async_to_raw_response_wrapper(raw.delete)

@@ -10,9 +10,16 @@ from .._operation import CallOptions, Operation
 from .._resource import AsyncAPIResource, SyncAPIResource
 from .._response import async_to_raw_response_wrapper, to_raw_response_wrapper
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
-from ..types.enums import Channel
+from ..types.enums import Channel, InboundMessageType
 from ..types.shared import Message, Template
 from ..types.test_helpers import Clock
+from ..types.test_helpers_params import (
+    InboundButtonInputParam,
+    InboundImageInputParam,
+    InboundLocationInputParam,
+    InboundReactionInputParam,
+    InboundVoiceInputParam,
+)
 
 __all__ = [
     "TestHelpersMessages",
@@ -47,6 +54,18 @@ _TEMPLATES_REJECT = Operation(
     "test_helpers.templates.reject",
     "POST",
     "/v1/test_helpers/templates/{name}/reject",
+    idempotency="header",
+)
+_TEMPLATES_PAUSE = Operation(
+    "test_helpers.templates.pause",
+    "POST",
+    "/v1/test_helpers/templates/{name}/pause",
+    idempotency="header",
+)
+_TEMPLATES_SET_CARRIER_STATUS = Operation(
+    "test_helpers.templates.set_carrier_status",
+    "POST",
+    "/v1/test_helpers/templates/{name}/carrier_status",
     idempotency="header",
 )
 _CLOCK_RETRIEVE = Operation("test_helpers.clock.retrieve", "GET", "/v1/test_helpers/clock")
@@ -114,7 +133,13 @@ class TestHelpersMessages(SyncAPIResource):
         *,
         from_: str,
         channel: Channel,
-        text: str,
+        type: InboundMessageType | NotGiven = NOT_GIVEN,
+        text: str | NotGiven = NOT_GIVEN,
+        image: InboundImageInputParam | NotGiven = NOT_GIVEN,
+        voice: InboundVoiceInputParam | NotGiven = NOT_GIVEN,
+        button: InboundButtonInputParam | NotGiven = NOT_GIVEN,
+        location: InboundLocationInputParam | NotGiven = NOT_GIVEN,
+        reaction: InboundReactionInputParam | NotGiven = NOT_GIVEN,
         idempotency_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -125,15 +150,26 @@ class TestHelpersMessages(SyncAPIResource):
     ) -> Message:
         """Simulate an inbound message (sandbox).
 
-        Simulates a contact sending a message to the workspace: creates the inbound message
-        (status `received`), opens or extends the contact's 24 h window and conversation, and
-        emits `message.reply` (plus `contact.created` and `conversation.created` when new).
-        Sandbox tokens only.
+        Simulates a contact sending a message to the workspace, of any kind a contact can send
+        (`InboundMessageType`: text, image, voice note, button tap, location, reaction; all but
+        text on WhatsApp only, 400 `unsupported_content` otherwise): creates the inbound
+        message (status `received`, `type` naming its kind), opens or extends the contact's
+        24 h customer-care window, and emits `message.reply` (plus `contact.created`,
+        `conversation.created` and `conversation.window_opened` when new). A button tap with
+        `message_id` must answer a message sent to that contact (404 otherwise), on one of its
+        buttons (400 `button.id`); a reaction must point at a message of the conversation (404
+        otherwise). Sandbox tokens only.
 
         Args:
           from_: The contact, an E.164 phone number or email address.
           channel: The channel it arrives on.
-          text: The message text.
+          type: The kind of message, naming the field that holds it. Optional (the field given decides); when given it must match (400 otherwise).
+          text: A text message.
+          image: An image (WhatsApp).
+          voice: A voice note (WhatsApp).
+          button: A tap on one of your reply buttons (WhatsApp).
+          location: A shared location (WhatsApp).
+          reaction: An emoji reaction to a message of the conversation (WhatsApp).
         """
         return self._call(
             _MESSAGES_SIMULATE_INBOUND,
@@ -141,7 +177,13 @@ class TestHelpersMessages(SyncAPIResource):
             body={
                 "from": from_,
                 "channel": channel,
+                "type": type,
                 "text": text,
+                "image": image,
+                "voice": voice,
+                "button": button,
+                "location": location,
+                "reaction": reaction,
             },
             options=CallOptions(
                 idempotency_key=idempotency_key,
@@ -223,7 +265,13 @@ class AsyncTestHelpersMessages(AsyncAPIResource):
         *,
         from_: str,
         channel: Channel,
-        text: str,
+        type: InboundMessageType | NotGiven = NOT_GIVEN,
+        text: str | NotGiven = NOT_GIVEN,
+        image: InboundImageInputParam | NotGiven = NOT_GIVEN,
+        voice: InboundVoiceInputParam | NotGiven = NOT_GIVEN,
+        button: InboundButtonInputParam | NotGiven = NOT_GIVEN,
+        location: InboundLocationInputParam | NotGiven = NOT_GIVEN,
+        reaction: InboundReactionInputParam | NotGiven = NOT_GIVEN,
         idempotency_key: str | NotGiven = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -234,15 +282,26 @@ class AsyncTestHelpersMessages(AsyncAPIResource):
     ) -> Message:
         """Simulate an inbound message (sandbox).
 
-        Simulates a contact sending a message to the workspace: creates the inbound message
-        (status `received`), opens or extends the contact's 24 h window and conversation, and
-        emits `message.reply` (plus `contact.created` and `conversation.created` when new).
-        Sandbox tokens only.
+        Simulates a contact sending a message to the workspace, of any kind a contact can send
+        (`InboundMessageType`: text, image, voice note, button tap, location, reaction; all but
+        text on WhatsApp only, 400 `unsupported_content` otherwise): creates the inbound
+        message (status `received`, `type` naming its kind), opens or extends the contact's
+        24 h customer-care window, and emits `message.reply` (plus `contact.created`,
+        `conversation.created` and `conversation.window_opened` when new). A button tap with
+        `message_id` must answer a message sent to that contact (404 otherwise), on one of its
+        buttons (400 `button.id`); a reaction must point at a message of the conversation (404
+        otherwise). Sandbox tokens only.
 
         Args:
           from_: The contact, an E.164 phone number or email address.
           channel: The channel it arrives on.
-          text: The message text.
+          type: The kind of message, naming the field that holds it. Optional (the field given decides); when given it must match (400 otherwise).
+          text: A text message.
+          image: An image (WhatsApp).
+          voice: A voice note (WhatsApp).
+          button: A tap on one of your reply buttons (WhatsApp).
+          location: A shared location (WhatsApp).
+          reaction: An emoji reaction to a message of the conversation (WhatsApp).
         """
         return await self._call(
             _MESSAGES_SIMULATE_INBOUND,
@@ -250,7 +309,13 @@ class AsyncTestHelpersMessages(AsyncAPIResource):
             body={
                 "from": from_,
                 "channel": channel,
+                "type": type,
                 "text": text,
+                "image": image,
+                "voice": voice,
+                "button": button,
+                "location": location,
+                "reaction": reaction,
             },
             options=CallOptions(
                 idempotency_key=idempotency_key,
@@ -295,7 +360,7 @@ class TestHelpersTemplates(SyncAPIResource):
     ) -> Template:
         """Approve a template (sandbox).
 
-        Approves a pending sandbox template, as the carrier's review would, and emits `template.approved`. Sandbox tokens only.
+        Approves a pending sandbox template, as the carrier's review would, or ends a paused one's pause, and emits `template.approved`. Sandbox tokens only.
 
         Args:
           name: The template name.
@@ -358,6 +423,93 @@ class TestHelpersTemplates(SyncAPIResource):
             ),
         )
 
+    def pause(
+        self,
+        name: str,
+        *,
+        idempotency_key: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> Template:
+        """Pause a template (sandbox).
+
+        Pauses an approved sandbox template as the carrier does after poor quality feedback,
+        and emits `template.paused`. A paused template cannot be sent (409
+        `template_not_approved`). Like WhatsApp's first pause it lasts 3 hours on the sandbox
+        clock, after which the template is approved again and `template.approved` is emitted;
+        approving it with the test helper ends the pause earlier. Sandbox tokens only.
+
+        Args:
+          name: The template name.
+        """
+        return self._call(
+            _TEMPLATES_PAUSE,
+            cast_to=Template,
+            path={
+                "name": name,
+            },
+            options=CallOptions(
+                idempotency_key=idempotency_key,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+                call_timeout=call_timeout,
+            ),
+        )
+
+    def set_carrier_status(
+        self,
+        name: str,
+        *,
+        status: Literal["approved", "rejected", "paused"],
+        reason: str | NotGiven = NOT_GIVEN,
+        idempotency_key: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> Template:
+        """Change a template's status at the carrier only (sandbox).
+
+        Changes the template's status at the simulated carrier without telling CCX, as when a
+        template is reviewed in WhatsApp Manager or the carrier's notification is lost: the
+        template keeps its status in CCX (and sends follow it) until
+        `POST /v1/templates/sync` picks the change up. Emits nothing. Sandbox tokens only.
+
+        Args:
+          name: The template name.
+          status: The carrier's new status for the template.
+          reason: The rejection reason, with `rejected` (ignored with another status).
+        """
+        return self._call(
+            _TEMPLATES_SET_CARRIER_STATUS,
+            cast_to=Template,
+            path={
+                "name": name,
+            },
+            body={
+                "status": status,
+                "reason": reason,
+            },
+            options=CallOptions(
+                idempotency_key=idempotency_key,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+                call_timeout=call_timeout,
+            ),
+        )
+
 
 class TestHelpersTemplatesWithRawResponse:
     """`TestHelpersTemplates` methods that return an `APIResponse`; `.parse()` gives the usual result."""
@@ -366,6 +518,8 @@ class TestHelpersTemplatesWithRawResponse:
         raw = resource._raw()
         self.approve = to_raw_response_wrapper(raw.approve)
         self.reject = to_raw_response_wrapper(raw.reject)
+        self.pause = to_raw_response_wrapper(raw.pause)
+        self.set_carrier_status = to_raw_response_wrapper(raw.set_carrier_status)
 
 
 class AsyncTestHelpersTemplates(AsyncAPIResource):
@@ -390,7 +544,7 @@ class AsyncTestHelpersTemplates(AsyncAPIResource):
     ) -> Template:
         """Approve a template (sandbox).
 
-        Approves a pending sandbox template, as the carrier's review would, and emits `template.approved`. Sandbox tokens only.
+        Approves a pending sandbox template, as the carrier's review would, or ends a paused one's pause, and emits `template.approved`. Sandbox tokens only.
 
         Args:
           name: The template name.
@@ -453,6 +607,93 @@ class AsyncTestHelpersTemplates(AsyncAPIResource):
             ),
         )
 
+    async def pause(
+        self,
+        name: str,
+        *,
+        idempotency_key: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> Template:
+        """Pause a template (sandbox).
+
+        Pauses an approved sandbox template as the carrier does after poor quality feedback,
+        and emits `template.paused`. A paused template cannot be sent (409
+        `template_not_approved`). Like WhatsApp's first pause it lasts 3 hours on the sandbox
+        clock, after which the template is approved again and `template.approved` is emitted;
+        approving it with the test helper ends the pause earlier. Sandbox tokens only.
+
+        Args:
+          name: The template name.
+        """
+        return await self._call(
+            _TEMPLATES_PAUSE,
+            cast_to=Template,
+            path={
+                "name": name,
+            },
+            options=CallOptions(
+                idempotency_key=idempotency_key,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+                call_timeout=call_timeout,
+            ),
+        )
+
+    async def set_carrier_status(
+        self,
+        name: str,
+        *,
+        status: Literal["approved", "rejected", "paused"],
+        reason: str | NotGiven = NOT_GIVEN,
+        idempotency_key: str | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        call_timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> Template:
+        """Change a template's status at the carrier only (sandbox).
+
+        Changes the template's status at the simulated carrier without telling CCX, as when a
+        template is reviewed in WhatsApp Manager or the carrier's notification is lost: the
+        template keeps its status in CCX (and sends follow it) until
+        `POST /v1/templates/sync` picks the change up. Emits nothing. Sandbox tokens only.
+
+        Args:
+          name: The template name.
+          status: The carrier's new status for the template.
+          reason: The rejection reason, with `rejected` (ignored with another status).
+        """
+        return await self._call(
+            _TEMPLATES_SET_CARRIER_STATUS,
+            cast_to=Template,
+            path={
+                "name": name,
+            },
+            body={
+                "status": status,
+                "reason": reason,
+            },
+            options=CallOptions(
+                idempotency_key=idempotency_key,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+                call_timeout=call_timeout,
+            ),
+        )
+
 
 class AsyncTestHelpersTemplatesWithRawResponse:
     """`AsyncTestHelpersTemplates` methods that return an `APIResponse`; `.parse()` gives the usual result."""
@@ -461,6 +702,8 @@ class AsyncTestHelpersTemplatesWithRawResponse:
         raw = resource._raw()
         self.approve = async_to_raw_response_wrapper(raw.approve)
         self.reject = async_to_raw_response_wrapper(raw.reject)
+        self.pause = async_to_raw_response_wrapper(raw.pause)
+        self.set_carrier_status = async_to_raw_response_wrapper(raw.set_carrier_status)
 
 
 class TestHelpersClock(SyncAPIResource):

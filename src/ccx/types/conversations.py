@@ -31,10 +31,19 @@ class Conversation(BaseModel):
     """The conversation's channel."""
 
     status: OpenEnum[Literal["open", "closed"]]
-    """`open` while the 24 h customer-care window is open, `closed` after."""
+    """`open` while a conversation is open on WhatsApp: a delivered template opens a business-initiated one for 24 h, a message from the contact opens a user-initiated one. `closed` once neither it nor the customer-care window is open. On SMS and email, `open` while the customer-care window is."""
+
+    origin: OpenEnum[Literal["business_initiated", "user_initiated"]] | None
+    """What opened the current (or last) conversation: `business_initiated` (a template you sent was delivered) or `user_initiated` (the contact wrote); null before either."""
+
+    expires_at: datetime | None
+    """When `status` turns `closed` unless something reopens it (the later of the conversation's and the customer-care window's ends); null before anything opened it."""
+
+    window_open: bool
+    """Whether the 24 h customer-care window is open, that is whether free-form text, media and interactive messages may be sent now. Only the contact opens it, by writing; a template does not."""
 
     window_expires_at: datetime | None
-    """When the 24 h window closes (24 h after the contact's last inbound message); null when the contact has never written."""
+    """When the 24 h customer-care window closes (24 h after the contact's last inbound message); null when the contact has never written."""
 
     created_at: datetime
     """When the conversation started."""

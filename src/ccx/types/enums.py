@@ -9,6 +9,7 @@ __all__ = [
     "Channel",
     "Priority",
     "MessageStatus",
+    "MessageType",
     "Scope",
     "Environment",
     "TemplateCategory",
@@ -16,6 +17,7 @@ __all__ = [
     "BroadcastStatus",
     "WebhookEventSelector",
     "EventType",
+    "InboundMessageType",
     "Language",
 ]
 
@@ -34,6 +36,14 @@ MessageStatus: TypeAlias = Literal[
 """Where a message is in its lifecycle: outbound `scheduled` → `queued` → `sent` →
 `delivered` → `read`, or → `failed` (with `error`) or `canceled`; inbound messages are
 `received`.
+"""
+
+
+MessageType: TypeAlias = Literal[
+    "template", "text", "media", "interactive", "image", "voice", "button", "location", "reaction"
+]
+"""What a message carries, which names the field holding it: outbound `template`, `text`,
+`media` or `interactive`; inbound one of `InboundMessageType`.
 """
 
 
@@ -64,7 +74,7 @@ TemplateCategory: TypeAlias = Literal["marketing", "utility", "authentication"]
 
 
 TemplateStatus: TypeAlias = Literal["pending", "approved", "rejected", "paused"]
-"""Review status: `pending` → `approved` | `rejected`; an approved template can be `paused` by the carrier (for example after poor feedback). Only `approved` templates can be sent."""
+"""Review status: `pending` → `approved` | `rejected`; an approved template can be `paused` by the carrier (for example after poor quality feedback; `template.paused`) and is `approved` again when the pause ends (3 h for WhatsApp's first pause; `template.approved`). Only `approved` templates can be sent."""
 
 
 BroadcastStatus: TypeAlias = Literal[
@@ -87,7 +97,11 @@ WebhookEventSelector: TypeAlias = Literal[
     "broadcast.completed",
     "template.approved",
     "template.rejected",
+    "template.paused",
     "conversation.created",
+    "conversation.window_opened",
+    "conversation.window_expiring",
+    "conversation.window_closed",
     "contact.created",
     "*",
 ]
@@ -105,10 +119,22 @@ EventType: TypeAlias = Literal[
     "broadcast.completed",
     "template.approved",
     "template.rejected",
+    "template.paused",
     "conversation.created",
+    "conversation.window_opened",
+    "conversation.window_expiring",
+    "conversation.window_closed",
     "contact.created",
 ]
 """A webhook event type."""
+
+
+InboundMessageType: TypeAlias = Literal["text", "image", "voice", "button", "location", "reaction"]
+"""What a contact can send: `text`, an `image`, a `voice` note, a `button` tap (their
+choice among your reply buttons), a `location` or a `reaction` (an emoji on one of the
+conversation's messages). Each names the field of the message that holds it. Text
+arrives on every channel; the others on WhatsApp only.
+"""
 
 
 Language: TypeAlias = str

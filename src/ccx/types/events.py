@@ -14,10 +14,20 @@ from .enums import (
     Channel,
     EventType,
     MessageStatus,
+    MessageType,
     TemplateCategory,
     TemplateStatus,
 )
-from .shared import Billable, BroadcastCounts, MessageError
+from .shared import (
+    Billable,
+    BroadcastCounts,
+    InboundButton,
+    InboundImage,
+    InboundLocation,
+    InboundReaction,
+    InboundVoice,
+    MessageError,
+)
 
 __all__ = [
     "BroadcastStreamEvent",
@@ -31,6 +41,7 @@ __all__ = [
     "ConversationEventData",
     "ContactEventData",
     "EventReplay",
+    "EventRedelivery",
     "MessageQueuedEvent",
     "MessageSentEvent",
     "MessageDeliveredEvent",
@@ -39,7 +50,11 @@ __all__ = [
     "MessageReplyEvent",
     "TemplateApprovedEvent",
     "TemplateRejectedEvent",
+    "TemplatePausedEvent",
     "ConversationCreatedEvent",
+    "ConversationWindowOpenedEvent",
+    "ConversationWindowExpiringEvent",
+    "ConversationWindowClosedEvent",
     "ContactCreatedEvent",
     "EventList",
     "EVENT_TYPES",
@@ -173,11 +188,29 @@ class MessageEventData(BaseModel):
     broadcast_id: str | None = None
     """The broadcast that sent the message (`brd_…`)."""
 
+    type: OpenEnum[MessageType] | None = None
+    """What the message carries, which is also the name of the field holding it (on `message.reply`, one of `InboundMessageType`)."""
+
     template: str | None = None
     """The name of the template sent (a name, not an object)."""
 
     text: str | None = None
-    """The text, for text and inbound messages."""
+    """The text, for outbound and inbound `text` messages."""
+
+    image: InboundImage | None = None
+    """The image, for inbound `image` messages."""
+
+    voice: InboundVoice | None = None
+    """The voice note, for inbound `voice` messages."""
+
+    button: InboundButton | None = None
+    """The button the contact tapped, for inbound `button` messages."""
+
+    location: InboundLocation | None = None
+    """The location shared, for inbound `location` messages."""
+
+    reaction: InboundReaction | None = None
+    """The reaction, for inbound `reaction` messages."""
 
     fallback_from: str | None = None
     """The id of the message this one falls back from."""
@@ -248,7 +281,7 @@ class TemplateEventData(BaseModel):
 
 
 class ConversationEventData(BaseModel):
-    """The `data` of `conversation.created`."""
+    """The `data` of `conversation.*` events, the conversation as it was when the event happened."""
 
     conversation_id: str
     """The conversation (`cnv_…`)."""
@@ -260,10 +293,19 @@ class ConversationEventData(BaseModel):
     """The conversation's channel."""
 
     status: OpenEnum[Literal["open", "closed"]]
-    """The conversation's status."""
+    """`open` while a conversation is open on WhatsApp: a delivered template opens a business-initiated one for 24 h, a message from the contact opens a user-initiated one. `closed` once neither it nor the customer-care window is open. On SMS and email, `open` while the customer-care window is."""
+
+    origin: OpenEnum[Literal["business_initiated", "user_initiated"]] | None = None
+    """What opened the current (or last) conversation: `business_initiated` (a template you sent was delivered) or `user_initiated` (the contact wrote); null before either."""
+
+    expires_at: datetime | None = None
+    """When `status` turns `closed` unless something reopens it (the later of the conversation's and the customer-care window's ends); null before anything opened it."""
+
+    window_open: bool | None = None
+    """Whether the 24 h customer-care window is open, that is whether free-form text, media and interactive messages may be sent now. Only the contact opens it, by writing; a template does not."""
 
     window_expires_at: datetime | None = None
-    """When the 24 h window closes; null when the contact has never written."""
+    """When the 24 h customer-care window closes (24 h after the contact's last inbound message); null when the contact has never written."""
 
 
 class ContactEventData(BaseModel):
@@ -296,6 +338,19 @@ class EventReplay(BaseModel):
 
     event_count: int
     """How many events were queued for redelivery."""
+
+
+class EventRedelivery(BaseModel):
+    """A queued redelivery of one event."""
+
+    object: Literal["event_redelivery"] | None = None
+    """Always `event_redelivery`."""
+
+    event_id: str
+    """The event queued for delivery, with its original id."""
+
+    endpoint_id: str
+    """The webhook endpoint it goes to."""
 
 
 class MessageQueuedEvent(EventModel):
@@ -498,6 +553,31 @@ class TemplateRejectedEvent(EventModel):
     """The subject of the event, as it was when the event happened."""
 
 
+class TemplatePausedEvent(EventModel):
+    """The `template.paused` event. An approved template was paused by the carrier (for example after poor quality feedback) and cannot be sent until it is approved again; CCX reinstates it after the carrier's pause (3 h) with `template.approved`."""
+
+    id: str
+    """Unique identifier of the event (`evt_…`), the same on every redelivery and replay."""
+
+    object: Literal["event"]
+    """Always `event`."""
+
+    event: Literal["template.paused"]
+    """The event type, `template.paused`."""
+
+    created_at: datetime
+    """When the event happened."""
+
+    api_version: str
+    """The API version (`CCX-Version`) the payload is shaped by."""
+
+    trace_id: str | None
+    """The trace id of the API request that caused the event, so one trace runs from the client call to this webhook; null when no request caused it."""
+
+    data: TemplateEventData
+    """The subject of the event, as it was when the event happened."""
+
+
 class ConversationCreatedEvent(EventModel):
     """The `conversation.created` event. A conversation with a contact started on a channel."""
 
@@ -509,6 +589,81 @@ class ConversationCreatedEvent(EventModel):
 
     event: Literal["conversation.created"]
     """The event type, `conversation.created`."""
+
+    created_at: datetime
+    """When the event happened."""
+
+    api_version: str
+    """The API version (`CCX-Version`) the payload is shaped by."""
+
+    trace_id: str | None
+    """The trace id of the API request that caused the event, so one trace runs from the client call to this webhook; null when no request caused it."""
+
+    data: ConversationEventData
+    """The subject of the event, as it was when the event happened."""
+
+
+class ConversationWindowOpenedEvent(EventModel):
+    """The `conversation.window_opened` event. The contact wrote while their 24 h customer-care window was closed: free-form messages may be sent until `window_expires_at`."""
+
+    id: str
+    """Unique identifier of the event (`evt_…`), the same on every redelivery and replay."""
+
+    object: Literal["event"]
+    """Always `event`."""
+
+    event: Literal["conversation.window_opened"]
+    """The event type, `conversation.window_opened`."""
+
+    created_at: datetime
+    """When the event happened."""
+
+    api_version: str
+    """The API version (`CCX-Version`) the payload is shaped by."""
+
+    trace_id: str | None
+    """The trace id of the API request that caused the event, so one trace runs from the client call to this webhook; null when no request caused it."""
+
+    data: ConversationEventData
+    """The subject of the event, as it was when the event happened."""
+
+
+class ConversationWindowExpiringEvent(EventModel):
+    """The `conversation.window_expiring` event. The contact's customer-care window closes in one hour (at `window_expires_at`): the last chance to answer free-form. Not sent when the contact writes again before then, which moves the window."""
+
+    id: str
+    """Unique identifier of the event (`evt_…`), the same on every redelivery and replay."""
+
+    object: Literal["event"]
+    """Always `event`."""
+
+    event: Literal["conversation.window_expiring"]
+    """The event type, `conversation.window_expiring`."""
+
+    created_at: datetime
+    """When the event happened."""
+
+    api_version: str
+    """The API version (`CCX-Version`) the payload is shaped by."""
+
+    trace_id: str | None
+    """The trace id of the API request that caused the event, so one trace runs from the client call to this webhook; null when no request caused it."""
+
+    data: ConversationEventData
+    """The subject of the event, as it was when the event happened."""
+
+
+class ConversationWindowClosedEvent(EventModel):
+    """The `conversation.window_closed` event. The contact's customer-care window closed, 24 h after their last message: free-form messages get 422 `window_closed` until they write again; a template can still be sent."""
+
+    id: str
+    """Unique identifier of the event (`evt_…`), the same on every redelivery and replay."""
+
+    object: Literal["event"]
+    """Always `event`."""
+
+    event: Literal["conversation.window_closed"]
+    """The event type, `conversation.window_closed`."""
 
     created_at: datetime
     """When the event happened."""
@@ -575,7 +730,11 @@ EVENT_TYPES: tuple[str, ...] = (
     "broadcast.completed",
     "template.approved",
     "template.rejected",
+    "template.paused",
     "conversation.created",
+    "conversation.window_opened",
+    "conversation.window_expiring",
+    "conversation.window_closed",
     "contact.created",
 )
 """Every event type this SDK version knows, in the spec's order."""
@@ -600,7 +759,11 @@ Event: TypeAlias = OpenUnion[
         | BroadcastCompletedEvent
         | TemplateApprovedEvent
         | TemplateRejectedEvent
+        | TemplatePausedEvent
         | ConversationCreatedEvent
+        | ConversationWindowOpenedEvent
+        | ConversationWindowExpiringEvent
+        | ConversationWindowClosedEvent
         | ContactCreatedEvent,
         Discriminator("event"),
     ],

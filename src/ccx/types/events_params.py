@@ -9,6 +9,7 @@ from typing_extensions import Required, TypedDict
 
 __all__ = [
     "EventReplayRequestParam",
+    "EventRedeliverRequestParam",
 ]
 
 
@@ -22,3 +23,10 @@ EventReplayRequestParam = TypedDict(
     total=False,
 )
 """Which events to redeliver, and where."""
+
+
+class EventRedeliverRequestParam(TypedDict, total=False):
+    """Where to redeliver an event."""
+
+    endpoint_id: Required[str]
+    """The webhook endpoint to redeliver to (`whe_…`); it must subscribe to the event's type."""

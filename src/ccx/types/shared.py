@@ -10,13 +10,18 @@ from typing import Literal
 from pydantic import Field
 
 from .._models import BaseModel, OpenEnum
-from .enums import Channel, MessageStatus, Priority, TemplateCategory, TemplateStatus
+from .enums import Channel, MessageStatus, MessageType, Priority, TemplateCategory, TemplateStatus
 
 __all__ = [
     "UpstreamErrorBody",
     "APIErrorBody",
     "ErrorResponse",
     "MessageTemplate",
+    "InboundImage",
+    "InboundVoice",
+    "InboundButton",
+    "InboundLocation",
+    "InboundReaction",
     "MessageMedia",
     "MessageInteractiveButton",
     "MessageInteractiveListRow",
@@ -116,6 +121,73 @@ class MessageTemplate(BaseModel):
 
     variables: dict[str, str]
     """The placeholder values sent (OTP codes are masked as `******`)."""
+
+
+class InboundImage(BaseModel):
+    """An image a contact sent."""
+
+    url: str
+    """Where the image can be downloaded."""
+
+    mime_type: OpenEnum[Literal["image/jpeg", "image/png", "image/webp"]]
+    """The image's media type."""
+
+    caption: str | None = None
+    """The caption the contact wrote, if any."""
+
+
+class InboundVoice(BaseModel):
+    """A voice note a contact recorded."""
+
+    url: str
+    """Where the recording can be downloaded."""
+
+    mime_type: OpenEnum[Literal["audio/ogg", "audio/mpeg", "audio/aac", "audio/mp4", "audio/amr"]]
+    """The recording's media type (WhatsApp records voice notes as Ogg Opus)."""
+
+    duration_seconds: int
+    """How long the recording lasts."""
+
+
+class InboundButton(BaseModel):
+    """The contact tapped one of your reply buttons. With `message_id`, the button must be one
+    of that message's (an interactive message you sent them).
+    """
+
+    id: str
+    """The `id` you gave the button."""
+
+    title: str
+    """The button's title, as the contact saw it."""
+
+    message_id: str | None = None
+    """The message whose button was tapped (`msg_…`)."""
+
+
+class InboundLocation(BaseModel):
+    """A location a contact shared."""
+
+    latitude: float
+    """Degrees north (negative south)."""
+
+    longitude: float
+    """Degrees east (negative west)."""
+
+    name: str | None = None
+    """The place's name, if the contact picked one."""
+
+    address: str | None = None
+    """The place's address, if the contact picked one."""
+
+
+class InboundReaction(BaseModel):
+    """An emoji reaction a contact put on a message of their conversation."""
+
+    message_id: str
+    """The message reacted to (`msg_…`), in either direction."""
+
+    emoji: str
+    """The emoji."""
 
 
 class MessageMedia(BaseModel):
@@ -240,11 +312,29 @@ class Message(BaseModel):
     priority: OpenEnum[Priority]
     """The queue priority it was sent with."""
 
+    type: OpenEnum[MessageType] | None = None
+    """What the message carries, which is also the name of the field holding it."""
+
     template: MessageTemplate | None = None
     """The template sent, when the message is a template message."""
 
     text: str | None = None
-    """The text, for text messages and inbound messages."""
+    """The text, for outbound and inbound `text` messages."""
+
+    image: InboundImage | None = None
+    """The image, for inbound `image` messages."""
+
+    voice: InboundVoice | None = None
+    """The voice note, for inbound `voice` messages."""
+
+    button: InboundButton | None = None
+    """The button the contact tapped, for inbound `button` messages."""
+
+    location: InboundLocation | None = None
+    """The location shared, for inbound `location` messages."""
+
+    reaction: InboundReaction | None = None
+    """The reaction, for inbound `reaction` messages."""
 
     media: MessageMedia | None = None
     """The media, for media messages."""

@@ -3,14 +3,32 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from .._models import BaseModel
 from .shared import Template
 
 __all__ = [
+    "TemplateSync",
     "TemplateList",
 ]
+
+
+class TemplateSync(BaseModel):
+    """The result of refreshing template statuses from the carrier."""
+
+    object: Literal["template_sync"]
+    """Always `template_sync`."""
+
+    checked: int
+    """How many templates were compared with the carrier."""
+
+    changed: list[Template]
+    """The templates whose status changed, as they are now."""
+
+    synced_at: datetime
+    """When the refresh ran."""
 
 
 class TemplateList(BaseModel):

@@ -9,6 +9,7 @@ from .enums import Language, TemplateCategory
 
 __all__ = [
     "TemplateCreateRequestParam",
+    "TemplateSyncRequestParam",
 ]
 
 
@@ -26,3 +27,10 @@ class TemplateCreateRequestParam(TypedDict, total=False):
 
     body: Required[str]
     """The text, with numbered placeholders `{{1}}`, `{{2}}`, … used in order from 1."""
+
+
+class TemplateSyncRequestParam(TypedDict, total=False):
+    """Which templates to refresh from the carrier."""
+
+    names: list[str]
+    """Only these templates (default every template of the workspace)."""

@@ -7,14 +7,30 @@ from typing import Literal
 
 from typing_extensions import Required, TypedDict
 
-from .enums import Channel
+from .enums import Channel, InboundMessageType
 
 __all__ = [
+    "TemplateCarrierStatusRequestParam",
     "TemplateRejectRequestParam",
     "MessageSetStatusRequestParam",
+    "InboundImageInputParam",
+    "InboundVoiceInputParam",
+    "InboundButtonInputParam",
+    "InboundLocationInputParam",
+    "InboundReactionInputParam",
     "InboundMessageSimulateRequestParam",
     "ClockAdvanceRequestParam",
 ]
+
+
+class TemplateCarrierStatusRequestParam(TypedDict, total=False):
+    """The status the simulated carrier gives a template."""
+
+    status: Required[Literal["approved", "rejected", "paused"]]
+    """The carrier's new status for the template."""
+
+    reason: str
+    """The rejection reason, with `rejected` (ignored with another status)."""
 
 
 class TemplateRejectRequestParam(TypedDict, total=False):
@@ -34,16 +50,92 @@ class MessageSetStatusRequestParam(TypedDict, total=False):
     """For `failed`, the carrier error code to record (such as `131026`, which triggers `fallback`)."""
 
 
+class InboundImageInputParam(TypedDict, total=False):
+    """An image a contact sent."""
+
+    url: Required[str]
+    """Where the image can be downloaded."""
+
+    mime_type: Literal["image/jpeg", "image/png", "image/webp"]
+    """The image's media type."""
+
+    caption: str
+    """The caption the contact wrote, if any."""
+
+
+class InboundVoiceInputParam(TypedDict, total=False):
+    """A voice note a contact recorded."""
+
+    url: Required[str]
+    """Where the recording can be downloaded."""
+
+    mime_type: Literal["audio/ogg", "audio/mpeg", "audio/aac", "audio/mp4", "audio/amr"]
+    """The recording's media type (WhatsApp records voice notes as Ogg Opus)."""
+
+    duration_seconds: Required[int]
+    """How long the recording lasts."""
+
+
+class InboundButtonInputParam(TypedDict, total=False):
+    """The contact tapped one of your reply buttons. With `message_id`, the button must be one
+    of that message's (an interactive message you sent them).
+    """
+
+    id: Required[str]
+    """The `id` you gave the button."""
+
+    title: Required[str]
+    """The button's title, as the contact saw it."""
+
+    message_id: str | None
+    """The message whose button was tapped (`msg_…`)."""
+
+
+class InboundLocationInputParam(TypedDict, total=False):
+    """A location a contact shared."""
+
+    latitude: Required[float]
+    """Degrees north (negative south)."""
+
+    longitude: Required[float]
+    """Degrees east (negative west)."""
+
+    name: str
+    """The place's name, if the contact picked one."""
+
+    address: str
+    """The place's address, if the contact picked one."""
+
+
+class InboundReactionInputParam(TypedDict, total=False):
+    """An emoji reaction a contact put on a message of their conversation."""
+
+    message_id: Required[str]
+    """The message reacted to (`msg_…`), in either direction."""
+
+    emoji: Required[str]
+    """The emoji."""
+
+
 InboundMessageSimulateRequestParam = TypedDict(
     "InboundMessageSimulateRequestParam",
     {
         "from": Required[str],
         "channel": Required[Channel],
-        "text": Required[str],
+        "type": InboundMessageType,
+        "text": str,
+        "image": InboundImageInputParam,
+        "voice": InboundVoiceInputParam,
+        "button": InboundButtonInputParam,
+        "location": InboundLocationInputParam,
+        "reaction": InboundReactionInputParam,
     },
     total=False,
 )
-"""A message a contact sends to the workspace."""
+"""A message a contact sends to the workspace: give exactly one of `text`, `image`,
+`voice`, `button`, `location` or `reaction` (the kinds `InboundMessageType` lists; all
+but `text` on WhatsApp only).
+"""
 
 
 class ClockAdvanceRequestParam(TypedDict, total=False):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ccx.mock._conversations import ConversationRecord
+from ccx.mock._conversations import ConversationRecord, most_recent_first
 from ccx.mock._errors import not_found
 from ccx.mock._messages import MessageRecord
 from ccx.mock._registry import HandlerResult, RequestContext, handles, paginate
@@ -22,20 +22,14 @@ def list_conversations(ctx: RequestContext) -> HandlerResult:
     query, now = ctx.query, ctx.now
 
     def wanted(conversation: ConversationRecord) -> bool:
-        status = "open" if conversation.window_open(now) else "closed"
+        status = "open" if conversation.is_open(now) else "closed"
         return (
             query.get("status") in (None, status)
             and query.get("channel") in (None, conversation.channel)
             and query.get("contact") in (None, conversation.contact)
         )
 
-    conversations = ctx.workspace.conversations.values()
-    # Most recently active first; creation order breaks ties, newest first.
-    selected = sorted(
-        (item for item in reversed(conversations) if wanted(item)),
-        key=lambda item: item.last_message_at or item.created_at,
-        reverse=True,
-    )
+    selected = most_recent_first(filter(wanted, ctx.workspace.conversations.values()))
     return ctx.success_status, paginate(
         selected, query, lambda item: item.payload(now), key=lambda item: item.id
     )
@@ -49,12 +43,7 @@ def retrieve(ctx: RequestContext) -> HandlerResult:
 @handles("conversations.list_messages")
 def list_messages(ctx: RequestContext) -> HandlerResult:
     conversation = _lookup(ctx)
-    domain = ctx.workspace
-    selected = [
-        message
-        for message in reversed(domain.messages.values())
-        if message.conversation_id == conversation.id
-    ]
+    selected = ctx.workspace.messages_in(conversation.id)
     return ctx.success_status, paginate(
         selected, ctx.query, MessageRecord.payload, key=lambda message: message.id
     )

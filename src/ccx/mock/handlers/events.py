@@ -42,8 +42,7 @@ def list_events(ctx: RequestContext) -> HandlerResult:
     return ctx.success_status, paginate(events, query, _render, key=lambda event: event.id)
 
 
-@handles("events.retrieve")
-def retrieve(ctx: RequestContext) -> HandlerResult:
+def _lookup(ctx: RequestContext) -> EventRecord:
     log = ctx.workspace.events
     log.expire(ctx.now)
     event_id = ctx.path_params["id"]
@@ -57,7 +56,41 @@ def retrieve(ctx: RequestContext) -> HandlerResult:
         )
     if event is None:
         raise not_found("event", event_id)
-    return ctx.success_status, _render(event)
+    return event
+
+
+@handles("events.retrieve")
+def retrieve(ctx: RequestContext) -> HandlerResult:
+    return ctx.success_status, _render(_lookup(ctx))
+
+
+@handles("events.redeliver")
+def redeliver(ctx: RequestContext) -> HandlerResult:
+    """Deliver one event once more to one endpoint, keeping its id."""
+    event = _lookup(ctx)
+    endpoint_id = ctx.body["endpoint_id"]
+    endpoint = ctx.workspace.endpoints.get(endpoint_id)
+    if endpoint is None:
+        raise not_found("webhook endpoint", endpoint_id, param="endpoint_id")
+    if endpoint.status != "enabled" or not endpoint.subscribes(event.type):
+        reason = (
+            "is disabled; enable it first"
+            if endpoint.status != "enabled"
+            else f"does not subscribe to {event.type}; add it to the endpoint's events first"
+        )
+        raise MockAPIError(
+            409,
+            "conflict_error",
+            "endpoint_not_subscribed",
+            f"Webhook endpoint {endpoint.id} {reason}.",
+            param="endpoint_id",
+        )
+    ctx.workspace.deliveries.redeliver(endpoint, event)
+    return ctx.success_status, {
+        "object": "event_redelivery",
+        "event_id": event.id,
+        "endpoint_id": endpoint.id,
+    }
 
 
 @handles("events.replay")

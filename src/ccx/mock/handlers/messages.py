@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ccx.mock._conversations import window_applies
+from ccx.mock._conversations import ConversationRecord, window_applies
 from ccx.mock._errors import MockAPIError, not_found
 from ccx.mock._lifecycle import cancel_message, create_message
 from ccx.mock._messages import (
@@ -57,15 +57,7 @@ def send_message(ctx: RequestContext, body: Mapping[str, Any], *, priority: str)
             )
         conversation = ctx.workspace.conversations_by_contact[channel].get(to)
         if window_applies(channel) and not (conversation and conversation.window_open(ctx.now)):
-            raise MockAPIError(
-                422,
-                "unprocessable_error",
-                "window_closed",
-                f"No customer-care window is open with {to}: free-form {kind} needs an inbound "
-                "message from the contact in the last 24 h. Send a template to open the "
-                "conversation.",
-                param=kind,
-            )
+            raise window_closed(ctx, to, kind, conversation)
         category = "service"
         content = body[kind]
     schedule_at, timezone = schedule_of(body, ctx.now)
@@ -80,6 +72,7 @@ def send_message(ctx: RequestContext, body: Mapping[str, Any], *, priority: str)
         category=category,
         priority=priority,
         trace_id=ctx.trace_id,
+        request_id=ctx.request_id,
         metadata=body.get("metadata"),
         fallback=fallback,
         schedule_at=schedule_at,
@@ -92,6 +85,31 @@ def lookup_message(ctx: RequestContext, message_id: str) -> MessageRecord:
     if message is None:
         raise not_found("message", message_id)
     return message
+
+
+def window_closed(
+    ctx: RequestContext, to: str, kind: str, conversation: ConversationRecord | None
+) -> MockAPIError:
+    """The refusal of free-form content outside the customer-care window, saying what the
+    conversation's state is and the one thing that opens the window: the contact's message."""
+    if conversation is None or conversation.window_expires_at() is None:
+        state = f"{to} has never written to you"
+    else:
+        state = f"{to} last wrote at {ctx.timestamp(conversation.last_inbound_at)}, over 24 h ago"
+    if conversation is not None and conversation.is_open(ctx.now):
+        state += (
+            f" (the conversation is open, {conversation.origin}, but that does not allow "
+            "free-form messages)"
+        )
+    return MockAPIError(
+        422,
+        "unprocessable_error",
+        "window_closed",
+        f"Free-form {kind} needs the contact's 24 h customer-care window, which only a message "
+        f"from them opens, and {state}. Send an approved template instead (allowed at any time), "
+        "or wait for the contact to write.",
+        param=kind,
+    )
 
 
 @handles("messages.send")

@@ -7,13 +7,16 @@ Sandbox-only is enforced by the app from the spec (``x-ccx-sandbox-only``), not 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, get_args
 
 from ccx.mock._clock import LATEST, Clock, isoformat
-from ccx.mock._errors import MockAPIError
+from ccx.mock._conversations import window_applies
+from ccx.mock._errors import MockAPIError, not_found
 from ccx.mock._lifecycle import force_status, receive_inbound
 from ccx.mock._messages import forced_failure_error
 from ccx.mock._registry import HandlerResult, RequestContext, handles
+from ccx.types.enums import InboundMessageType
 
 from .messages import lookup_message
 
@@ -46,14 +49,92 @@ def set_status(ctx: RequestContext) -> HandlerResult:
 @handles("test_helpers.messages.simulate_inbound")
 def simulate_inbound(ctx: RequestContext) -> HandlerResult:
     body = ctx.body
+    contact, channel = body["from"], body["channel"]
+    kind = inbound_kind(body, channel)
+    content = body[kind]
+    if kind in _MEDIA_DEFAULTS:
+        content = {"mime_type": _MEDIA_DEFAULTS[kind], **content}
+    elif kind == "button" and content.get("message_id") is not None:
+        _check_button(ctx, contact, content)
+    elif kind == "reaction":
+        _check_reacted_message(ctx, contact, channel, content["message_id"])
     message = receive_inbound(
         ctx.workspace,
-        contact=body["from"],
-        channel=body["channel"],
-        text=body["text"],
+        contact=contact,
+        channel=channel,
+        kind=kind,
+        content=content,
         trace_id=ctx.trace_id,
+        request_id=ctx.request_id,
     )
     return ctx.success_status, message.payload()
+
+
+_MEDIA_DEFAULTS = {"image": "image/jpeg", "voice": "audio/ogg"}
+"""The ``mime_type`` an inbound image or voice note has when the simulation names none."""
+
+
+def inbound_kind(body: Mapping[str, Any], channel: str) -> InboundMessageType:
+    """The one kind of content the simulated message carries; only text travels beyond WhatsApp."""
+    kinds: list[InboundMessageType] = [
+        kind for kind in get_args(InboundMessageType) if body.get(kind) is not None
+    ]
+    if len(kinds) != 1:
+        given = ", ".join(kinds) if kinds else "none"
+        raise MockAPIError(
+            400,
+            "invalid_request_error",
+            "parameter_invalid",
+            f"Give exactly one of {', '.join(get_args(InboundMessageType))} (given: {given}).",
+            param=kinds[1] if len(kinds) > 1 else "text",
+        )
+    kind = kinds[0]
+    if body.get("type", kind) != kind:
+        raise MockAPIError(
+            400,
+            "invalid_request_error",
+            "parameter_invalid",
+            f"type is {body['type']!r} but the message carries {kind}; give the {body['type']} "
+            "field, or drop type.",
+            param="type",
+        )
+    if kind != "text" and not window_applies(channel):
+        raise MockAPIError(
+            400,
+            "invalid_request_error",
+            "unsupported_content",
+            f"A contact sends {kind} messages on whatsapp only; on {channel} simulate text.",
+            param=kind,
+        )
+    return kind
+
+
+def _check_button(ctx: RequestContext, contact: str, button: Mapping[str, Any]) -> None:
+    """A tap answers a message you sent the contact, on one of its buttons when it has any."""
+    message_id = button["message_id"]
+    message = ctx.workspace.messages.get(message_id)
+    if message is None or message.direction != "outbound" or message.contact != contact:
+        raise not_found("message you sent to this contact", message_id, param="button.message_id")
+    if message.kind != "interactive":
+        return
+    offered = [choice["id"] for choice in message.content.get("buttons") or ()]
+    if offered and button["id"] not in offered:
+        raise MockAPIError(
+            400,
+            "invalid_request_error",
+            "parameter_invalid",
+            f"Message {message_id} offers the buttons {offered}; {button['id']!r} is none of them.",
+            param="button.id",
+        )
+
+
+def _check_reacted_message(
+    ctx: RequestContext, contact: str, channel: str, message_id: str
+) -> None:
+    """A contact reacts to a message of their own conversation (in either direction)."""
+    message = ctx.workspace.messages.get(message_id)
+    if message is None or (message.contact, message.channel) != (contact, channel):
+        raise not_found("message in this conversation", message_id, param="reaction.message_id")
 
 
 @handles("test_helpers.clock.retrieve")
