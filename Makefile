@@ -88,10 +88,18 @@ pytest: $(VENV)/.installed system-tools
 # The calendar: nothing may depend on today's date. The tests whose inputs carry dates (the
 # spec's examples, the docs, the examples, the contract runs) run with the system date years
 # ahead; the mock clocks start at fixed instants, so they pass on any day.
-FUTURE := @2031-06-01 12:00:00
+FUTURE := 2031-06-01 12:00:00 UTC
+# As an offset from the real clock, which every process of a run adds alike. A start instant
+# (`@2031-…`) would begin afresh in each process libfaketime loads into: a child started ten
+# minutes into the run would lag its parent by ten minutes, and a webhook the parent's mock
+# signs would look ten minutes old to the child (beyond the signature tolerance).
+IN_THE_FUTURE = faketime -m -f "+$$(( $$(date -d '$(FUTURE)' +%s) - $$(date +%s) ))"
+# (The bare schemathesis run is left out: its mock and its CLI both run outside faketime, so
+# it would only repeat `make test`'s run.)
 CALENDAR_TESTS := tests/test_spec.py tests/contract tests/docs tests/examples
 test-calendar: $(VENV)/.installed node_modules/.installed system-tools
-	faketime -m -f '$(FUTURE)' $(BIN)/pytest -q -p no:cacheprovider $(CALENDAR_TESTS)
+	$(IN_THE_FUTURE) $(BIN)/pytest -q -p no:cacheprovider $(CALENDAR_TESTS) \
+	  --deselect tests/contract/test_schemathesis_bare.py
 
 # The unit tests on the oldest and newest supported Pythons (pyenv has them on these machines).
 # The oldest runs with the system date years ahead too: CPython 3.10 sleeps with select() and
@@ -108,7 +116,7 @@ test-matrix: system-tools $(UV_HOME)/.installed
 	    --python $(call pyenv_python,$$version); \
 	  echo "== Python $$version"; \
 	  if [ $$version = 3.10 ]; then \
-	    FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -m -f '$(FUTURE)' $$venv/bin/python $(UNIT_RUN); \
+	    FAKETIME_DONT_FAKE_MONOTONIC=1 $(IN_THE_FUTURE) $$venv/bin/python $(UNIT_RUN); \
 	  else \
 	    $$venv/bin/python $(UNIT_RUN); \
 	  fi; \

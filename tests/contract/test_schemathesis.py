@@ -1,7 +1,8 @@
 """schemathesis finds no failure in the mock: every check, positive and negative data, stateful.
 
-A fixed seed and a bounded example count keep it reproducible and under half a minute; ``make
-fuzz`` runs it longer with a random seed.
+A fixed seed and a bounded example count keep it reproducible and near a minute (5,297 cases
+in 75 s: ``python -m tests.contract.run_schemathesis --seed 20261121 --max-examples 10``);
+``make fuzz`` runs it longer with a random seed.
 """
 
 from __future__ import annotations

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
         BroadcastProgressEvent,
         ContactCreatedEvent,
         ConversationCreatedEvent,
+        ConversationWindowClosedEvent,
+        ConversationWindowExpiringEvent,
+        ConversationWindowOpenedEvent,
         Event,
         MessageDeliveredEvent,
         MessageFailedEvent,
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
         MessageReplyEvent,
         MessageSentEvent,
         TemplateApprovedEvent,
+        TemplatePausedEvent,
         TemplateRejectedEvent,
         WebhookEndpointWithSecret,
         WebhookEventSelector,
@@ -207,8 +211,24 @@ class WebhookReceiver:
     ) -> TemplateRejectedEvent: ...
     @overload
     def wait_for(
+        self, event_type: Literal["template.paused"], **options: Unpack[_WaitOptions]
+    ) -> TemplatePausedEvent: ...
+    @overload
+    def wait_for(
         self, event_type: Literal["conversation.created"], **options: Unpack[_WaitOptions]
     ) -> ConversationCreatedEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["conversation.window_opened"], **options: Unpack[_WaitOptions]
+    ) -> ConversationWindowOpenedEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["conversation.window_expiring"], **options: Unpack[_WaitOptions]
+    ) -> ConversationWindowExpiringEvent: ...
+    @overload
+    def wait_for(
+        self, event_type: Literal["conversation.window_closed"], **options: Unpack[_WaitOptions]
+    ) -> ConversationWindowClosedEvent: ...
     @overload
     def wait_for(
         self, event_type: Literal["contact.created"], **options: Unpack[_WaitOptions]
