@@ -86,7 +86,8 @@ def api_key(value: object, *, from_environment: bool) -> str:
 
 
 def base_url(value: object, *, from_environment: bool) -> str:
-    """The API root without a trailing slash; refuses a root that already ends in ``/v1``."""
+    """The API root without a trailing slash; refuses a root that already ends in ``/v1`` or
+    carries credentials."""
     source = "CCX_BASE_URL" if from_environment else "base_url"
     if not isinstance(value, str):
         raise ConfigurationError(f"{source} must be a string, got {type(value).__name__}")
@@ -95,6 +96,15 @@ def base_url(value: object, *, from_environment: bool) -> str:
         parsed = httpx.URL(url)
     except httpx.InvalidURL:
         parsed = None
+    if parsed is not None and parsed.userinfo:
+        # Never echoed: the password is a secret. The API reads the api_key alone, and what
+        # a URL's credentials would become differs by transport (Basic auth replacing the
+        # token, silently dropped, or aiohttp's own ValueError).
+        without = str(parsed.copy_with(userinfo=b""))
+        raise ConfigurationError(
+            f"{source} carries credentials (user:password@), which the API does not read: it "
+            f"authenticates with the api_key. Use {without!r}"
+        )
     if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
         raise ConfigurationError(
             f"{source} must be an http(s) URL such as {DEFAULT_BASE_URL}, got {value!r}"

@@ -208,6 +208,31 @@ def test_a_base_url_ending_in_v1_gets_the_fix(
         CCX(API_KEY)
 
 
+@pytest.mark.parametrize(
+    ("base_url", "without"),
+    [
+        ("https://deploy:hunter2-secret@api.ccx.co", "https://api.ccx.co"),
+        ("http://:hunter2-secret@localhost:8080/ccx/", "http://localhost:8080/ccx"),
+        ("https://hunter2-secret@gateway.example", "https://gateway.example"),
+    ],
+)
+@pytest.mark.parametrize("transport", [None, AiohttpTransport])
+def test_a_base_url_with_credentials_is_refused_without_echoing_them(
+    base_url: str,
+    without: str,
+    transport: type[AiohttpTransport] | None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(ConfigurationError, match="base_url carries credentials") as given:
+        AsyncCCX(API_KEY, base_url=base_url, transport=transport and transport())
+    monkeypatch.setenv("CCX_BASE_URL", base_url)
+    with pytest.raises(ConfigurationError, match="CCX_BASE_URL carries credentials") as read:
+        AsyncCCX(API_KEY, transport=transport and transport())
+    for raised in (given, read):
+        assert f"Use '{without}'" in str(raised.value)
+        assert "hunter2" not in chain(raised.value)
+
+
 def test_a_base_url_under_a_path_keeps_it(server: ScriptedServer) -> None:
     with CCX(API_KEY, base_url="https://gateway.example/ccx/") as client:
         assert client.base_url == "https://gateway.example/ccx"
