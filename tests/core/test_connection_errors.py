@@ -163,11 +163,12 @@ def test_an_expired_attempt_names_its_limit() -> None:
 
 
 def test_the_url_shown_is_safe(free_port: int) -> None:
+    # (Credentials in a base_url never get this far: the client refuses them, see test_misuse.)
     with (
-        CCX(API_KEY, base_url=f"http://user:pass@127.0.0.1:{free_port}", max_retries=0) as client,
+        CCX(API_KEY, base_url=f"http://127.0.0.1:{free_port}", max_retries=0) as client,
         pytest.raises(APIConnectionError) as raised,
     ):
         client.messages.list(extra_query={"token": "hunter2"})
 
-    assert "pass" not in str(raised.value)
+    assert f"127.0.0.1:{free_port}/v1/messages" in str(raised.value)
     assert "hunter2" not in str(raised.value)
