@@ -49,8 +49,7 @@ from ._ratelimit import (
     RateLimit,
     RateLimitHook,
     RateLimitState,
-    parse_rate_limit,
-    rate_limit_headers,
+    ReportedRateLimit,
     throttle_delay,
 )
 from ._request import (
@@ -62,6 +61,7 @@ from ._request import (
     plan_request,
     run_after,
     run_before,
+    with_retry_count,
 )
 from ._response import APIResponse
 from ._retry import async_retrying, retrying, should_retry
@@ -88,19 +88,22 @@ _HOOKS: tuple[AttemptHook, ...] = (TelemetryHook(), LoggingHook())
 _PACKAGE = os.path.dirname(__file__) + os.sep
 
 
-_UUID4_CLEARED = ~(0xF000 << 64 | 0xC000 << 48)
-_UUID4_SET = 0x4000 << 64 | 0x8000 << 48
-"""The version (4) and variant (RFC 9562) bits of a random UUID."""
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+"""A random hex digit with its top two bits set to the RFC 9562 variant, ``10``."""
 
 
 def _new_idempotency_key() -> str:
-    """A random UUID, as ``str(uuid.uuid4())`` writes it, from the same 16 random bytes.
+    """A random UUID, as ``str(uuid.uuid4())`` writes it: 122 random bits, with the version
+    (4) and variant digits set.
 
-    Written out because every mutating call makes one: ``uuid4()`` takes twice as long, and
-    importing ``uuid`` loads ``platform``, slow to load.
+    Written out because every mutating call makes one: ``uuid4()`` takes more than twice as
+    long, and importing ``uuid`` loads ``platform``, slow to load.
     """
-    digits = f"{int.from_bytes(os.urandom(16), 'big') & _UUID4_CLEARED | _UUID4_SET:032x}"
-    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+    digits = os.urandom(16).hex()
+    return (
+        f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-"
+        f"{_VARIANT[digits[16]]}{digits[17:20]}-{digits[20:]}"
+    )
 
 
 def _check_transport(http_client: object, transport: object) -> None:
@@ -207,13 +210,15 @@ class _BaseClient(Generic[HttpClient]):
         # The budget runs on the injected clock in tests, otherwise on one that never jumps.
         self._clock = now or time.monotonic
         self._rate_limit_state = RateLimitState()
-        self._headers = {
-            "Accept": "application/json",
-            "User-Agent": f"ccx-python/{__version__}",
-            **self.default_headers,
-            "Authorization": f"Bearer {self._api_key}",
-            "CCX-Version": API_VERSION,
-        }
+        self._headers = with_retry_count(
+            {
+                "Accept": "application/json",
+                "User-Agent": f"ccx-python/{__version__}",
+                **self.default_headers,
+                "Authorization": f"Bearer {self._api_key}",
+                "CCX-Version": API_VERSION,
+            }
+        )
 
     @property
     def api_key(self) -> str:
@@ -273,18 +278,20 @@ class _BaseClient(Generic[HttpClient]):
     def _check(self, budget: CallBudget, attempt: Attempt, response: WireResponse) -> Attempt:
         """Records the rate limit, then raises the typed error of an error response."""
         now = self._now()
-        rate_limit = parse_rate_limit(rate_limit_headers(response.raw_headers), now)
-        attempt.rate_limit = rate_limit
-        if rate_limit is not None and self._rate_limit_state.update(rate_limit, now):
-            logger.warning(
-                "Rate limit nearly spent: %d of %d requests left in this window, which resets "
-                "in %.0f s",
-                rate_limit.remaining,
-                rate_limit.limit,
-                rate_limit.reset,
-            )
-            if self.on_rate_limit_warning is not None:
-                self.on_rate_limit_warning(rate_limit)
+        headers = response.rate_limit_headers()
+        if headers:
+            reported = attempt.rate_limit = ReportedRateLimit(headers, now)
+            warning = self._rate_limit_state.update(reported, now)
+            if warning is not None:
+                logger.warning(
+                    "Rate limit nearly spent: %d of %d requests left in this window, which "
+                    "resets in %.0f s",
+                    warning.remaining,
+                    warning.limit,
+                    warning.reset,
+                )
+                if self.on_rate_limit_warning is not None:
+                    self.on_rate_limit_warning(warning)
         if response.status_code >= 300:  # the API never redirects: a 3xx is a wrong base_url
             raise budget.record(error_from_response(response.to_httpx(), now))
         return attempt
@@ -735,10 +742,13 @@ class AsyncCCX(_BaseClient[httpx.AsyncClient], AsyncResources):
         request = attempt_request(plan, number, limit)
         attempt = Attempt(plan.operation, request, number, plan.idempotency_key)
         run_before(_HOOKS, attempt)
+        wire = self._wire_transport
+        if wire is not None and not stream:  # it holds the attempt to its limit itself
+            receiving = wire.handle_wire_request(request)
+        else:
+            receiving = within(limit, self._receive(http, request, stream), request)
         try:
-            response = attempt.response = await within(
-                limit, self._receive(http, request, stream), request
-            )
+            response = attempt.response = await receiving
         except httpx.TransportError as error:
             raise self._connection_error(budget, error, attempt) from error
         finally:
@@ -748,12 +758,10 @@ class AsyncCCX(_BaseClient[httpx.AsyncClient], AsyncResources):
     async def _receive(
         self, http: httpx.AsyncClient, request: WireRequest, stream: bool
     ) -> WireResponse:
-        """The twin of ``CCX._receive``; a ``WireTransport`` is sent the request as it is."""
-        if not stream:
-            if self._wire_transport is not None:
-                return await self._wire_transport.handle_wire_request(request)
-            if self._pool.owned:
-                return HttpxResponse(await send_async(http, request.to_httpx()))
+        """The twin of ``CCX._receive`` (a ``WireTransport`` is sent whole-body calls as they
+        are, by ``_attempt``)."""
+        if not stream and self._pool.owned:
+            return HttpxResponse(await send_async(http, request.to_httpx()))
         response = await http.send(request.to_httpx(), stream=stream)
         if stream and response.status_code >= 300:
             await response.aread()

@@ -21,7 +21,7 @@ import json
 import re
 import threading
 import types
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeGuard, Union, cast, get_args, get_origin
 
@@ -69,15 +69,21 @@ def _adapter(type_: Any) -> pydantic.TypeAdapter[Any]:
     return pydantic.TypeAdapter(type_)
 
 
-_DECLARED_ADAPTERS: dict[int, tuple[Any, pydantic.TypeAdapter[Any]]] = {}
+_VALIDATORS: dict[int, tuple[Any, Callable[..., Any]]] = {}
 
 
-def _declared_adapter(type_: Any) -> pydantic.TypeAdapter[Any]:
-    """The adapter of a declared type (a module constant), found by identity: hashing a union
-    of a dozen models costs more than validating a small body."""
-    found = _DECLARED_ADAPTERS.get(id(type_))
+def _validator(type_: Any) -> Callable[..., Any]:
+    """The compiled ``validate_json`` of a declared type (a model, or a module constant such
+    as a union), found by identity: hashing a union of a dozen models costs more than
+    validating a small body."""
+    found = _VALIDATORS.get(id(type_))
     if found is None or found[0] is not type_:
-        found = _DECLARED_ADAPTERS[id(type_)] = (type_, pydantic.TypeAdapter(type_))
+        validate_json = (
+            type_.__pydantic_validator__.validate_json  # model_validate_json, minus its wrapper
+            if is_model_class(type_)
+            else pydantic.TypeAdapter(type_).validate_json
+        )
+        found = _VALIDATORS[id(type_)] = (type_, validate_json)
     return found[1]
 
 
@@ -88,9 +94,7 @@ def read_json(content: bytes | str, type_: Any, *, strict: bool) -> Any:
     schema refuses; otherwise a refused object is read leniently.
     """
     try:
-        if is_model_class(type_):
-            return type_.model_validate_json(content, strict=strict or None)
-        return _declared_adapter(type_).validate_json(content, strict=strict or None)
+        return _validator(type_)(content, strict=strict or None)
     except pydantic.ValidationError as error:
         refusal = error
     try:

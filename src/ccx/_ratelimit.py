@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
 __all__ = [
+    "RATE_LIMIT_HEADERS",
     "RateLimit",
     "RateLimitState",
+    "ReportedRateLimit",
     "parse_rate_limit",
     "parse_retry_after",
     "parse_seconds",
@@ -22,6 +24,13 @@ __all__ = [
 RateLimitHook = Callable[["RateLimit"], None]
 
 _PREFIX = b"x-ratelimit-"
+RATE_LIMIT_HEADERS = (
+    "x-ratelimit-limit",
+    "x-ratelimit-remaining",
+    "x-ratelimit-reset",
+    "x-ratelimit-warning",
+)
+"""The headers ``parse_rate_limit`` reads."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +55,10 @@ def parse_seconds(value: str | None) -> float | None:
         number = float(value)
     except ValueError:
         return None
-    return number if number >= 0 and number != float("inf") else None
+    return number if 0 <= number < _INFINITY else None
+
+
+_INFINITY = float("inf")
 
 
 def parse_rate_limit(headers: Mapping[str, str], now: float) -> RateLimit | None:
@@ -102,27 +114,56 @@ def throttle_delay(rate_limit: RateLimit | None, now: float) -> float:
     return max(0.0, rate_limit.reset_at - now)
 
 
+class ReportedRateLimit:
+    """The ``X-RateLimit-*`` headers of one response, read into a ``RateLimit`` when first
+    asked for: most calls never look at it."""
+
+    __slots__ = ("_headers", "_received", "_value", "warning")
+
+    def __init__(self, headers: Mapping[str, str], received: float) -> None:
+        self._headers: Mapping[str, str] | None = headers
+        self._received = received
+        self._value: RateLimit | None = None
+        self.warning = "x-ratelimit-warning" in headers
+        """Whether the server flagged that the window is nearly used up."""
+
+    @property
+    def value(self) -> RateLimit | None:
+        """The window, or ``None`` unless limit, remaining and reset are all readable."""
+        headers = self._headers  # once: another thread may be reading it too
+        if headers is not None:
+            self._value = parse_rate_limit(headers, self._received)
+            self._headers = None  # after the value, so a reader never finds neither
+        return self._value
+
+
 class RateLimitState:
-    """The last ``RateLimit`` seen by a client, shared by its copies, threads and tasks."""
+    """The window the last response reported to a client, shared by its copies, threads and
+    tasks."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._current: RateLimit | None = None
+        self._current: ReportedRateLimit | None = None
         self._warned_until = float("-inf")
         _STATES.add(self)
 
     @property
     def current(self) -> RateLimit | None:
-        return self._current
+        reported = self._current
+        return None if reported is None else reported.value
 
-    def update(self, rate_limit: RateLimit, now: float) -> bool:
-        """Records ``rate_limit``; true when its warning is the first one of its window."""
+    def update(self, reported: ReportedRateLimit, now: float) -> RateLimit | None:
+        """Records ``reported``; returns its window when its warning is the first one of
+        that window."""
+        self._current = reported
+        if not reported.warning:
+            return None
+        rate_limit = reported.value
         with self._lock:
-            self._current = rate_limit
-            if not rate_limit.warning or now < self._warned_until:
-                return False
+            if rate_limit is None or now < self._warned_until:
+                return None
             self._warned_until = rate_limit.reset_at
-            return True
+            return rate_limit
 
 
 _STATES: weakref.WeakSet[RateLimitState] = weakref.WeakSet()

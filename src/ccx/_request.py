@@ -15,7 +15,7 @@ from . import _checks
 from ._constants import ATTEMPT_TIMEOUT_READS, IDEMPOTENCY_KEY_HEADER, RETRY_COUNT_HEADER
 from ._exceptions import InvalidArgumentError
 from ._operation import CallOptions, Operation
-from ._ratelimit import RateLimit
+from ._ratelimit import ReportedRateLimit
 from ._types import Body, NotGiven, Query
 from ._wire import WireRequest, WireResponse, endpoint
 
@@ -28,6 +28,7 @@ __all__ = [
     "plan_request",
     "run_after",
     "run_before",
+    "with_retry_count",
 ]
 
 
@@ -110,6 +111,15 @@ def attempt_limit(timeout: httpx.Timeout, attempt_timeout: float | NotGiven | No
     return None if timeout.read is None else ATTEMPT_TIMEOUT_READS * timeout.read
 
 
+def with_retry_count(headers: dict[str, str]) -> dict[str, str]:
+    """``headers`` with the SDK's own ``CCX-Retry-Count: 0`` in place of any count (in any
+    case) they held: later attempts set theirs (``attempt_request``)."""
+    for name in [name for name in headers if name.lower() == "ccx-retry-count"]:
+        del headers[name]
+    headers[RETRY_COUNT_HEADER] = "0"
+    return headers
+
+
 def plan_request(
     operation: Operation,
     *,
@@ -128,18 +138,15 @@ def plan_request(
     """Resolves one call: the key is chosen here once, so every retry reuses it.
 
     Everything the caller passed is checked here, so a call that cannot be sent fails with a
-    typed error before anything leaves the process.
+    typed error before anything leaves the process. ``headers`` are the client's, made once
+    with ``with_retry_count``.
     """
     operation_id = operation.id
-    refuse = _Refusal(operation_id)
     request_headers = dict(headers)
     if options.extra_headers:
-        _checks.header_values(options.extra_headers, "extra_headers", refuse)
+        _checks.header_values(options.extra_headers, "extra_headers", _Refusal(operation_id))
         request_headers.update(options.extra_headers)
-    # The SDK's own count, whatever the caller sent: later attempts set theirs (``attempt_request``).
-    for name in [name for name in request_headers if name.lower() == "ccx-retry-count"]:
-        del request_headers[name]
-    request_headers[RETRY_COUNT_HEADER] = "0"
+        with_retry_count(request_headers)
 
     idempotency_key: str | None = None
     if operation.idempotency is not None:
@@ -165,11 +172,11 @@ def plan_request(
         request_headers["Content-Type"] = "application/json"
 
     if not isinstance(options.timeout, NotGiven):
-        timeout = _checks.timeout(options.timeout, refuse)
+        timeout = _checks.timeout(options.timeout, _Refusal(operation_id))
     if not isinstance(options.max_retries, NotGiven):
-        max_retries = _checks.max_retries(options.max_retries, refuse)
+        max_retries = _checks.max_retries(options.max_retries, _Refusal(operation_id))
     if not isinstance(options.call_timeout, NotGiven):
-        call_timeout = _checks.seconds(options.call_timeout, "call_timeout", refuse)
+        call_timeout = _checks.seconds(options.call_timeout, "call_timeout", _Refusal(operation_id))
 
     parsed_url, url = _target(
         base_url + _expand_path(operation, path), _query(query, options.extra_query, operation_id)
@@ -227,6 +234,7 @@ def attempt_request(plan: RequestPlan, number: int, limit: float | None) -> Wire
         headers=headers,
         content=plan.content,
         timeouts=waits,
+        limit=limit,
     )
 
 
@@ -241,7 +249,7 @@ class Attempt:
     idempotency_key: str | None
     response: WireResponse | None = None
     error: BaseException | None = None
-    rate_limit: RateLimit | None = None
+    rate_limit: ReportedRateLimit | None = None
     state: dict[object, object] = field(default_factory=dict[object, object])
     """Scratch space hooks use to carry their own values from ``before`` to ``after``."""
 

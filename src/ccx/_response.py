@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, cast
 import httpx
 
 from ._compat import override
-from ._ratelimit import RateLimit
+from ._ratelimit import RateLimit, ReportedRateLimit
 from ._wire import WireResponse
 
 if TYPE_CHECKING:
@@ -47,11 +47,11 @@ class APIResponse(Generic[T]):
         response: WireResponse,
         *,
         parser: Callable[[WireResponse], T],
-        rate_limit: RateLimit | None,
+        rate_limit: ReportedRateLimit | None,
         retries_taken: int,
     ) -> None:
         self._response = response
-        self.rate_limit = rate_limit
+        self._rate_limit = rate_limit
         self.retries_taken = retries_taken
         self._parser = parser
         self._parsed: T = _UNSET
@@ -62,6 +62,11 @@ class APIResponse(Generic[T]):
         when the transport read the response without httpx (``AiohttpTransport``), then the
         same object every time."""
         return self._response.to_httpx()
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The rate-limit window this response reported (``X-RateLimit-*``), if it did."""
+        return None if self._rate_limit is None else self._rate_limit.value
 
     @property
     def status_code(self) -> int:

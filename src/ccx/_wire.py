@@ -12,10 +12,11 @@ Every other transport gets the ``httpx.Request``, and its ``httpx.Response`` is 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 import httpx
+
+from ._ratelimit import rate_limit_headers
 
 __all__ = [
     "HttpxResponse",
@@ -39,7 +40,16 @@ def endpoint(url: str) -> tuple[httpx.URL, str]:
 class WireRequest:
     """One attempt's request: final once the attempt hooks ran (they may add headers)."""
 
-    __slots__ = ("_httpx", "content", "headers", "method", "parsed_url", "timeouts", "url")
+    __slots__ = (
+        "_httpx",
+        "content",
+        "headers",
+        "limit",
+        "method",
+        "parsed_url",
+        "timeouts",
+        "url",
+    )
 
     def __init__(
         self,
@@ -50,6 +60,7 @@ class WireRequest:
         headers: dict[str, str],
         content: bytes | None,
         timeouts: dict[str, float | None],
+        limit: float | None = None,
     ) -> None:
         self.method = method
         self.url = url
@@ -59,6 +70,8 @@ class WireRequest:
         self.content = content
         self.timeouts = timeouts
         """The network waits, as httpx's ``timeout`` request extension names them."""
+        self.limit = limit
+        """Wall-clock seconds the attempt may take, end to end (``None``: no limit)."""
         self._httpx: httpx.Request | None = None
 
     def to_httpx(self) -> httpx.Request:
@@ -83,9 +96,8 @@ class WireResponse(Protocol):
     @property
     def content(self) -> bytes: ...
 
-    @property
-    def raw_headers(self) -> Sequence[tuple[bytes, bytes]]:
-        """Name and value pairs as received, in order."""
+    def rate_limit_headers(self) -> dict[str, str]:
+        """The ``X-RateLimit-*`` headers by lower-case name, a repeated one joined with ", "."""
         ...
 
     def header(self, name: str) -> str | None:
@@ -100,7 +112,11 @@ class WireResponse(Protocol):
 
 @runtime_checkable
 class WireTransport(Protocol):
-    """An httpx transport that can also send a ``WireRequest``, reading the answer whole."""
+    """An httpx transport that can also send a ``WireRequest``, reading the answer whole.
+
+    It holds the attempt to ``request.limit`` itself, raising ``AttemptTimeout`` once it has
+    passed: its own timers cost less than a second deadline around it.
+    """
 
     async def handle_wire_request(self, request: WireRequest) -> WireResponse: ...
 
@@ -121,9 +137,8 @@ class HttpxResponse:
     def content(self) -> bytes:
         return self._response.content
 
-    @property
-    def raw_headers(self) -> Sequence[tuple[bytes, bytes]]:
-        return self._response.headers.raw
+    def rate_limit_headers(self) -> dict[str, str]:
+        return rate_limit_headers(self._response.headers.raw)
 
     def header(self, name: str) -> str | None:
         value: str | None = self._response.headers.get(name)

@@ -90,6 +90,30 @@ def test_every_request_carries_version_agent_and_token(
     assert headers["ccx-retry-count"] == "0"
 
 
+@pytest.mark.parametrize("where", ["default_headers", "extra_headers"])
+def test_the_retry_count_is_the_sdks_own(where: str) -> None:
+    """A count the caller sends, in any case, is replaced: the server must see one, true."""
+    seen: list[list[str]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get_list("ccx-retry-count"))
+        return httpx.Response(200 if len(seen) > 1 else 503, json=MESSAGE)
+
+    given = {"ccx-retry-count": "7", "CCX-RETRY-COUNT": "9"}
+    defaults = given if where == "default_headers" else None
+    extra = given if where == "extra_headers" else None
+    with CCX(
+        API_KEY,
+        base_url="https://api.ccx.co",
+        transport=httpx.MockTransport(answer),
+        default_headers=defaults,
+        sleep=lambda _: None,
+    ) as client:
+        client.messages.retrieve("msg_1", extra_headers=extra)
+
+    assert seen == [["0"], ["1"]]
+
+
 def test_default_headers_cannot_replace_the_version(server: ScriptedServer) -> None:
     server.script("GET", "/v1/messages/msg_1", Reply(200, MESSAGE))
     with CCX(

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from ccx._exceptions import InvalidArgumentError
 from ccx._operation import CallOptions, Operation
-from ccx._request import RequestPlan, attempt_request, plan_request
+from ccx._request import RequestPlan, attempt_request, plan_request, with_retry_count
 from ccx._types import NOT_GIVEN, Body, Query
 
 SEND = Operation("messages.send", "POST", "/v1/messages", idempotency="body")
@@ -33,7 +33,7 @@ def plan(
     return plan_request(
         operation,
         base_url="https://api.ccx.co",
-        headers={"Authorization": "Bearer t"},
+        headers=with_retry_count({"Authorization": "Bearer t"}),
         timeout=TIMEOUT,
         max_retries=2,
         attempt_timeout=NOT_GIVEN,

@@ -68,6 +68,8 @@ def test_generated_keys_are_random_uuids_in_their_usual_form() -> None:
     for key in keys:
         parsed = uuid.UUID(key)
         assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, key)
+    # 122 random bits, as uuid4 has: the variant's digit keeps two of them.
+    assert {key[19] for key in keys} == set("89ab")
 
 
 def test_the_callers_idempotency_key_is_the_body_field_and_the_header(

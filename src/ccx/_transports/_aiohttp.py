@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import functools
+import math
 import os
 import ssl
 import time
@@ -23,7 +24,9 @@ from typing import ClassVar
 import httpx
 from typing_extensions import override
 
+from .._ratelimit import RATE_LIMIT_HEADERS
 from .._wire import HttpxResponse, WireRequest, WireResponse
+from ._deadline import AttemptTimeout
 from ._ssl import shared_ssl_context
 
 try:
@@ -61,13 +64,21 @@ def _translate(error: Exception, request: httpx.Request) -> httpx.TransportError
 
 
 @functools.lru_cache(maxsize=64)
-def _timeout(connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
-    """aiohttp's form of httpx's connect and read timeouts (immutable, so shared)."""
-    return aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=read)
+def _timeout(
+    connect: float | None, read: float | None, total: float | None = None
+) -> aiohttp.ClientTimeout:
+    """aiohttp's form of httpx's connect and read timeouts and of the attempt's limit
+    (immutable, so shared). The limit is held exactly: aiohttp would round one over 5 s up to
+    a whole second."""
+    return aiohttp.ClientTimeout(
+        total=total, sock_connect=connect, sock_read=read, ceil_threshold=math.inf
+    )
 
 
-def _client_timeout(timeouts: dict[str, float | None]) -> aiohttp.ClientTimeout:
-    return _timeout(timeouts.get("connect"), timeouts.get("read"))
+def _client_timeout(
+    timeouts: dict[str, float | None], limit: float | None = None
+) -> aiohttp.ClientTimeout:
+    return _timeout(timeouts.get("connect"), timeouts.get("read"), limit)
 
 
 class _ResponseStream(httpx.AsyncByteStream):
@@ -120,6 +131,14 @@ class _WholeResponse:
     def header(self, name: str) -> str | None:
         values = self._headers.getall(name, None)
         return None if values is None else ", ".join(values)
+
+    def rate_limit_headers(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for name in RATE_LIMIT_HEADERS:  # a lookup each: aiohttp's headers are a hash table
+            values = self._headers.getall(name, None)
+            if values is not None:
+                found[name] = ", ".join(values)
+        return found
 
     def to_httpx(self) -> httpx.Response:
         if self._httpx is None:
@@ -209,8 +228,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         )
 
     async def handle_wire_request(self, request: WireRequest) -> WireResponse:
-        """The response to one of the SDK's own requests, its body read: ``AsyncCCX`` sends
-        every call that is not a stream this way."""
+        """The response to one of the SDK's own requests, its body read within
+        ``request.limit``: ``AsyncCCX`` sends every call that is not a stream this way."""
         started = time.perf_counter()
         try:
             response = await self._open_session().request(
@@ -219,13 +238,17 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 headers=request.headers,
                 data=request.content,
                 allow_redirects=False,
-                timeout=_client_timeout(request.timeouts),
+                timeout=_client_timeout(request.timeouts, request.limit),
             )
             try:
                 content = await response.read()
             finally:
                 response.release()
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            if not isinstance(error, aiohttp.ClientError):  # aiohttp's total: the limit passed
+                raise AttemptTimeout(
+                    "the attempt's deadline passed", request=request.to_httpx()
+                ) from None
             raise _translate(error, request.to_httpx()) from error
         whole = _WholeResponse(response, content, request, time.perf_counter() - started)
         if "Content-Encoding" in response.headers:
