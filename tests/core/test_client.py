@@ -295,6 +295,31 @@ def test_rate_limit_is_tracked_and_warned_once_per_window(
     assert len(warnings) == 1
 
 
+def test_the_window_is_the_one_reported_when_the_response_came(
+    server: ScriptedServer, clock: FakeClock
+) -> None:
+    """Read when first asked for, the window still dates from the response, and a response
+    whose window cannot be read leaves none rather than an older one."""
+    unreadable = {"X-RateLimit-Limit": "6000", "X-RateLimit-Remaining": "soon"}
+    server.script(
+        "POST",
+        "/v1/messages",
+        Reply(202, MESSAGE, headers=spent_window("50", warning=False)),
+        Reply(202, MESSAGE, headers=unreadable),
+    )
+    with CCX(API_KEY, base_url=server.base_url, sleep=clock.sleep, now=clock.now) as client:
+        raw = Messages(client).with_raw_response.send(to="+15550000001")
+        received = clock.time
+        clock.sleep(100)
+
+        assert raw.rate_limit is not None
+        assert raw.rate_limit.reset_at == received + raw.rate_limit.reset
+        assert client.rate_limit == raw.rate_limit
+
+        assert Messages(client).with_raw_response.send(to="+15550000001").rate_limit is None
+        assert client.rate_limit is None
+
+
 def test_a_new_window_warns_again(server: ScriptedServer, clock: FakeClock) -> None:
     seen: list[RateLimit] = []
     server.script(
