@@ -7,6 +7,7 @@ and then succeed. The bounds asserted are generous (a third of the drip), not ti
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterator
 
@@ -137,6 +138,26 @@ async def test_async_attempts_are_bounded(dripping: DripServer, transport: Async
 
     assert bounded(dripping, start)
     assert raised.value.may_have_taken_effect is True
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS, ids=TRANSPORT_IDS)
+async def test_the_callers_own_cancellation_stays_theirs(
+    dripping: DripServer, transport: AsyncTransport
+) -> None:
+    """A caller's timeout or cancel, which ends the call before its own limit, reaches the
+    caller as asyncio's: not as an SDK error, and never retried."""
+    async with AsyncCCX(API_KEY, base_url=dripping.base_url, transport=transport()) as client:
+        messages = AsyncMessages(client)
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(messages.send(to="+15550000001"), 0.5)
+
+        task = asyncio.ensure_future(messages.send(to="+15550000001"))
+        await asyncio.sleep(0.5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    assert dripping.connections == 2
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS, ids=TRANSPORT_IDS)
