@@ -670,6 +670,7 @@ class AsyncCCX(_BaseClient[httpx.AsyncClient], AsyncResources):
             owned=http_client is None,
             reopenable=http_client is None and _reopenable(transport),
             kind="AsyncCCX",
+            aclose=httpx.AsyncClient.aclose,
         )
 
     @cached_property

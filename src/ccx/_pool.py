@@ -9,7 +9,11 @@ session), so its sockets are released when the child drops it.
 
 An ``AsyncCCX`` pool also belongs to one event loop. When a call comes from a new loop because
 the old one was closed (``asyncio.run()`` twice, a test framework's loop per test), a fresh
-pool is opened; while the old loop still runs, sharing the pool with it is refused.
+pool is opened; while the old loop still runs, sharing the pool with it is refused. Its sockets
+can be closed only on their own loop, so a pool the SDK opened closes itself when that loop
+shuts down (``asyncio.run()`` ending, a test framework closing its loop), as asyncio closes the
+loop's async generators: by then another loop cannot close it, and its sockets would be left to
+the garbage collector.
 
 The SDK can reopen only what it built. An ``http_client=`` or ``transport=`` of yours may hold
 connections the SDK cannot see or recreate, so using it from a forked child or on a second
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Generic, Protocol, TypeVar
 
 from ._exceptions import ClientClosedError, ConfigurationError
@@ -48,15 +52,30 @@ def _after_fork_in_child() -> None:
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
+_inherited: list[object] = []
+"""Loop-end closers left behind in a forked child: kept, so they never run there on a loop
+that belongs to the parent process."""
+
 
 class Pool(Generic[C]):
     """One httpx client per process (and event loop), shared by a client and its copies."""
 
-    def __init__(self, open: Callable[[], C], *, owned: bool, reopenable: bool, kind: str) -> None:
+    def __init__(
+        self,
+        open: Callable[[], C],
+        *,
+        owned: bool,
+        reopenable: bool,
+        kind: str,
+        aclose: Callable[[C], Awaitable[object]] | None = None,
+    ) -> None:
         """``open`` gives the httpx client. ``owned``: the SDK built it, so ``close()`` closes
         it. ``reopenable``: calling ``open`` again gives an independent one (not so for an
-        ``http_client=`` or ``transport=`` of the user's)."""
+        ``http_client=`` or ``transport=`` of the user's). ``aclose`` closes an async one; an
+        owned one opened on an event loop is closed with it when the loop shuts down."""
         self._open = open
+        self._aclose = aclose
+        self._closer: AsyncGenerator[None, None] | None = None
         self.owned = owned
         """The SDK built the httpx client: nobody else has hooks, auth or cookies on it."""
         self._reopenable = reopenable
@@ -93,10 +112,23 @@ class Pool(Generic[C]):
                         f"running: create one {self._kind} per event loop (per thread)."
                     )
                 return self._reopen("was used on an event loop that is now closed", loop)
-            client = self._client if self._client is not None else self._open()
+            client = self._client if self._client is not None else self._opened(loop)
             self._client = client
             self._loop = loop
             return client
+
+    def _opened(self, loop: Loop | None) -> C:
+        client = self._open()
+        if loop is not None and self.owned and self._aclose is not None:
+            if self._closer is not None and self._process != os.getpid():
+                _inherited.append(self._closer)
+            self._closer = _close_at_loop_end(self._aclose, client, self._forget)
+        return client
+
+    def _forget(self, client: C) -> None:
+        """Drops ``client``, closed with its loop: a call after that opens another."""
+        if self._client is client:
+            self._client = None
 
     def _reopen(self, why: str, loop: Loop | None) -> C:
         if not self._reopenable:
@@ -106,7 +138,7 @@ class Pool(Generic[C]):
                 f"responses. Create the {self._kind} where it is used (after the fork, inside "
                 "the event loop), or let it build its own connection pool."
             )
-        client = self._client = self._open()
+        client = self._client = self._opened(loop)
         self._process = os.getpid()
         self._loop = loop
         return client
@@ -120,3 +152,27 @@ class Pool(Generic[C]):
         if self._loop is not None and loop is not None and self._loop is not loop:
             return None
         return self._client
+
+
+def _close_at_loop_end(
+    aclose: Callable[[C], Awaitable[object]], client: C, forget: Callable[[C], None]
+) -> AsyncGenerator[None, None]:
+    """An async generator, started on the running loop, that closes ``client`` when the loop
+    shuts down its async generators (``asyncio.run()`` ending, a test framework's teardown).
+
+    It is run to its ``yield`` here, so the loop tracks it from this call on.
+    """
+
+    async def closer() -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            forget(client)
+            await aclose(client)
+
+    generator = closer()
+    try:
+        generator.asend(None).send(None)
+    except StopIteration:  # it reached its yield
+        pass
+    return generator
