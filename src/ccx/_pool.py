@@ -22,6 +22,7 @@ event loop raises ``ConfigurationError`` instead of risking crossed responses.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import AsyncGenerator, Awaitable, Callable
@@ -171,8 +172,6 @@ def _close_at_loop_end(
             await aclose(client)
 
     generator = closer()
-    try:
+    with contextlib.suppress(StopIteration):  # raised when it reaches its yield
         generator.asend(None).send(None)
-    except StopIteration:  # it reached its yield
-        pass
     return generator
