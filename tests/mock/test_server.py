@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import subprocess
@@ -11,6 +12,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from ccx import ClientClosedError
 from ccx.mock import FrozenClock, MockConfig, MockServer, create_app
 from ccx.mock._app import mock_state
 from ccx.mock._demo import DEMO_TOKEN, OTHER_TOKEN
@@ -60,6 +62,20 @@ def test_sdk_client_against_the_server(server: MockServer) -> None:
     with server.client() as client:
         me = client.me.retrieve()
     assert me.workspace.name == "Demo Workspace"
+
+
+@pytest.mark.filterwarnings("error::ResourceWarning")
+def test_the_clients_a_server_made_close_with_it() -> None:
+    """``client = server.client()`` without a ``with``: the server's stop closes it, so its
+    socket never reaches the garbage collector (a ResourceWarning, an error here)."""
+    with MockServer(clock=FrozenClock("2026-11-20T00:00:00Z")) as server:
+        client = server.client()
+        assert client.me.retrieve().workspace.name == "Demo Workspace"
+
+    with pytest.raises(ClientClosedError):
+        client.me.retrieve()
+    del client
+    gc.collect()
 
 
 async def test_async_sdk_client_against_the_server(server: MockServer) -> None:

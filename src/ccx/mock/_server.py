@@ -14,6 +14,7 @@ import asyncio
 import dataclasses
 import socket
 import threading
+import weakref
 from collections.abc import Coroutine
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -107,6 +108,8 @@ class MockServer:
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
+        self._clients: weakref.WeakSet[CCX] = weakref.WeakSet()
+        """The sync clients handed out by ``client()``: closed when the server stops."""
 
     @property
     def url(self) -> str:
@@ -171,7 +174,12 @@ class MockServer:
         await serving
 
     def stop(self) -> None:
-        """Shut the server down (running the app's shutdown) and wait for its thread."""
+        """Shut the server down (running the app's shutdown) and wait for its thread.
+
+        The clients ``client()`` made are closed first, so a test that used one without a
+        ``with`` block leaves no socket to the garbage collector."""
+        for client in list(self._clients):
+            client.close()
         self._server.should_exit = True
         if self._thread is not None:
             self._thread.join()
@@ -198,12 +206,17 @@ class MockServer:
         return self.run(read())
 
     def client(self, **options: Any) -> CCX:
-        """A `ccx.CCX` pointed at this server with the demo token (override with options)."""
+        """A `ccx.CCX` pointed at this server with the demo token (override with options),
+        closed when the server stops if not before."""
         from ccx._client import CCX
 
-        return CCX(**self._client_options(options))
+        client = CCX(**self._client_options(options))
+        self._clients.add(client)
+        return client
 
     def async_client(self, **options: Any) -> AsyncCCX:
+        """A `ccx.AsyncCCX` like `client()`; its connections close with the event loop it is
+        used on, or with ``async with``."""
         from ccx._client import AsyncCCX
 
         return AsyncCCX(**self._client_options(options))
