@@ -78,7 +78,7 @@ def parse_rate_limit(headers: Mapping[str, str], now: float) -> RateLimit | None
 
 
 def rate_limit_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
-    """The ``X-RateLimit-*`` headers of a response's ``headers.raw``, by lower-case name.
+    """The ``RATE_LIMIT_HEADERS`` of a response's ``headers.raw``, by lower-case name.
 
     One pass over the headers: ``httpx.Headers.get`` scans them all for every name it is asked.
     A repeated header is joined with ", ", as ``Headers.get`` does.
@@ -87,8 +87,9 @@ def rate_limit_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     for name, value in raw:
         if name[: len(_PREFIX)].lower() == _PREFIX:
             key = name.decode("latin-1").lower()
-            text = value.decode("latin-1")
-            found[key] = f"{found[key]}, {text}" if key in found else text
+            if key in RATE_LIMIT_HEADERS:
+                text = value.decode("latin-1")
+                found[key] = f"{found[key]}, {text}" if key in found else text
     return found
 
 

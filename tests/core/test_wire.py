@@ -136,6 +136,30 @@ async def test_a_repeated_header_reads_as_httpx_reads_it(
         assert raw.rate_limit is None
 
 
+async def test_other_rate_limit_headers_leave_the_window_as_it_was(
+    server: ScriptedServer, clock: FakeClock
+) -> None:
+    """A response whose only ``X-RateLimit-*`` header is one the SDK does not read (a policy)
+    reports no window, through either transport: the client keeps the last one reported."""
+    window = {"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "7", "X-RateLimit-Reset": "30"}
+
+    async def twice(messages: AsyncMessages) -> Any:
+        await messages.send(to="+15550000001", idempotency_key=KEY)
+        await messages.send(to="+15550000001", idempotency_key=KEY)
+        return messages._client.rate_limit
+
+    windows = await through_each_transport(
+        server,
+        clock,
+        twice,
+        Reply(202, MESSAGE, headers=window),
+        Reply(202, MESSAGE, headers={"X-RateLimit-Policy": "100;w=60"}),
+    )
+
+    assert windows["httpx"] == windows["aiohttp"]
+    assert windows["httpx"].remaining == 7
+
+
 async def test_an_error_carries_the_same_response_and_request(
     server: ScriptedServer, clock: FakeClock
 ) -> None:
