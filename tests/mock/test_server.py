@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import socket
 import subprocess
@@ -64,18 +63,16 @@ def test_sdk_client_against_the_server(server: MockServer) -> None:
     assert me.workspace.name == "Demo Workspace"
 
 
-@pytest.mark.filterwarnings("error::ResourceWarning")
+@pytest.mark.usefixtures("nothing_left_open")
 def test_the_clients_a_server_made_close_with_it() -> None:
     """``client = server.client()`` without a ``with``: the server's stop closes it, so its
-    socket never reaches the garbage collector (a ResourceWarning, an error here)."""
+    socket never reaches the garbage collector."""
     with MockServer(clock=FrozenClock("2026-11-20T00:00:00Z")) as server:
         client = server.client()
         assert client.me.retrieve().workspace.name == "Demo Workspace"
 
     with pytest.raises(ClientClosedError):
         client.me.retrieve()
-    del client
-    gc.collect()
 
 
 async def test_async_sdk_client_against_the_server(server: MockServer) -> None:
