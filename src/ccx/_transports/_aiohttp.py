@@ -135,9 +135,9 @@ class _WholeResponse:
     def rate_limit_headers(self) -> dict[str, str]:
         found: dict[str, str] = {}
         for name in RATE_LIMIT_HEADERS:  # a lookup each: aiohttp's headers are a hash table
-            values = self._headers.getall(name, None)
-            if values is not None:
-                found[name] = ", ".join(values)
+            value = self.header(name)
+            if value is not None:
+                found[name] = value
         return found
 
     def to_httpx(self) -> httpx.Response:
